@@ -1,0 +1,437 @@
+package log
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// FileStore is a Store in a directory:
+//
+//	gen-base.seg   log segments, records framed as in record.go
+//	epochs         acceptedEpoch and currentEpoch, replaced atomically
+//	snapshot       the log generation and the latest snapshot, replaced atomically
+//
+// Appends go to the last segment with one write per call; Sync fsyncs the
+// segments written since the last Sync and, when files were created or
+// deleted, the directory. An in-memory index of (zxid, offset) per record
+// serves reads; the data is read back from the files and checked again.
+type FileStore struct {
+	mu   sync.Mutex
+	dir  string
+	opts FileOptions
+	log  *slog.Logger
+
+	// gen is the log generation (see snapshotState); every segment in segs
+	// belongs to it.
+	gen  uint64
+	snap *Snapshot
+	// segs is never empty; the last one takes appends. Invariant: each
+	// segment's base is the last zxid of the one before it, and segs[0].base
+	// is 0 or covered by snap.
+	segs     []*segment
+	accepted uint32
+	current  uint32
+	dirDirty bool   // segments created or deleted since the last directory fsync
+	wbuf     []byte // reused encoding buffer for Append
+	failed   error  // sticky: the first I/O error of a write
+	closed   bool
+}
+
+var _ Store = (*FileStore)(nil)
+
+// maxKeptWriteBuffer bounds the encoding buffer kept between appends, so
+// one huge batch does not pin its memory for the life of the store.
+const maxKeptWriteBuffer = 1 << 20
+
+// Dir is the directory the store lives in.
+func (s *FileStore) Dir() string { return s.dir }
+
+// lock takes the store's lock and fails if the store is closed or broken.
+// The caller must unlock on success.
+func (s *FileStore) lock() error {
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		return ErrClosed
+	case s.failed != nil:
+		err := s.failed
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// fail records err as the store's sticky failure and returns it.
+func (s *FileStore) fail(err error) error {
+	if err != nil && s.failed == nil {
+		s.failed = fmt.Errorf("log: file store %s broken: %w", s.dir, err)
+		s.log.Error("storage failure; the store refuses further use", "err", err)
+	}
+	return err
+}
+
+// active is the segment appends go to.
+func (s *FileStore) active() *segment { return s.segs[len(s.segs)-1] }
+
+// lastEntry is the zxid of the last record in the log, 0 if none.
+func (s *FileStore) lastEntry() uint64 {
+	for i := len(s.segs) - 1; i >= 0; i-- {
+		if n := len(s.segs[i].idx); n > 0 {
+			return s.segs[i].idx[n-1].zxid
+		}
+	}
+	return 0
+}
+
+// Append implements Store: one write per segment touched, no fsync.
+func (s *FileStore) Append(entries ...Entry) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := checkAppend(lastZxid(s.lastEntry(), s.snap), entries); err != nil {
+		return err
+	}
+	buf, pending := s.wbuf[:0], make([]recordPos, 0, len(entries))
+	for _, e := range entries {
+		act := s.active()
+		start := act.size + int64(len(buf))
+		if start > 0 && start+int64(recordSize(e)) > s.opts.SegmentSize {
+			if err := s.write(act, buf, pending); err != nil {
+				return err
+			}
+			buf, pending = buf[:0], pending[:0]
+			if err := s.roll(); err != nil {
+				return err
+			}
+			start = 0
+		}
+		pending = append(pending, recordPos{zxid: e.Zxid, off: start})
+		buf = appendRecord(buf, e)
+	}
+	err := s.write(s.active(), buf, pending)
+	if cap(buf) <= maxKeptWriteBuffer {
+		s.wbuf = buf[:0]
+	}
+	return err
+}
+
+// write appends buf, the encoded records listed in pending, to seg.
+func (s *FileStore) write(seg *segment, buf []byte, pending []recordPos) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	if _, err := seg.f.WriteAt(buf, seg.size); err != nil {
+		return s.fail(err)
+	}
+	seg.idx = append(seg.idx, pending...)
+	seg.size += int64(len(buf))
+	seg.dirty = true
+	return nil
+}
+
+// roll fsyncs the active segment and starts a new one after it. Syncing
+// first keeps torn records out of every segment but the last, which is
+// what lets recovery treat a break in the chain as damage.
+func (s *FileStore) roll() error {
+	act := s.active()
+	if err := act.f.Sync(); err != nil {
+		return s.fail(err)
+	}
+	act.dirty = false
+	seg, err := createSegment(s.dir, s.gen, act.last())
+	if err != nil {
+		return s.fail(err)
+	}
+	s.segs = append(s.segs, seg)
+	s.dirDirty = true
+	return nil
+}
+
+// Sync implements Store.
+func (s *FileStore) Sync() error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	return s.syncAll()
+}
+
+// syncAll fsyncs every dirty segment, then the directory if needed.
+func (s *FileStore) syncAll() error {
+	for _, seg := range s.segs {
+		if !seg.dirty {
+			continue
+		}
+		if err := seg.f.Sync(); err != nil {
+			return s.fail(err)
+		}
+		seg.dirty = false
+	}
+	if s.dirDirty {
+		if err := syncDir(s.dir); err != nil {
+			return s.fail(err)
+		}
+		s.dirDirty = false
+	}
+	return nil
+}
+
+// TruncateAfter implements Store: it cuts the segment holding the first
+// dropped record and deletes every later segment.
+func (s *FileStore) TruncateAfter(zxid uint64) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if zxid >= lastZxid(s.lastEntry(), s.snap) {
+		return nil
+	}
+	base := s.segs[0].base
+	if zxid < base {
+		return fmt.Errorf("%w: truncate after %#x, log starts after %#x", ErrCompacted, zxid, base)
+	}
+	if s.snap != nil && s.snap.Zxid > zxid {
+		if base != 0 {
+			return fmt.Errorf("%w: truncate after %#x drops snapshot %#x, the log before it is trimmed", ErrCompacted, zxid, s.snap.Zxid)
+		}
+		// ZOOKEEPER-1549: a snapshot beyond the cut would resurrect the
+		// cut entries at the next open. Drop it first, durably.
+		if err := writeFileAtomic(s.dir, snapshotFile, encodeSnapshotFile(snapshotState{gen: s.gen})); err != nil {
+			return s.fail(err)
+		}
+		s.snap = nil
+	}
+	// k: the last segment whose base <= zxid; it holds the cut.
+	k := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].base > zxid }) - 1
+	if err := removeAll(s.segs[k+1:]); err != nil {
+		return s.fail(err)
+	}
+	if len(s.segs) > k+1 {
+		s.dirDirty = true
+	}
+	clear(s.segs[k+1:])
+	s.segs = s.segs[:k+1]
+	seg := s.segs[k]
+	if i := seg.firstAfter(zxid); i < len(seg.idx) {
+		if err := seg.truncate(i); err != nil {
+			return s.fail(err)
+		}
+	}
+	return nil
+}
+
+// LastZxid implements Store. It returns 0 on a closed or broken store.
+func (s *FileStore) LastZxid() uint64 {
+	if s.lock() != nil {
+		return 0
+	}
+	defer s.mu.Unlock()
+	return lastZxid(s.lastEntry(), s.snap)
+}
+
+// FirstZxid implements Store. It returns 0 on a closed or broken store.
+func (s *FileStore) FirstZxid() uint64 {
+	if s.lock() != nil {
+		return 0
+	}
+	defer s.mu.Unlock()
+	for _, seg := range s.segs {
+		if len(seg.idx) > 0 {
+			return seg.idx[0].zxid
+		}
+	}
+	return 0
+}
+
+// Entries implements Store. Each segment's share is read with one ReadAt
+// and every record is checked again (CRC and zxid), so bit rot after open
+// surfaces as ErrCorrupt instead of as wrong data.
+func (s *FileStore) Entries(after uint64, max int) ([]Entry, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	if base := s.segs[0].base; after < base {
+		return nil, fmt.Errorf("%w: entries after %#x, log starts after %#x", ErrCompacted, after, base)
+	}
+	var out []Entry
+	k := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].base > after }) - 1
+	for _, seg := range s.segs[k:] {
+		from := seg.firstAfter(after)
+		to := len(seg.idx)
+		if max > 0 && to-from > max-len(out) {
+			to = from + max - len(out)
+		}
+		if from >= to {
+			continue
+		}
+		buf := make([]byte, seg.end(to-1)-seg.idx[from].off)
+		if _, err := seg.f.ReadAt(buf, seg.idx[from].off); err != nil {
+			return nil, fmt.Errorf("log: reading %s: %w", seg.path, err)
+		}
+		for i := from; i < to; i++ {
+			e, n, err := decodeRecord(buf, seg.idx[i].zxid)
+			if err != nil {
+				return nil, fmt.Errorf("%s at offset %d: %w", seg.path, seg.idx[i].off, err)
+			}
+			out = append(out, e)
+			buf = buf[n:]
+		}
+		if max > 0 && len(out) >= max {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Epochs implements Store. It returns zeros on a closed or broken store.
+func (s *FileStore) Epochs() (accepted, current uint32) {
+	if s.lock() != nil {
+		return 0, 0
+	}
+	defer s.mu.Unlock()
+	return s.accepted, s.current
+}
+
+// SetEpochs implements Store: the epochs file is replaced atomically and
+// durably before it returns (D1-D4).
+func (s *FileStore) SetEpochs(accepted, current uint32) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := checkEpochs(s.accepted, s.current, accepted, current); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.dir, epochsFile, encodeEpochs(accepted, current)); err != nil {
+		return s.fail(err)
+	}
+	s.accepted, s.current = accepted, current
+	return nil
+}
+
+// Snapshot implements Store.
+func (s *FileStore) Snapshot() (Snapshot, bool) {
+	if s.lock() != nil {
+		return Snapshot{}, false
+	}
+	defer s.mu.Unlock()
+	if s.snap == nil {
+		return Snapshot{}, false
+	}
+	return *s.snap, true
+}
+
+// InstallSnapshot implements Store. The rename of the snapshot file, which
+// carries a new log generation, is the single atomic step that replaces
+// both state and log: from then on the old segments are dead, and if the
+// process dies before deleting them, the next open does (ZOOKEEPER-2832).
+func (s *FileStore) InstallSnapshot(snap Snapshot) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := checkSnapshotSize(snap); err != nil {
+		return err
+	}
+	snap.Data = slices.Clone(snap.Data)
+	gen := s.gen + 1
+	if err := writeFileAtomic(s.dir, snapshotFile, encodeSnapshotFile(snapshotState{gen: gen, snap: &snap})); err != nil {
+		return s.fail(err)
+	}
+	s.gen, s.snap = gen, &snap
+	old := s.segs
+	s.segs = nil
+	if err := removeAll(old); err != nil {
+		return s.fail(err)
+	}
+	seg, err := createSegment(s.dir, gen, snap.Zxid)
+	if err != nil {
+		return s.fail(err)
+	}
+	s.segs = []*segment{seg}
+	if err := syncDir(s.dir); err != nil {
+		return s.fail(err)
+	}
+	s.dirDirty = false
+	return nil
+}
+
+// SaveSnapshot implements Store.
+func (s *FileStore) SaveSnapshot(snap Snapshot) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := checkSaveSnapshot(s.snap, lastZxid(s.lastEntry(), s.snap), snap); err != nil {
+		return err
+	}
+	snap.Data = slices.Clone(snap.Data)
+	if err := writeFileAtomic(s.dir, snapshotFile, encodeSnapshotFile(snapshotState{gen: s.gen, snap: &snap})); err != nil {
+		return s.fail(err)
+	}
+	s.snap = &snap
+	return nil
+}
+
+// Compact implements Store. It deletes whole segments only: those whose
+// records all lie at or below upTo. If that is every record, the active
+// segment is first rolled so that an empty segment remains to append to.
+// Segments go oldest first, and recovery treats a gap the snapshot covers
+// as leftovers of this loop, so a crash in the middle is harmless.
+func (s *FileStore) Compact(upTo uint64) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := checkCompact(s.snap, upTo); err != nil {
+		return err
+	}
+	if act := s.active(); len(act.idx) > 0 && act.last() <= upTo {
+		if err := s.roll(); err != nil {
+			return err
+		}
+	}
+	// Segment i holds only zxids <= segs[i+1].base.
+	n := 0
+	for n+1 < len(s.segs) && s.segs[n+1].base <= upTo {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := removeAll(s.segs[:n]); err != nil {
+		return s.fail(err)
+	}
+	s.segs = slices.Delete(s.segs, 0, n)
+	s.dirDirty = true
+	return s.syncAll()
+}
+
+// Close implements Store. It does not fsync; the operating system still
+// writes what was appended, but only what Sync covered is promised.
+func (s *FileStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.closed = true
+	return s.closeFiles()
+}
+
+// closeFiles closes every segment file, reporting the first error.
+func (s *FileStore) closeFiles() error {
+	var first error
+	for _, seg := range s.segs {
+		if err := seg.close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

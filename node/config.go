@@ -1,0 +1,169 @@
+package node
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config holds every knob of a node. The core's timeouts are counted in
+// ticks (zab.Config); Tick says how long one tick is in wall time.
+type Config struct {
+	// Tick is the wall-clock length of one core tick.
+	Tick time.Duration
+	// InitLimit bounds discovery and synchronisation, in ticks
+	// (ZooKeeper's initLimit).
+	InitLimit int
+	// SyncLimit is how many ticks a follower or leader waits without
+	// hearing from the other side before it gives up (syncLimit).
+	SyncLimit int
+	// Heartbeat is the interval between leader PINGs, in ticks.
+	Heartbeat int
+	// Resend is how many ticks the leader waits for an ACK before it
+	// resends a follower's queue (design.md decision 3).
+	Resend int
+	// MaxInflight bounds the proposals sent to one follower and not yet
+	// acknowledged.
+	MaxInflight int
+	// MaxTxnsPerMessage bounds the proposals one PROPOSAL message carries.
+	MaxTxnsPerMessage int
+	// MaxUncommitted bounds the leader's proposals not yet committed;
+	// beyond it operations wait in the queue (0: the core's default).
+	MaxUncommitted int
+	// ElectionFinalize is how many ticks an election waits for a better
+	// vote after reaching a quorum (FLE's finalizeWait).
+	ElectionFinalize int
+	// ElectionMaxResend caps the back-off between election
+	// re-broadcasts, in ticks.
+	ElectionMaxResend int
+
+	// BatchInterval is the batching window: client operations wait at
+	// most this long before they are proposed (leader) or forwarded
+	// (follower), and a node sends its coalesced node-to-node messages at
+	// most once per window. Zero sends at the end of every event-loop
+	// iteration.
+	BatchInterval time.Duration
+	// MaxBatch is the most client operations one proposal carries.
+	MaxBatch int
+	// MaxQueue bounds the client operations waiting to be proposed or
+	// forwarded; beyond it a new send is refused with a definite error.
+	MaxQueue int
+	// HoldTimeout is how long a client operation waits for a leader to be
+	// known before it is refused with temporarily-unavailable (definite:
+	// it never left this node).
+	HoldTimeout time.Duration
+	// RequestTimeout is a client request's deadline. Maelstrom's client
+	// gives up after 5 s and a reply after that can silence the node
+	// (maelstrom-kafka-spec 2.3), so a request still pending at this age
+	// is answered with an indefinite error and then forgotten.
+	RequestTimeout time.Duration
+	// PollCap is the most messages one poll returns per key.
+	PollCap int
+	// SnapshotEvery is how many applied client operations separate two
+	// snapshots of the kafka state; the log is compacted behind the
+	// previous snapshot, so memory stays bounded. Zero disables it.
+	SnapshotEvery int
+
+	// DataDir, when set, keeps each node's log in DataDir/<node id> on
+	// disk (log.FileStore); empty means an in-memory log.
+	DataDir string
+	// LogLevel filters the node's stderr log.
+	LogLevel slog.Level
+	// Seed seeds the election jitter; 0 derives it from the clock at init.
+	Seed int64
+}
+
+// DefaultConfig returns the defaults the binary starts with. The timeouts
+// keep an election well under a second on a loaded 2-core machine, so a
+// healed partition or a lost leader is repaired long before Maelstrom's
+// final 10 s phase ends.
+func DefaultConfig() Config {
+	return Config{
+		Tick:              10 * time.Millisecond,
+		InitLimit:         100,
+		SyncLimit:         50,
+		Heartbeat:         10,
+		Resend:            20,
+		MaxInflight:       1000,
+		MaxTxnsPerMessage: 64,
+		ElectionFinalize:  3,
+		ElectionMaxResend: 40,
+		BatchInterval:     2 * time.Millisecond,
+		MaxBatch:          4096,
+		MaxQueue:          100000,
+		HoldTimeout:       time.Second,
+		RequestTimeout:    3500 * time.Millisecond,
+		PollCap:           100,
+		SnapshotEvery:     50000,
+		LogLevel:          slog.LevelInfo,
+	}
+}
+
+// RegisterFlags binds c's fields to command-line flags on fs; the current
+// values of c are the flags' defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.DurationVar(&c.Tick, "tick", c.Tick, "wall-clock length of one core tick")
+	fs.IntVar(&c.InitLimit, "init-limit", c.InitLimit, "ticks allowed for discovery and synchronisation")
+	fs.IntVar(&c.SyncLimit, "sync-limit", c.SyncLimit, "ticks of silence after which a leader or follower gives up")
+	fs.IntVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "ticks between leader heartbeats")
+	fs.IntVar(&c.Resend, "resend", c.Resend, "ticks without an ACK before the leader resends a follower's queue")
+	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "proposals in flight to one follower")
+	fs.IntVar(&c.MaxTxnsPerMessage, "max-txns-per-message", c.MaxTxnsPerMessage, "proposals carried by one message")
+	fs.IntVar(&c.MaxUncommitted, "max-uncommitted", c.MaxUncommitted, "leader proposals not yet committed (0: core default)")
+	fs.IntVar(&c.ElectionFinalize, "election-finalize", c.ElectionFinalize, "ticks an election waits for a better vote after a quorum agrees")
+	fs.IntVar(&c.ElectionMaxResend, "election-max-resend", c.ElectionMaxResend, "cap on the back-off between election re-broadcasts, in ticks")
+	fs.DurationVar(&c.BatchInterval, "batch-interval", c.BatchInterval, "batching window for client ops and node-to-node messages (0: every loop iteration)")
+	fs.IntVar(&c.MaxBatch, "max-batch", c.MaxBatch, "client operations per proposal")
+	fs.IntVar(&c.MaxQueue, "max-queue", c.MaxQueue, "client operations waiting to be proposed or forwarded")
+	fs.DurationVar(&c.HoldTimeout, "hold", c.HoldTimeout, "how long an op waits for a known leader before a definite error")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "a client request still pending at this age is answered indefinite and forgotten (keep under 5s)")
+	fs.IntVar(&c.PollCap, "poll-cap", c.PollCap, "messages returned per key by one poll")
+	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "applied operations between snapshots (0: never)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "keep the log on disk under this directory (one subdirectory per node); empty: in memory")
+	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "stderr log level: debug, info, warn, error")
+	fs.Int64Var(&c.Seed, "seed", c.Seed, "election jitter seed (0: from the clock)")
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	positive := func(name string, v int) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %d", name, v))
+		}
+	}
+	if c.Tick <= 0 {
+		errs = append(errs, fmt.Errorf("tick must be positive, got %v", c.Tick))
+	}
+	positive("init-limit", c.InitLimit)
+	positive("sync-limit", c.SyncLimit)
+	positive("heartbeat", c.Heartbeat)
+	positive("resend", c.Resend)
+	positive("max-inflight", c.MaxInflight)
+	positive("max-txns-per-message", c.MaxTxnsPerMessage)
+	positive("election-finalize", c.ElectionFinalize)
+	positive("election-max-resend", c.ElectionMaxResend)
+	positive("max-batch", c.MaxBatch)
+	positive("max-queue", c.MaxQueue)
+	positive("poll-cap", c.PollCap)
+	if c.BatchInterval < 0 {
+		errs = append(errs, fmt.Errorf("batch-interval must not be negative, got %v", c.BatchInterval))
+	}
+	if c.MaxUncommitted < 0 {
+		errs = append(errs, fmt.Errorf("max-uncommitted must not be negative, got %d", c.MaxUncommitted))
+	}
+	if c.SnapshotEvery < 0 {
+		errs = append(errs, fmt.Errorf("snapshot-every must not be negative, got %d", c.SnapshotEvery))
+	}
+	if c.RequestTimeout <= 0 || c.RequestTimeout >= 5*time.Second {
+		// Maelstrom's client times out at 5 s (spec 1.7); a reply after
+		// that may go to a closed client.
+		errs = append(errs, fmt.Errorf("request-timeout must be in (0, 5s), got %v", c.RequestTimeout))
+	}
+	if c.HoldTimeout <= 0 || c.HoldTimeout >= c.RequestTimeout {
+		errs = append(errs, fmt.Errorf("hold must be positive and below request-timeout, got %v", c.HoldTimeout))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,41 @@
+// Package node is the zabkafka binary's engine: it turns the zab core into
+// a node of Maelstrom's kafka workload. Protocol decisions stay in zab/;
+// this package does the I/O, the timers, the kafka RPCs, forwarding,
+// batching and the mapping of outcomes to Maelstrom errors.
+//
+// # One event loop
+//
+// Run reads stdin with its own line reader (any line length; the
+// maelstrom library's Run would stop at 64 KiB, spawn a goroutine per
+// message and exit on the first bad line) and feeds every line, in order,
+// to one goroutine that owns a Server. Each loop iteration handles all
+// waiting lines, at most one core tick, and then Process:
+//
+//  1. requests past their deadline are answered with an indefinite error
+//     and forgotten (nothing reaches a client Maelstrom has closed);
+//  2. once the batching window has passed, the queued client operations
+//     are proposed in one batch (leader) or forwarded to the leader
+//     (follower), or held while no leader is known;
+//  3. the peer's Readies are handled in the order the Ready contract
+//     fixes: persist (zabstore.Persist), queue messages, apply committed
+//     transactions to the kafka state and answer our clients;
+//  4. everything for one peer goes out as one coalesced message.
+//
+// # Who answers a client
+//
+// Every operation in a proposal carries its origin node and a request id.
+// Every node applies every committed batch; the origin answers its client
+// when it applies the operation. A follower therefore forwards a send to
+// the leader and answers it itself, with the offset its own apply
+// assigned, with no reply message from the leader.
+//
+// # Errors (design.md decision 6)
+//
+// Definite errors only when the operation certainly never happens:
+// temporarily-unavailable (11) for a send that never left this node
+// because no leader was known within HoldTimeout. Once an operation left
+// the node its fate is unknown, and at its deadline it gets timeout (0),
+// which is indefinite. commit_offsets never gets a definite error.
+// Malformed requests get 12, unknown types 10; a line that cannot be
+// answered is logged and dropped; nothing ends the process.
+package node

@@ -1,0 +1,168 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"slices"
+	"time"
+
+	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
+
+	"zabkafka/log"
+	"zabkafka/node/zabstore"
+	"zabkafka/zab"
+)
+
+// handleInit answers Maelstrom's init (maelstrom-kafka-spec 1.4): learn
+// our name and the cluster, open the log, restore the kafka state from
+// the latest snapshot, and start the zab peer LOOKING. Peer ids are 1 +
+// the index of the name in node_ids, the same on every node because
+// every node gets the same list.
+func (s *Server) handleInit(in inbound, now time.Time) {
+	var b maelstrom.InitMessageBody
+	if err := json.Unmarshal(in.body, &b); err != nil {
+		s.replyError(in, maelstrom.MalformedRequest, "init: "+err.Error())
+		return
+	}
+	if err := checkMembers(b.NodeID, b.NodeIDs); err != nil {
+		s.replyError(in, maelstrom.MalformedRequest, "init: "+err.Error())
+		return
+	}
+	if s.id != "" {
+		// A repeated init is harmless only if it says the same thing.
+		if s.id == b.NodeID && slices.Equal(s.names, b.NodeIDs) {
+			s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
+			return
+		}
+		s.replyError(in, maelstrom.NotSupported, "init: already initialized as "+s.id)
+		return
+	}
+	s.id = b.NodeID
+	s.out.src = s.id
+	s.names = slices.Clone(b.NodeIDs)
+	s.ids = make(map[string]zab.PeerID, len(s.names))
+	for i, name := range s.names {
+		s.ids[name] = zab.PeerID(i + 1)
+	}
+	s.self = s.ids[s.id]
+	s.logger = s.base.With("node", s.id)
+	s.nextReqID = reqIDBase(now)
+
+	if err := s.start(now); err != nil {
+		s.failed = err
+		s.logger.Error("init failed", "err", err)
+		s.replyError(in, maelstrom.Crash, "init: "+err.Error())
+		return
+	}
+	s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
+}
+
+// checkMembers validates init's node_id and node_ids.
+func checkMembers(id string, names []string) error {
+	if id == "" {
+		return fmt.Errorf("empty node_id")
+	}
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if n == "" {
+			return fmt.Errorf("empty name in node_ids")
+		}
+		if seen[n] {
+			return fmt.Errorf("node %q listed twice in node_ids", n)
+		}
+		seen[n] = true
+	}
+	if !seen[id] {
+		return fmt.Errorf("node_id %q is not in node_ids %v", id, names)
+	}
+	return nil
+}
+
+// reqIDBase starts this incarnation's request ids at the clock in
+// nanoseconds. A node restarted on its data dir re-applies committed
+// operations carrying its previous incarnation's ids; starting above them
+// (ids grow by one per request, far slower than the clock) keeps those
+// from answering a new request. Each pending send also checks key and
+// message, as a second guard.
+func reqIDBase(now time.Time) uint64 {
+	if n := now.UnixNano(); n > 0 {
+		return uint64(n)
+	}
+	return 1
+}
+
+// start opens the log, restores the kafka state and creates the peer.
+func (s *Server) start(now time.Time) error {
+	store, err := s.openStore()
+	if err != nil {
+		return err
+	}
+	kafka := log.NewKafka()
+	if snap, ok := store.Snapshot(); ok {
+		if kafka, err = log.RestoreKafka(snap.Data); err != nil {
+			store.Close()
+			return fmt.Errorf("restore kafka state from snapshot %v: %w", zab.Zxid(snap.Zxid), err)
+		}
+		s.lastSnap = snap.Zxid
+	}
+	peers := make([]zab.PeerID, len(s.names))
+	for i := range peers {
+		peers[i] = zab.PeerID(i + 1)
+	}
+	seed := s.cfg.Seed
+	if seed == 0 {
+		seed = now.UnixNano()
+	}
+	peer, err := zab.NewPeer(zab.Config{
+		ID:                s.self,
+		Peers:             peers,
+		Storage:           zabstore.New(store),
+		Rand:              rand.New(rand.NewSource(seed + int64(s.self))),
+		Logger:            s.logger,
+		InitLimit:         s.cfg.InitLimit,
+		SyncLimit:         s.cfg.SyncLimit,
+		HeartbeatTicks:    s.cfg.Heartbeat,
+		ResendTicks:       s.cfg.Resend,
+		MaxInflight:       s.cfg.MaxInflight,
+		MaxTxnsPerMessage: s.cfg.MaxTxnsPerMessage,
+		MaxUncommitted:    s.cfg.MaxUncommitted,
+
+		ElectionFinalizeTicks:  s.cfg.ElectionFinalize,
+		ElectionMaxResendTicks: s.cfg.ElectionMaxResend,
+	})
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("start zab peer: %w", err)
+	}
+	s.store, s.kafka, s.peer = store, kafka, peer
+	accepted, current := store.Epochs()
+	s.logger.Info("initialized", "peer", s.self, "cluster", len(s.names), "data_dir", s.dataDir(),
+		"last", zab.Zxid(store.LastZxid()), "applied", zab.Zxid(kafka.AppliedZxid()),
+		"accepted_epoch", accepted, "current_epoch", current)
+	return nil
+}
+
+// dataDir is this node's own directory under --data-dir, "" in memory.
+// Every node of a Maelstrom test gets the same flags, so each one keeps
+// its files in a subdirectory named after itself.
+func (s *Server) dataDir() string {
+	if s.cfg.DataDir == "" {
+		return ""
+	}
+	return filepath.Join(s.cfg.DataDir, s.id)
+}
+
+// openStore opens the file log under --data-dir, or an in-memory one.
+func (s *Server) openStore() (log.Store, error) {
+	dir := s.dataDir()
+	if dir == "" {
+		return log.NewMemStore(), nil
+	}
+	st, err := log.OpenFileStore(dir, log.FileOptions{Logger: s.logger})
+	if err != nil {
+		return nil, fmt.Errorf("open log in %s: %w", dir, err)
+	}
+	return st, nil
+}

@@ -1,0 +1,205 @@
+package node
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestBadInputIsAnsweredOrDropped feeds one bad line per case to an
+// elected one-node cluster: each is answered with the right error code
+// (and in_reply_to when the request had a usable msg_id) or, when it has
+// no usable source or is itself a reply, dropped silently. The node keeps
+// working afterwards.
+func TestBadInputIsAnsweredOrDropped(t *testing.T) {
+	cases := []struct {
+		name      string
+		line      string
+		code      int64 // -1: no output at all
+		inReplyTo int64 // -1: no in_reply_to field
+	}{
+		{"not json", `not json at all`, -1, -1},
+		{"truncated json", `{"src":"c1","dest":"n1","body":{"type":"send"`, -1, -1},
+		{"src not a string", `{"src":5,"dest":"n1","body":{"type":"poll","msg_id":1,"offsets":{}}}`, -1, -1},
+		{"no src", `{"dest":"n1","body":{"type":"poll","msg_id":1,"offsets":{}}}`, -1, -1},
+		{"json array", `[1,2,3]`, -1, -1},
+		{"body a number", `{"src":"c1","dest":"n1","body":5}`, 12, -1},
+		{"body missing", `{"src":"c1","dest":"n1"}`, 12, -1},
+		{"body null", `{"src":"c1","dest":"n1","body":null}`, 12, -1},
+		{"msg_id a string", `{"src":"c1","dest":"n1","body":{"type":"poll","msg_id":"7","offsets":{}}}`, 12, -1},
+		{"type a number", `{"src":"c1","dest":"n1","body":{"type":7,"msg_id":3}}`, 12, 3},
+		{"type missing", `{"src":"c1","dest":"n1","body":{"msg_id":3}}`, 12, 3},
+		{"unknown type", `{"src":"c1","dest":"n1","body":{"type":"echo","msg_id":4,"echo":1}}`, 10, 4},
+		{"send key a number", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":5,"key":5,"msg":1}}`, 12, 5},
+		{"send key missing", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":5,"msg":1}}`, 12, 5},
+		{"send msg a string", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":6,"key":"k","msg":"x"}}`, 12, 6},
+		{"send msg a float", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":6,"key":"k","msg":1.5}}`, 12, 6},
+		{"send msg an exponent", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":6,"key":"k","msg":1e3}}`, 12, 6},
+		{"send msg too big", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":6,"key":"k","msg":18446744073709551616}}`, 12, 6},
+		{"send msg missing", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":6,"key":"k"}}`, 12, 6},
+		{"poll offsets values", `{"src":"c1","dest":"n1","body":{"type":"poll","msg_id":8,"offsets":{"a":"x"}}}`, 12, 8},
+		{"poll offsets an array", `{"src":"c1","dest":"n1","body":{"type":"poll","msg_id":8,"offsets":[1]}}`, 12, 8},
+		{"poll offsets missing", `{"src":"c1","dest":"n1","body":{"type":"poll","msg_id":8}}`, 12, 8},
+		{"commit offsets float", `{"src":"c1","dest":"n1","body":{"type":"commit_offsets","msg_id":9,"offsets":{"a":1.5}}}`, 12, 9},
+		{"commit offsets a string", `{"src":"c1","dest":"n1","body":{"type":"commit_offsets","msg_id":9,"offsets":"a"}}`, 12, 9},
+		{"list keys numbers", `{"src":"c1","dest":"n1","body":{"type":"list_committed_offsets","msg_id":10,"keys":[1]}}`, 12, 10},
+		{"list keys a string", `{"src":"c1","dest":"n1","body":{"type":"list_committed_offsets","msg_id":10,"keys":"a"}}`, 12, 10},
+		{"an error from a client", `{"src":"c1","dest":"n1","body":{"type":"error","code":13,"msg_id":11}}`, -1, -1},
+		{"a reply from a client", `{"src":"c1","dest":"n1","body":{"type":"send_ok","offset":1,"in_reply_to":3}}`, -1, -1},
+		{"a bad reply", `{"src":"c1","dest":"n1","body":{"type":5,"in_reply_to":3}}`, -1, -1},
+	}
+	h := newLeader(t, testConfig())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := h.input([]byte(tc.line))
+			if tc.code < 0 {
+				if len(got) != 0 {
+					t.Fatalf("want no output, got %v", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("want one error reply, got %v", got)
+			}
+			m := got[0]
+			code, _ := m.intField("code")
+			if m.typ() != "error" || code != tc.code || m.Dest != "c1" || m.Src != "n1" {
+				t.Fatalf("want error %d from n1 to c1, got %s", tc.code, m.Line)
+			}
+			irt, has := m.intField("in_reply_to")
+			if tc.inReplyTo < 0 && has {
+				t.Fatalf("want no in_reply_to, got %s", m.Line)
+			}
+			if tc.inReplyTo >= 0 && irt != tc.inReplyTo {
+				t.Fatalf("want in_reply_to %d, got %s", tc.inReplyTo, m.Line)
+			}
+		})
+	}
+	// Nothing above changed what the node does next.
+	if len(h.s.queue) != 0 || h.s.pending.len() != 0 {
+		t.Fatalf("bad input left work behind: queue %d pending %d", len(h.s.queue), h.s.pending.len())
+	}
+	m, ok := h.call("c2", map[string]any{"type": "send", "msg_id": 1, "key": "k", "msg": 7}, 100)
+	if off, _ := m.intField("offset"); !ok || m.typ() != "send_ok" || off != 0 {
+		t.Fatalf("node no longer works after bad input: %v %v", ok, m.Line)
+	}
+}
+
+// TestProtocolMessageFromNonMember: a zab message from a client gets an
+// error reply and changes nothing, though the same message from a member
+// would have been taken.
+func TestProtocolMessageFromNonMember(t *testing.T) {
+	h := newSingle(t, testConfig())
+	h.input(line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1", "n2", "n3"}}))
+	before := h.s.peer.Status()
+	// A vote from n2 claiming n2 should lead, and a forwarded op.
+	zabMsg := func(src string) []byte {
+		return line(src, "n1", map[string]any{
+			"type": "zab", "msg_id": 2,
+			"m":  []any{map[string]any{"t": 1, "f": 2, "to": 1, "v": map[string]any{"f": 2, "to": 1, "v": map[string]any{"l": 2, "z": 99, "e": 9}, "r": 5}}},
+			"fw": encodeOps(t, sendOp("k", 1, "n2", 1)),
+		})
+	}
+	got := h.input(zabMsg("c9"))
+	if len(got) != 1 || got[0].typ() != "error" || got[0].Dest != "c9" {
+		t.Fatalf("want one error reply to c9, got %v", got)
+	}
+	if code, _ := got[0].intField("code"); code != 10 {
+		t.Fatalf("want not-supported (10), got %s", got[0].Line)
+	}
+	if after := h.s.peer.Status(); after != before || len(h.s.queue) != 0 {
+		t.Fatalf("a non-member changed state: %+v -> %+v, queue %d", before, after, len(h.s.queue))
+	}
+	// The same message from a member is taken: its op is queued, and
+	// no error goes back to it.
+	got = h.input(zabMsg("n2"))
+	for _, m := range got {
+		if m.typ() == "error" {
+			t.Fatalf("a member got an error reply: %s", m.Line)
+		}
+	}
+	if len(h.s.queue) != 1 || h.s.queue[0].op.Origin != "n2" {
+		t.Fatalf("member's forwarded op not queued: %+v", h.s.queue)
+	}
+}
+
+// TestMisaddressedZabMessageIgnored: a member's zab message claiming
+// another sender, or another receiver, never reaches the peer.
+func TestMisaddressedZabMessageIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		from, to int
+	}{{"forged sender", 3, 1}, {"other receiver", 2, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newSingle(t, testConfig())
+			h.input(line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1", "n2", "n3"}}))
+			var logs bytes.Buffer
+			h.s.logger = newTextLogger(&logs)
+			before := h.s.peer.Status()
+			got := h.input(line("n2", "n1", map[string]any{"type": "zab",
+				"m": []any{map[string]any{"t": 1, "f": tc.from, "to": tc.to, "v": map[string]any{"f": tc.from, "to": tc.to, "v": map[string]any{"l": 3, "z": 99, "e": 9}, "r": 5}}}}))
+			if len(got) != 0 || h.s.peer.Status() != before {
+				t.Fatalf("misaddressed message had an effect: out %v", got)
+			}
+			if !strings.Contains(logs.String(), "misaddressed") {
+				t.Fatalf("misaddressed message not logged: %q", logs.String())
+			}
+		})
+	}
+}
+
+// TestInitValidation: init is checked, repeated inits are idempotent, and
+// nothing but init is handled before it.
+func TestInitValidation(t *testing.T) {
+	init := func(id string, ids any) []byte {
+		return line("c0", id, map[string]any{"type": "init", "msg_id": 1, "node_id": id, "node_ids": ids})
+	}
+	errCode := func(t *testing.T, got []outMsg) int64 {
+		t.Helper()
+		if len(got) != 1 || got[0].typ() != "error" {
+			t.Fatalf("want one error, got %v", got)
+		}
+		c, _ := got[0].intField("code")
+		return c
+	}
+	t.Run("before init", func(t *testing.T) {
+		h := newSingle(t, testConfig())
+		if got := h.input(line("c1", "n1", map[string]any{"type": "poll", "msg_id": 1, "offsets": map[string]any{}})); len(got) != 0 {
+			t.Fatalf("answered before init: %v", got)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		id   string
+		ids  any
+	}{
+		{"id not in ids", "n4", []string{"n1", "n2"}},
+		{"duplicate ids", "n1", []string{"n1", "n1"}},
+		{"empty name", "n1", []string{"n1", ""}},
+		{"ids not a list", "n1", "n1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newSingle(t, testConfig())
+			if c := errCode(t, h.input(init(tc.id, tc.ids))); c != 12 {
+				t.Fatalf("want 12, got %d", c)
+			}
+			if h.s.peer != nil {
+				t.Fatal("a bad init started the peer")
+			}
+		})
+	}
+	t.Run("repeated", func(t *testing.T) {
+		h := newSingle(t, testConfig())
+		for i := 0; i < 2; i++ {
+			if got := h.input(init("n1", []string{"n1", "n2"})); countType(got, "init_ok") != 1 || countType(got, "error") != 0 {
+				t.Fatalf("init %d: %v", i, got)
+			}
+		}
+		if c := errCode(t, filterType(h.input(init("n2", []string{"n1", "n2"})), "error")); c != 10 {
+			t.Fatalf("re-init as another node: want 10, got %d", c)
+		}
+		if h.s.id != "n1" {
+			t.Fatalf("re-init changed the id to %q", h.s.id)
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package node
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"zabkafka/zab"
+)
+
+// wantKeys fails unless m's body has exactly the fields of Maelstrom's
+// closed reply schema (maelstrom-kafka-spec 5.7).
+func wantKeys(t *testing.T, m outMsg, typ string, keys ...string) {
+	t.Helper()
+	if m.typ() != typ {
+		t.Fatalf("want %s, got %s", typ, m.Line)
+	}
+	want := append([]string{"in_reply_to", "type"}, keys...)
+	slices.Sort(want)
+	if got := bodyKeys(m); !slices.Equal(got, want) {
+		t.Fatalf("%s body fields %v, want exactly %v", typ, got, want)
+	}
+}
+
+// pollPairs decodes poll_ok's msgs.
+func pollPairs(t *testing.T, m outMsg) map[string][][2]int64 {
+	t.Helper()
+	raw, err := json.Marshal(m.Body["msgs"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string][][2]int64
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("msgs %s: %v", raw, err)
+	}
+	return out
+}
+
+// TestKafkaRPCs walks the four RPCs on a one-node cluster: offsets per key
+// from 0, polls contiguous from the requested offset and capped, keys
+// without messages omitted, committed offsets listed only where they
+// exist, and every reply body exactly its schema.
+func TestKafkaRPCs(t *testing.T) {
+	cfg := testConfig()
+	cfg.PollCap = 2
+	h := newLeader(t, cfg)
+	id := 0
+	call := func(body map[string]any) outMsg {
+		t.Helper()
+		id++
+		body["msg_id"] = id
+		m, ok := h.call("c1", body, 100)
+		if !ok {
+			t.Fatalf("no reply to %v", body)
+		}
+		return m
+	}
+	for i, tc := range []struct {
+		key    string
+		msg    int64
+		offset int64
+	}{{"a", 10, 0}, {"a", 11, 1}, {"b", 20, 0}, {"a", 12, 2}} {
+		m := call(map[string]any{"type": "send", "key": tc.key, "msg": tc.msg})
+		wantKeys(t, m, "send_ok", "offset")
+		if off, _ := m.intField("offset"); off != tc.offset {
+			t.Fatalf("send %d: offset %d, want %d", i, off, tc.offset)
+		}
+	}
+
+	m := call(map[string]any{"type": "poll", "offsets": map[string]any{"a": 1, "b": 0, "never": 0}})
+	wantKeys(t, m, "poll_ok", "msgs")
+	got := pollPairs(t, m)
+	want := map[string][][2]int64{"a": {{1, 11}, {2, 12}}, "b": {{0, 20}}}
+	if !equalPairs(got, want) {
+		t.Fatalf("poll: got %v, want %v (never-written key omitted)", got, want)
+	}
+	m = call(map[string]any{"type": "poll", "offsets": map[string]any{"a": 0}})
+	if got := pollPairs(t, m); !equalPairs(got, map[string][][2]int64{"a": {{0, 10}, {1, 11}}}) {
+		t.Fatalf("poll-cap 2: got %v", got)
+	}
+	m = call(map[string]any{"type": "poll", "offsets": map[string]any{}})
+	if got := pollPairs(t, m); len(got) != 0 {
+		t.Fatalf("empty poll: got %v", got)
+	}
+
+	m = call(map[string]any{"type": "commit_offsets", "offsets": map[string]any{"a": 2}})
+	wantKeys(t, m, "commit_offsets_ok")
+	m = call(map[string]any{"type": "commit_offsets", "offsets": map[string]any{"a": 1}})
+	wantKeys(t, m, "commit_offsets_ok")
+	m = call(map[string]any{"type": "commit_offsets", "offsets": map[string]any{}})
+	wantKeys(t, m, "commit_offsets_ok")
+
+	m = call(map[string]any{"type": "list_committed_offsets", "keys": []string{"a", "b"}})
+	wantKeys(t, m, "list_committed_offsets_ok", "offsets")
+	offs, _ := m.Body["offsets"].(map[string]any)
+	if len(offs) != 1 || offs["a"] != json.Number("2") {
+		t.Fatalf("committed offsets: got %v, want only a=2 (never moves back)", m.Body["offsets"])
+	}
+	m = call(map[string]any{"type": "list_committed_offsets", "keys": []string{}})
+	if offs, ok := m.Body["offsets"].(map[string]any); !ok || len(offs) != 0 {
+		t.Fatalf("list of no keys: want {}, got %s", m.Line)
+	}
+	if h.s.pending.len() != 0 {
+		t.Fatalf("%d requests left pending", h.s.pending.len())
+	}
+}
+
+func equalPairs(a, b map[string][][2]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestBatching: operations arriving together ride in one proposal, and
+// with a batching window the leader waits for it before proposing.
+func TestBatching(t *testing.T) {
+	cfg := testConfig()
+	cfg.BatchInterval = 3 * cfg.Tick
+	h := newLeader(t, cfg)
+	// Send everything at one instant: one proposal.
+	var lines [][]byte
+	for i := 0; i < 50; i++ {
+		lines = append(lines, line("c1", "n1", map[string]any{"type": "send", "msg_id": i + 1, "key": "k", "msg": i}))
+	}
+	// Let the window since the last flush pass, so these go at once.
+	for i := 0; i < 5; i++ {
+		h.tick()
+	}
+	first := h.s.peer.Status().LastZxid
+	out := h.input(lines...)
+	replies := countType(out, "send_ok")
+	for i := 0; i < 20 && replies < 50; i++ {
+		replies += countType(h.tick(), "send_ok")
+	}
+	if replies != 50 {
+		t.Fatalf("%d of 50 sends answered", replies)
+	}
+	if n := entriesAfter(t, h.s, first); n != 1 {
+		t.Fatalf("50 simultaneous sends took %d proposals, want 1", n)
+	}
+
+	// An idle node proposes at once; within the window after that,
+	// new operations wait for the window to end.
+	for i := 0; i < 5; i++ {
+		h.tick()
+	}
+	before := h.s.peer.Status().LastZxid
+	h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": 100, "key": "k", "msg": 100}))
+	if len(h.s.queue) != 0 || !h.s.lastFlush.Equal(h.now) || h.s.peer.Status().LastZxid == before {
+		t.Fatalf("an idle node did not propose at once: queue %d", len(h.s.queue))
+	}
+	before = h.s.peer.Status().LastZxid
+	h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": 101, "key": "k", "msg": 101}))
+	if len(h.s.queue) != 1 || h.s.peer.Status().LastZxid != before {
+		t.Fatalf("proposed inside the batching window: queue %d", len(h.s.queue))
+	}
+	if at, ok := h.s.NextWake(); !ok || !at.Equal(h.now.Add(cfg.BatchInterval)) {
+		t.Fatalf("NextWake = %v %v, want the end of the window", at, ok)
+	}
+	h.now = h.now.Add(cfg.BatchInterval)
+	h.input()
+	if len(h.s.queue) != 0 || h.s.peer.Status().LastZxid == before {
+		t.Fatalf("not proposed at the end of the window: queue %d", len(h.s.queue))
+	}
+}
+
+// entriesAfter counts the log entries after zxid z.
+func entriesAfter(t *testing.T, s *Server, z zab.Zxid) int {
+	t.Helper()
+	es, err := s.store.Entries(uint64(z), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(es)
+}
+
+func filterType(ms []outMsg, typ string) []outMsg {
+	var out []outMsg
+	for _, m := range ms {
+		if m.typ() == typ {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func countType(ms []outMsg, typ string) int {
+	n := 0
+	for _, m := range ms {
+		if m.typ() == typ {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,91 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
+
+	"zabkafka/log"
+	"zabkafka/zab"
+)
+
+// handleZab takes one coalesced node-to-node message: the zab messages go
+// to the peer in order, the forwarded operations join the queue (they are
+// proposed if this node is the leader by the next flush).
+//
+// Only cluster members may send protocol messages. Anyone else (a client,
+// a service) gets not-supported and changes nothing. A member's message
+// that does not decode is logged and dropped, never answered: members do
+// not answer errors either, so two nodes cannot bounce errors forever.
+func (s *Server) handleZab(in inbound, now time.Time) {
+	from, member := s.ids[in.src]
+	if !member {
+		s.replyError(in, maelstrom.NotSupported, fmt.Sprintf("%s messages are accepted only from cluster members", typeZab))
+		return
+	}
+	if from == s.self {
+		s.logger.Warn("dropped zab message from ourselves")
+		return
+	}
+	if s.failed != nil {
+		return
+	}
+	var body zabInbound
+	if err := json.Unmarshal(in.body, &body); err != nil {
+		s.logger.Warn("dropped undecodable zab message", "src", in.src, "err", err)
+		return
+	}
+	for _, raw := range body.Msgs {
+		var m zab.Message
+		if err := json.Unmarshal(raw, &m); err != nil {
+			s.logger.Warn("dropped undecodable zab message", "src", in.src, "err", err)
+			continue
+		}
+		// The envelope's src is what Maelstrom vouches for; a message
+		// claiming another sender or another receiver is not ours.
+		if m.From != from || m.To != s.self {
+			s.logger.Warn("dropped misaddressed zab message", "src", in.src, "from", m.From, "to", m.To, "type", m.Type)
+			continue
+		}
+		if err := s.peer.Step(m); err != nil {
+			s.logger.Debug("peer refused message", "src", in.src, "type", m.Type, "err", err)
+		}
+	}
+	if !isNull(body.Fwd) {
+		s.takeForwarded(in.src, body.Fwd, now)
+	}
+}
+
+// takeForwarded queues the operations a follower forwarded to us. Their
+// Origin is set to the forwarding node: it holds the clients' requests,
+// so only it can answer them when the operations are applied.
+func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
+	var b []byte
+	if err := json.Unmarshal(raw, &b); err != nil {
+		s.logger.Warn("dropped undecodable forwarded ops", "src", src, "err", err)
+		return
+	}
+	ops, err := log.DecodeBatch(b)
+	if err != nil {
+		s.logger.Warn("dropped undecodable forwarded ops", "src", src, "err", err)
+		return
+	}
+	for _, op := range ops {
+		if len(s.queue) >= s.cfg.MaxQueue {
+			s.logger.Warn("queue full: dropped forwarded ops", "src", src, "dropped", len(ops))
+			return
+		}
+		op.Origin = src
+		s.enqueue(op, now)
+	}
+}
+
+// flushOutbox sends one message per destination with everything queued
+// for it.
+func (s *Server) flushOutbox() {
+	s.outbox.drain(func(to zab.PeerID, body zabBody) {
+		s.reply(s.names[to-1], body)
+	})
+}

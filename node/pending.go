@@ -1,0 +1,78 @@
+package node
+
+import "time"
+
+// requestKind is which kafka RPC a pending request is.
+type requestKind uint8
+
+const (
+	reqSend requestKind = iota + 1
+	reqCommitOffsets
+)
+
+// request is a client request this node has accepted and not yet
+// answered: a send or a commit_offsets waiting for its operation to be
+// committed and applied.
+type request struct {
+	id      uint64 // the ReqID its operation carries
+	client  string
+	msgID   int64
+	arrived time.Time
+	kind    requestKind
+	// key and msg identify a send, so an applied operation that merely
+	// reuses the id (a previous incarnation's) is never mistaken for it.
+	key string
+	msg int64
+	// sent is set once the operation left the queue (proposed or
+	// forwarded). From then on its fate is unknown to this node, and
+	// only an indefinite error may answer it (design.md decision 6).
+	sent bool
+}
+
+// pendingTable holds the requests awaiting an answer, with their arrival
+// order for the deadline sweep. Arrival times are non-decreasing (one
+// event loop, one clock), so the oldest requests are always at the front.
+type pendingTable struct {
+	byID  map[uint64]*request
+	order []*request // arrival order; answered requests are skipped lazily
+}
+
+func newPendingTable() pendingTable {
+	return pendingTable{byID: make(map[uint64]*request)}
+}
+
+func (t *pendingTable) add(r *request) {
+	t.byID[r.id] = r
+	t.order = append(t.order, r)
+}
+
+func (t *pendingTable) get(id uint64) *request { return t.byID[id] }
+
+// remove forgets r; it will not be answered again.
+func (t *pendingTable) remove(r *request) { delete(t.byID, r.id) }
+
+func (t *pendingTable) len() int { return len(t.byID) }
+
+// expire removes every request that arrived at or before cutoff and
+// calls fn on each, oldest first.
+func (t *pendingTable) expire(cutoff time.Time, fn func(*request)) {
+	i := 0
+	for ; i < len(t.order); i++ {
+		r := t.order[i]
+		if t.byID[r.id] != r {
+			continue // already answered
+		}
+		if r.arrived.After(cutoff) {
+			break
+		}
+		delete(t.byID, r.id)
+		fn(r)
+	}
+	if i > 0 {
+		// Shift rather than reslice so the backing array does not grow
+		// forever under a steady stream of requests.
+		n := copy(t.order, t.order[i:])
+		clear(t.order[n:])
+		t.order = t.order[:n]
+	}
+}

@@ -1,0 +1,157 @@
+package node
+
+import (
+	"errors"
+	"time"
+
+	"zabkafka/log"
+	"zabkafka/zab"
+)
+
+// The queue holds client operations between their arrival and their
+// proposal. On the leader that is this node's own clients' operations and
+// those other nodes forwarded; on a follower, its own clients' operations
+// until the next flush forwards them to the leader. With no leader known,
+// they wait at most HoldTimeout.
+
+// enqueue adds an operation to the queue.
+func (s *Server) enqueue(op log.Op, now time.Time) {
+	s.queue = append(s.queue, queuedOp{op: op, since: now})
+}
+
+// dispatch empties the queue the way this node's role allows: the
+// established leader proposes (one batch per MaxBatch operations, all sent
+// in this flush, none waiting for an earlier commit: design.md decision
+// 7); a follower in broadcast forwards its own clients' operations to its
+// leader; anyone else holds them (Process refuses those held longer than
+// HoldTimeout).
+func (s *Server) dispatch(now time.Time) {
+	st := s.peer.Status()
+	switch {
+	case st.Role == zab.RoleLeading && st.Phase == zab.PhaseBroadcast:
+		s.proposeQueued(now)
+	case st.Role == zab.RoleFollowing && st.Phase == zab.PhaseBroadcast && st.Leader != 0 && st.Leader != s.self:
+		s.forwardQueued(st.Leader)
+	}
+}
+
+// proposeQueued proposes the queue in batches. On ErrProposalDropped (the
+// in-flight bound) the rest waits a tick; on ErrNotLeader it stays held,
+// to be forwarded or refused once the new leader is known. Nothing
+// refused by Propose was proposed, so both keep definite answers possible.
+func (s *Server) proposeQueued(now time.Time) {
+	done := 0
+	for done < len(s.queue) {
+		n := min(len(s.queue)-done, s.cfg.MaxBatch)
+		ops := make([]log.Op, 0, n)
+		for _, q := range s.queue[done : done+n] {
+			if s.live(q.op) {
+				ops = append(ops, q.op)
+			}
+		}
+		if len(ops) > 0 {
+			z, err := s.peer.Propose(log.EncodeBatch(ops))
+			if err != nil {
+				if errors.Is(err, zab.ErrProposalDropped) {
+					s.backoff = now.Add(s.cfg.Tick)
+				}
+				s.logger.Debug("proposal refused", "ops", len(ops), "err", err)
+				break
+			}
+			s.markSent(ops)
+			s.logger.Debug("proposed", "zxid", z, "ops", len(ops))
+		}
+		done += n
+	}
+	s.dropQueued(done)
+}
+
+// forwardQueued hands this node's own operations to the leader in the
+// next flush. Operations other nodes forwarded here are dropped: this
+// node is not the leader, and their origins will answer them
+// indefinitely when their deadlines pass.
+func (s *Server) forwardQueued(leader zab.PeerID) {
+	var ops []log.Op
+	for _, q := range s.queue {
+		if q.op.Origin == s.id && s.live(q.op) {
+			ops = append(ops, q.op)
+		}
+	}
+	if len(ops) > 0 {
+		s.markSent(ops)
+		s.outbox.addForward(leader, ops)
+	}
+	s.dropQueued(len(s.queue))
+}
+
+// expireHeld refuses the operations that have waited HoldTimeout for a
+// leader (the queue is in arrival order, so they are a prefix).
+func (s *Server) expireHeld(now time.Time) {
+	cutoff := now.Add(-s.cfg.HoldTimeout)
+	n := 0
+	for n < len(s.queue) && !s.queue[n].since.After(cutoff) {
+		s.refuseQueued(s.queue[n].op, "no leader available")
+		n++
+	}
+	s.dropQueued(n)
+}
+
+// refuseQueued answers a queued operation that will never be proposed.
+// A send gets a definite error. A commit_offsets gets an indefinite one
+// (see handleCommitOffsets). Operations of other nodes are just dropped.
+func (s *Server) refuseQueued(op log.Op, reason string) {
+	if op.Origin != s.id {
+		return
+	}
+	r := s.pending.get(op.ReqID)
+	if r == nil || r.sent {
+		return
+	}
+	s.pending.remove(r)
+	if r.kind == reqSend {
+		s.replyPendingError(r, codeNotDone, reason)
+	} else {
+		s.replyPendingError(r, codeUnknown, reason)
+	}
+}
+
+// live reports whether a queued operation still needs to go out: other
+// nodes' operations always do; ours only while the client is waiting.
+func (s *Server) live(op log.Op) bool {
+	if op.Origin != s.id {
+		return true
+	}
+	r := s.pending.get(op.ReqID)
+	return r != nil && !r.sent
+}
+
+// markSent records that our own operations among ops left the queue.
+func (s *Server) markSent(ops []log.Op) {
+	for _, op := range ops {
+		if op.Origin != s.id {
+			continue
+		}
+		if r := s.pending.get(op.ReqID); r != nil {
+			r.sent = true
+		}
+	}
+}
+
+// dropQueued removes the first n queued operations.
+func (s *Server) dropQueued(n int) {
+	if n == 0 {
+		return
+	}
+	m := copy(s.queue, s.queue[n:])
+	clear(s.queue[m:])
+	s.queue = s.queue[:m]
+}
+
+// expireRequests answers every request at its deadline with an indefinite
+// error and forgets it: nothing may reach a client after Maelstrom's
+// client gave up on it (design.md decision 6).
+func (s *Server) expireRequests(now time.Time) {
+	s.pending.expire(now.Add(-s.cfg.RequestTimeout), func(r *request) {
+		s.replyPendingError(r, codeUnknown, "timed out waiting for commit")
+	})
+}

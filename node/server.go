@@ -1,0 +1,217 @@
+package node
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
+
+	"zabkafka/log"
+	"zabkafka/zab"
+)
+
+// Server is one zabkafka node: the zab peer, its log, the kafka state
+// machine, and the client requests in flight. It is not safe for
+// concurrent use; exactly one goroutine (Run's event loop) calls it, which
+// is what lets the zab peer stay a plain state machine.
+//
+// Time enters only as arguments (HandleLine, Tick, Process), so a test
+// drives a Server with a fake clock and replays it exactly.
+type Server struct {
+	cfg    Config
+	base   *slog.Logger // before init
+	logger *slog.Logger // after init: tagged with the node id
+	out    *lineWriter
+
+	// Set by init.
+	id     string
+	names  []string // names[i] is the node with PeerID i+1
+	ids    map[string]zab.PeerID
+	self   zab.PeerID
+	store  log.Store
+	peer   *zab.Peer
+	kafka  *log.Kafka
+	failed error // a storage failure: the node stops taking part (fail-stop)
+
+	pending   pendingTable
+	queue     []queuedOp // client operations waiting to be proposed or forwarded
+	outbox    outbox
+	lastFlush time.Time // when the outbox was last sent
+	backoff   time.Time // no proposal attempt before this (leader at its in-flight bound)
+	nextReqID uint64
+
+	lastRole    zab.Role
+	lastPhase   zab.Phase
+	lastLeader  zab.PeerID
+	opsSinceSnp int    // applied operations since the last snapshot
+	lastSnap    uint64 // zxid of the last snapshot saved
+}
+
+// queuedOp is a client operation waiting in the queue, with when it got
+// here: the batching window and the hold timeout count from then.
+type queuedOp struct {
+	op    log.Op
+	since time.Time
+}
+
+// NewServer returns a node that writes its messages to out and its log
+// lines to logger (nil: discard). It does nothing until the init message.
+func NewServer(cfg Config, out io.Writer, logger *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Server{
+		cfg:     cfg,
+		base:    logger,
+		logger:  logger,
+		out:     newLineWriter(out),
+		pending: newPendingTable(),
+		outbox:  newOutbox(),
+	}, nil
+}
+
+// HandleLine handles one input line received at now. Nothing in a line
+// can make it panic or stop the node: a line that cannot be answered is
+// logged and dropped, one that can gets an error reply (12
+// malformed-request, 10 not-supported).
+func (s *Server) HandleLine(line []byte, now time.Time) {
+	in, perr := parseLine(line)
+	if perr != nil {
+		if perr.answerable && !in.reply {
+			s.replyError(in, perr.code, perr.text)
+		}
+		s.logger.Warn("dropped input line", "err", perr.text, "line", truncate(line, 200))
+		return
+	}
+	if in.reply {
+		// We send no requests, so there is nothing to match a reply to.
+		s.logger.Debug("ignored reply", "src", in.src, "type", in.typ)
+		return
+	}
+	if in.typ == typeInit {
+		s.handleInit(in, now)
+		return
+	}
+	if s.peer == nil && s.failed == nil {
+		// Maelstrom always sends init first; without it we have no id
+		// to answer from.
+		s.logger.Warn("message before init dropped", "src", in.src, "type", in.typ)
+		return
+	}
+	switch in.typ {
+	case typeZab:
+		s.handleZab(in, now)
+	case typeSend:
+		s.handleSend(in, now)
+	case typePoll:
+		s.handlePoll(in)
+	case typeCommitOffsets:
+		s.handleCommitOffsets(in, now)
+	case typeListCommittedOffsets:
+		s.handleListCommittedOffsets(in)
+	default:
+		s.replyError(in, maelstrom.NotSupported, fmt.Sprintf("unsupported message type %q", in.typ))
+	}
+}
+
+// Tick advances the core by one tick.
+func (s *Server) Tick(now time.Time) {
+	if s.peer == nil || s.failed != nil {
+		return
+	}
+	s.peer.Tick()
+}
+
+// Process does everything the input so far calls for, in the order the
+// Ready contract needs: expire overdue requests, then, once the batching
+// window has passed, propose or forward the queued operations, drive the
+// peer's Ready, and send the coalesced outbox. Output is flushed at the
+// end of every call.
+func (s *Server) Process(now time.Time) {
+	if s.peer != nil {
+		s.expireRequests(now)
+	}
+	if s.peer != nil && s.failed == nil {
+		// The batching window: operations and messages go out at most
+		// once per BatchInterval. An idle node sends at once; a busy
+		// one packs everything of a window into one proposal and one
+		// message per peer.
+		due := !now.Before(s.lastFlush.Add(s.cfg.BatchInterval))
+		worked := false
+		if due && len(s.queue) > 0 && !now.Before(s.backoff) {
+			s.dispatch(now)
+			worked = true
+		}
+		s.drainReady(now)
+		if due && !s.outbox.empty() && s.failed == nil {
+			s.flushOutbox()
+			worked = true
+		}
+		if worked {
+			s.lastFlush = now
+		}
+		if len(s.queue) > 0 {
+			// Held operations time out even while the window or the
+			// back-off keeps dispatch from running.
+			s.expireHeld(now)
+		}
+		s.maybeSnapshot()
+	}
+	if err := s.out.flush(); err != nil {
+		s.logger.Error("write to stdout failed", "err", err)
+	}
+}
+
+// NextWake is when Process next has work that no input or tick will
+// bring: the end of the batching window while operations or messages
+// wait. ok is false when nothing waits.
+func (s *Server) NextWake() (at time.Time, ok bool) {
+	if s.peer == nil || s.failed != nil {
+		return time.Time{}, false
+	}
+	if s.outbox.empty() && len(s.queue) == 0 {
+		return time.Time{}, false
+	}
+	at = s.lastFlush.Add(s.cfg.BatchInterval)
+	if len(s.queue) > 0 && s.backoff.After(at) && s.outbox.empty() {
+		at = s.backoff
+	}
+	return at, true
+}
+
+// Close releases the log.
+func (s *Server) Close() error {
+	if s.store == nil {
+		return nil
+	}
+	return s.store.Close()
+}
+
+// fail stops the node after a storage failure (zabstore.Persist contract:
+// never send what vouches for a failed write). It keeps answering clients,
+// with errors, rather than exit: an exited node makes Maelstrom abort the
+// whole test without a verdict (maelstrom-kafka-spec 2.5).
+func (s *Server) fail(err error) {
+	if s.failed == nil {
+		s.failed = err
+		s.logger.Error("storage failed; node stops taking part", "err", err)
+	}
+	s.outbox = newOutbox()
+	for _, q := range s.queue {
+		s.refuseQueued(q.op, "node stopped after a storage failure")
+	}
+	s.queue = nil
+}
+
+// truncate shortens a line for a log message.
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "..."
+}

@@ -1,0 +1,27 @@
+// Package invariants checks a recorded Zab run against the safety
+// properties of the Zab paper (Junqueira, Reed, Serafini, DSN 2011, the
+// problem-definition section) and the cheaper invariants of zab-reference
+// 7.3, as the run happens.
+//
+// The harness feeds a Checker four kinds of observation (zab-reference
+// 7.1):
+//
+//   - Establish: a leader reached BROADCAST in epoch e (the set E);
+//   - Broadcast: a leader appended a proposal of its own epoch (the set B,
+//     with each proposal's position k in its epoch);
+//   - Deliver, Restart, InstallSnapshot: a peer's state machine applied a
+//     committed transaction, or was rebuilt from a snapshot (one delivery
+//     sequence D[p][i] per incarnation of the state machine);
+//   - Epochs, AtRest, CheckLogs: durable epochs and logs.
+//
+// The primary agreement check is the prefix check: every delivery
+// sequence must be a prefix of one canonical committed sequence C, the
+// longest delivered so far. That makes each delivery O(1) to check and
+// implies total order and agreement for gap-free delivery (zab-reference
+// 7.2, properties 2 and 3); TotalOrder and Agreement restate the
+// paper's original forms for diagnostics.
+//
+// A Checker never panics on inconsistent input: it records a Violation
+// and keeps going, so a test can report the first one with the trace that
+// led to it.
+package invariants

@@ -1,0 +1,87 @@
+package invariants
+
+import (
+	"fmt"
+
+	"zabkafka/zab"
+)
+
+// Rule names one checked property. The values are stable strings so a
+// test can match on them and a log line can be grepped.
+type Rule string
+
+// The rules. The first seven are the Zab paper's properties (DSN'11,
+// problem-definition section; Zab.tla names in brackets); the rest are the
+// cheap invariants of zab-reference 7.3.
+const (
+	// RuleIntegrity: every delivered (zxid, value) was broadcast with that
+	// value [Integrity].
+	RuleIntegrity Rule = "integrity"
+	// RuleTotalOrder: if a sequence has a before b, every sequence holding
+	// b holds a earlier [TotalOrder]. Diagnostic form, see TotalOrder.
+	RuleTotalOrder Rule = "total-order"
+	// RuleAgreement: for a in S and b in T, a is in T or b is in S
+	// [Agreement]. Diagnostic form, see Agreement.
+	RuleAgreement Rule = "agreement"
+	// RulePrefix: every delivery sequence is a prefix of the canonical
+	// committed sequence. The primary form of total order and agreement,
+	// and of "a committed transaction is never lost or moved".
+	RulePrefix Rule = "prefix"
+	// RuleLocalPrimaryOrder: within one epoch, delivery follows the
+	// leader's broadcast order without gaps [LocalPrimaryOrder]; a
+	// leader's broadcasts of one epoch have contiguous counters.
+	RuleLocalPrimaryOrder Rule = "local-primary-order"
+	// RuleGlobalPrimaryOrder: epochs never go backwards within a sequence
+	// [GlobalPrimaryOrder].
+	RuleGlobalPrimaryOrder Rule = "global-primary-order"
+	// RulePrimaryIntegrity: a transaction of an epoch older than e that
+	// anyone delivers was delivered by e's leader before its first
+	// broadcast (it is in Init[e]) [PrimaryIntegrity].
+	RulePrimaryIntegrity Rule = "primary-integrity"
+	// RuleCommittedLost: a transaction delivered somewhere is missing from
+	// a later leader's initial history.
+	RuleCommittedLost Rule = "committed-lost"
+	// RuleOneLeaderPerEpoch: at most one peer establishes each epoch, and
+	// only that peer broadcasts in it [Leadership1/2].
+	RuleOneLeaderPerEpoch Rule = "one-leader-per-epoch"
+	// RuleZxidUnique: no zxid carries two different values, in B, in any
+	// delivery sequence or in any durable log.
+	RuleZxidUnique Rule = "zxid-unique"
+	// RuleCounterRange: no transaction has counter 0 or 0xffffffff
+	// (zab-reference 2; ZOOKEEPER-1277).
+	RuleCounterRange Rule = "counter-range"
+	// RuleEpochMonotonic: a peer's durable acceptedEpoch and currentEpoch
+	// never decrease, across restarts too, and current <= accepted.
+	RuleEpochMonotonic Rule = "epoch-monotonic"
+	// RuleEpochLogOrder: at rest, the epoch of a peer's last durable zxid
+	// is at most its currentEpoch (QuorumPeer.loadDataBase refuses to
+	// start otherwise).
+	RuleEpochLogOrder Rule = "epoch-log-order"
+	// RuleLogPrefix: two durable logs agree on everything up to the last
+	// zxid they share, and each log is strictly increasing.
+	RuleLogPrefix Rule = "log-prefix"
+	// RuleConvergence: after heal and quiescence every live peer has
+	// delivered the whole canonical sequence.
+	RuleConvergence Rule = "convergence"
+)
+
+// Violation is one broken rule, with enough context to find it in a
+// trace.
+type Violation struct {
+	Rule   Rule
+	Peer   zab.PeerID // the peer whose observation broke the rule; 0 if none
+	Zxid   zab.Zxid   // the transaction involved; 0 if none
+	Detail string
+}
+
+// Error renders v as "rule: peer N zxid eE:cC: detail".
+func (v *Violation) Error() string {
+	s := string(v.Rule) + ":"
+	if v.Peer != 0 {
+		s += fmt.Sprintf(" peer %d", v.Peer)
+	}
+	if v.Zxid != 0 {
+		s += " zxid " + v.Zxid.String()
+	}
+	return s + ": " + v.Detail
+}

@@ -1,0 +1,33 @@
+package checker
+
+// Options carries what the checker needs beyond the history.
+type Options struct {
+	// Nodes are the node ids in test order (n0, n1, ...). With Concurrency
+	// they map a process to the node its thread talks to (spec 5.5): thread
+	// = process mod Concurrency, node = Nodes[thread mod len(Nodes)]. Only
+	// the partition-window report needs them; it is skipped without them.
+	Nodes []string
+	// Concurrency is the number of client threads.
+	Concurrency int
+	// Availability is Maelstrom's --availability goal: "" for none,
+	// "total" (every invocation must complete ok), or a fraction such as
+	// "0.99" (M:src/maelstrom/checker.clj availability-checker).
+	Availability string
+	// Net holds the network's message counts; nil omits the net section.
+	Net *NetCounts
+}
+
+// NetCount is one slice of the network journal statistics (spec 7.1,
+// M:src/maelstrom/net/checker.clj basic-stats). The network counts them;
+// the checker only divides.
+type NetCount struct {
+	SendCount int64 // messages accepted by the network, dropped ones included
+	RecvCount int64 // messages delivered
+	MsgCount  int64 // distinct message ids
+}
+
+// NetCounts is the network's tally: all messages, those with a client at
+// either end, and the rest (node-node and node-service).
+type NetCounts struct {
+	All, Clients, Servers NetCount
+}

@@ -1,0 +1,113 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Summary renders the result as a few readable lines, ending with Jepsen's
+// verdict line.
+func (r Result) Summary() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+
+	w := &r.Workload
+	p("workload: valid? %s", w.Valid)
+	if w.Error != "" {
+		p("  analysis error: %s", w.Error)
+	} else {
+		if len(w.ErrorTypes) == 0 {
+			p("  no anomalies")
+		}
+		counts := w.Anomalies.Condensed()
+		for _, t := range w.ErrorTypes {
+			mark := "bad"
+			if IsAllowedErrorType(t) {
+				mark = "allowed"
+			}
+			p("  %-26s %s (%s)", t+":", describeGroup(counts[t]), mark)
+		}
+		if l := w.WorstRealtimeLag; l != nil {
+			p("  worst realtime lag: %.3f s (process %d, key %q, poll at %.3f s)",
+				nanosToSecs(l.Lag), l.Process, l.Key, nanosToSecs(l.Time))
+		} else {
+			p("  worst realtime lag: none measured")
+		}
+		if len(w.InfoTxnCauses) > 0 {
+			p("  indefinite results caused by: %s", strings.Join(w.InfoTxnCauses, ", "))
+		}
+	}
+
+	s := &r.Stats
+	p("stats: valid? %s  count %d, ok %d, fail %d, info %d", s.Valid, s.Count, s.OKCount, s.FailCount, s.InfoCount)
+	fs := make([]string, 0, len(s.ByF))
+	for f := range s.ByF {
+		fs = append(fs, f)
+	}
+	sort.Strings(fs)
+	for _, f := range fs {
+		c := s.ByF[f]
+		p("  %-8s count %d, ok %d, fail %d, info %d", f+":", c.Count, c.OKCount, c.FailCount, c.InfoCount)
+	}
+
+	a := &r.Availability
+	p("availability: valid? %s  ok-fraction %.5f%s", a.Valid, a.OKFraction, suffix(a.Error))
+
+	if n := r.Net; n != nil {
+		p("net: all %d msgs (%s per op), clients %d, servers %d (%s per op)",
+			n.All.MsgCount, perOp(n.All.MsgsPerOp), n.Clients.MsgCount, n.Servers.MsgCount, perOp(n.Servers.MsgsPerOp))
+	}
+
+	pf := &r.Performance
+	for _, f := range latencyFs {
+		l := pf.Latency[f]
+		p("latency %-5s ok %d: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms", f, l.Count, l.P50, l.P95, l.P99, l.Max)
+	}
+	p("throughput: %.1f ops/s (%.1f ok/s) over %.1f s", pf.Throughput.OpsPerSec, pf.Throughput.OKPerSec, pf.Throughput.Seconds)
+
+	pr := &r.Partitions
+	if len(pr.Windows) > 0 {
+		if pr.Skipped != "" {
+			p("partitions: %d windows, not analysed: %s", len(pr.Windows), pr.Skipped)
+		} else {
+			p("partitions: %d windows, %d with a majority side, %d stalled; recovery median %.3f s, max %.3f s",
+				len(pr.Windows), pr.WithMajority, pr.Stalled, nanosToSecs(pr.MedianRecovery), nanosToSecs(pr.MaxRecovery))
+		}
+	}
+
+	b.WriteString("\n")
+	b.WriteString(r.Verdict())
+	b.WriteString("\n")
+	return b.String()
+}
+
+// describeGroup renders a condensed error entry in a few words.
+func describeGroup(v any) string {
+	switch g := v.(type) {
+	case ErrorGroup:
+		return fmt.Sprintf("%d", g.Count)
+	case Unseen:
+		n := 0
+		for _, c := range g.Counts {
+			n += c
+		}
+		return fmt.Sprintf("%d messages in %d keys never polled", n, len(g.Counts))
+	default:
+		return "?"
+	}
+}
+
+func perOp(v *float32) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4f", *v)
+}
+
+func suffix(err string) string {
+	if err == "" {
+		return ""
+	}
+	return " (" + err + ")"
+}

@@ -1,0 +1,29 @@
+// Package workbench runs Maelstrom's kafka workload against any node binary,
+// in Go: our own re-implementation of `maelstrom test -w kafka`, since the
+// JVM original cannot run here (maelstrom-kafka-spec.md is the behaviour it
+// follows).
+//
+// A run (Test) starts the simulated network and the nodes (package net),
+// drives the kafka workload (package kafka) through Jepsen's phases with a
+// partition nemesis, records every op in a history (package history),
+// tears the nodes down, judges the history (package checker) and writes the
+// store folder (package output). The phases and their timing are those of
+// M:src/maelstrom/core.clj maelstrom-test (spec 5.2):
+//
+//  1. main phase: client ops paced by a global stagger (rate), the nemesis
+//     alternating start/stop-partition, all cut off time-limit after the
+//     first op;
+//  2. drain: wait for every op in flight (late completions still feed the
+//     workload's offset tracking);
+//  3. a final stop-partition (with the nemesis), then a recovery sleep;
+//  4. final phase: every thread crashes its client, assigns every key seen
+//     seeking to the beginning, and polls until it has read up to the
+//     tracked offsets, cut off after its own limit; then drain again.
+//
+// The runner is one goroutine that owns the history, the threads' state and
+// all generator state, like Jepsen's interpreter; each client thread is a
+// goroutine that performs the ops it is handed and reports completions.
+//
+// This package must never import zab/, election/, log/ or node/: a judge
+// shares no code with what it judges.
+package workbench

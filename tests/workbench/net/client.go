@@ -1,0 +1,130 @@
+package net
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// Errors a client RPC can return besides a reply.
+var (
+	// ErrTimeout: no matching reply before the context's deadline
+	// (Maelstrom's "Client read timeout", error code 0). Test with IsTimeout.
+	ErrTimeout = errors.New("client read timeout")
+	// ErrClientClosed: the client was closed before or during the call.
+	ErrClientClosed = errors.New("client is closed")
+	// ErrStopped: the cluster was stopped before or during the call.
+	ErrStopped = errors.New("network stopped")
+	// ErrBusy: a second RPC while one is outstanding (M:client.clj send!
+	// refuses the same way: "Can't send more than one message at a time!").
+	ErrBusy = errors.New("client already has a request outstanding")
+)
+
+// IsTimeout reports whether err is an RPC timeout.
+func IsTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
+
+// Client is an in-process network member standing for a Maelstrom client
+// (M:src/maelstrom/client.clj): id "c<k>", at most one request at a time,
+// msg_ids 1, 2, 3, ... Messages to and from it have zero latency.
+type Client struct {
+	id     string
+	net    *network
+	mb     *mailbox
+	mu     sync.Mutex // held for the whole of one RPC
+	msgID  int64      // the last msg_id used
+	closed atomic.Bool
+}
+
+// ID is the client's network id, "c<k>".
+func (cl *Client) ID() string { return cl.id }
+
+// newClient registers a client with the given id.
+func newClient(n *network, id string) *Client {
+	cl := &Client{id: id, net: n}
+	mb, err := n.join(id)
+	if err != nil { // cannot happen with fresh ids; behave as a closed client
+		cl.closed.Store(true)
+		return cl
+	}
+	cl.mb = mb
+	return cl
+}
+
+// RPC sends body (a JSON object; RPC sets "msg_id", leaving the caller's map
+// untouched) to dest and waits for the reply whose in_reply_to equals that
+// msg_id, discarding every other message that reaches this client, late
+// replies to earlier requests included (spec 1.7; the reply's src is not
+// checked). The context carries the timeout: when it expires RPC returns an
+// error for which IsTimeout is true. An unknown dest is an error wrapping
+// ErrUnknownMember, as Maelstrom's send! assertion would throw.
+func (cl *Client) RPC(ctx context.Context, dest string, body map[string]any) (json.RawMessage, error) {
+	if !cl.mu.TryLock() {
+		return nil, ErrBusy
+	}
+	defer cl.mu.Unlock()
+	if cl.closed.Load() {
+		return nil, ErrClientClosed
+	}
+	cl.msgID++
+	id := cl.msgID
+	req := make(map[string]any, len(body)+1)
+	for k, v := range body {
+		req[k] = v
+	}
+	req["msg_id"] = id
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("client %s: encode request to %s: %w", cl.id, dest, err)
+	}
+	if err := cl.net.send(cl.id, dest, raw, nil); err != nil {
+		return nil, fmt.Errorf("client %s: %w", cl.id, err)
+	}
+	for {
+		e, why := cl.mb.take(ctx, cl.net.stop)
+		switch why {
+		case takeStopped:
+			return nil, ErrStopped
+		case takeGone:
+			return nil, ErrClientClosed
+		case takeCtxDone:
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, fmt.Errorf("client %s: request %d to %s: %w", cl.id, id, dest, ErrTimeout)
+			}
+			return nil, ctx.Err()
+		}
+		cl.net.counts.received(e)
+		if repliesTo(e.body, id) {
+			return json.RawMessage(e.body), nil
+		}
+	}
+}
+
+// repliesTo reports whether a body's in_reply_to is the integer id. Like
+// Clojure's (= id in_reply_to) on what Cheshire parsed: 3.0 or "3" do not
+// match 3. Keys are matched exactly (encoding/json would fold case).
+func repliesTo(body []byte, id int64) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	v, ok := m["in_reply_to"]
+	if !ok || !isIntegerLiteral(v) {
+		return false
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	return err == nil && n == id
+}
+
+// Close unregisters the client. Messages still queued for it are never
+// delivered, and a node that later sends to it triggers the unknown-
+// destination rule. An RPC in progress returns ErrClientClosed.
+func (cl *Client) Close() {
+	if cl.closed.Swap(true) {
+		return
+	}
+	cl.net.leave(cl.id)
+}

@@ -1,0 +1,264 @@
+package net
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Cluster is a running simulated Maelstrom network with its node processes,
+// the built-in services and the clients opened on it. All methods are safe
+// for concurrent use.
+type Cluster struct {
+	cfg    resolved
+	net    *network
+	faults faultLog
+	procs  []*nodeProc // in NodeIDs order
+	byID   map[string]*nodeProc
+
+	nextClient atomic.Int64 // the next client number
+	setup      []*Client    // Jepsen's per-node setup clients, held until Stop
+	services   sync.WaitGroup
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start registers the services (lin-kv, seq-kv, lww-kv, lin-tso), launches
+// every node, sends init to each through its own fresh client (c0..c{N-1},
+// client i for node i) and waits for init_ok (Config.InitTimeout, 10 s by
+// default). If a node does not answer, answers with anything but init_ok,
+// or exits, Start tears everything down and returns an error naming every
+// such node. Then it opens the N per-node setup clients (cN..c{2N-1},
+// unused and kept open like Jepsen's) so worker client ids start at c{2N}.
+// Cancelling ctx aborts Start and tears down what it started.
+func Start(ctx context.Context, cfg Config) (*Cluster, error) {
+	r, err := resolve(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("workbench net: %w", err)
+	}
+	c := &Cluster{
+		cfg:  r,
+		net:  newNetwork(r.latency, r.NodeIDs),
+		byID: map[string]*nodeProc{},
+	}
+	if err := startServices(c.net, r.Seed, r.Logf, &c.services); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	var echo io.Writer
+	if r.LogStderr {
+		echo = &lockedWriter{w: r.Stderr}
+	}
+	for _, id := range r.NodeIDs {
+		p, err := c.launch(id, echo)
+		if err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("workbench net: %w", err)
+		}
+		c.procs = append(c.procs, p)
+		c.byID[id] = p
+	}
+	if err := c.initAll(ctx); err != nil {
+		c.Stop()
+		return nil, err
+	}
+	for range r.NodeIDs {
+		c.setup = append(c.setup, c.OpenClient())
+	}
+	return c, nil
+}
+
+// launch registers a node on the network (before the process starts, as
+// Maelstrom does) and starts its process.
+func (c *Cluster) launch(id string, echo io.Writer) (*nodeProc, error) {
+	mb, err := c.net.join(id)
+	if err != nil {
+		return nil, err
+	}
+	link := &nodeLink{
+		id:      id,
+		net:     c.net,
+		mb:      mb,
+		faults:  &c.faults,
+		logf:    c.cfg.Logf,
+		lenient: c.cfg.Lenient,
+		rng:     seededRand(c.cfg.Seed, "latency", id),
+	}
+	return launch(link, launchOptions{
+		bin:    c.cfg.Bin,
+		args:   c.cfg.Args,
+		logDir: c.cfg.LogDir,
+		echo:   echo,
+		logf:   c.cfg.Logf,
+		faults: &c.faults,
+	})
+}
+
+// initAll runs the init handshake with every node in parallel (M:db.clj
+// setup!) and closes the init clients afterwards.
+func (c *Cluster) initAll(ctx context.Context) error {
+	clients := make([]*Client, len(c.procs))
+	for i := range c.procs {
+		clients[i] = c.OpenClient()
+	}
+	errs := make([]error, len(c.procs))
+	var wg sync.WaitGroup
+	for i, p := range c.procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.initNode(ctx, clients[i], p)
+		}()
+	}
+	wg.Wait()
+	for _, cl := range clients {
+		cl.Close()
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("workbench net: start interrupted: %w", err)
+	}
+	return errors.Join(errs...)
+}
+
+// errNodeExited cancels an init RPC when the node's process ends.
+var errNodeExited = errors.New("node process exited")
+
+// initNode sends init to one node and checks the answer.
+func (c *Cluster) initNode(ctx context.Context, cl *Client, p *nodeProc) error {
+	ictx, cancel := context.WithTimeout(ctx, c.cfg.InitTimeout)
+	defer cancel()
+	ictx, cancelCause := context.WithCancelCause(ictx)
+	defer cancelCause(nil)
+	go func() {
+		select {
+		case <-p.exited:
+			cancelCause(errNodeExited)
+		case <-ictx.Done():
+		}
+	}()
+	body := map[string]any{"type": "init", "node_id": p.id, "node_ids": c.cfg.NodeIDs}
+	reply, err := cl.RPC(ictx, p.id, body)
+	switch {
+	case errors.Is(context.Cause(ictx), errNodeExited):
+		return fmt.Errorf("node %s exited (%s) before answering init; last stderr lines:\n%s", p.id, p.exitDesc, p.tail.String())
+	case IsTimeout(err):
+		msg := fmt.Sprintf("node %s did not answer init within %v", p.id, c.cfg.InitTimeout)
+		for _, f := range c.faults.all() {
+			if f.Node == p.id && f.Kind != FaultCrash {
+				msg += fmt.Sprintf("; its stdout was no longer read after a %s: %s (line: %q)", f.Kind, f.Detail, f.Line)
+				break
+			}
+		}
+		return errors.New(msg)
+	case err != nil:
+		return fmt.Errorf("node %s: init: %w", p.id, err)
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(reply, &head) != nil || head.Type != "init_ok" {
+		return fmt.Errorf("node %s answered init with %s, expected an init_ok", p.id, truncate(reply, 300))
+	}
+	return nil
+}
+
+// OpenClient registers a fresh client with the next id "c<k>". After Stop
+// it still returns a client, whose RPCs fail with ErrStopped.
+func (c *Cluster) OpenClient() *Client {
+	k := c.nextClient.Add(1) - 1
+	return newClient(c.net, "c"+strconv.FormatInt(k, 10))
+}
+
+// Partition adds grudge (receiver node -> sender nodes it drops, spec 3.4)
+// to the current partitions. Entries naming anything but the cluster's
+// nodes are ignored (and logged): clients and services are never cut off.
+func (c *Cluster) Partition(grudge map[string][]string) {
+	if ignored := c.net.drop(grudge); len(ignored) > 0 {
+		c.cfg.Logf("partition: ignoring pairs that are not node->node: %v", ignored)
+	}
+}
+
+// Heal removes every partition.
+func (c *Cluster) Heal() { c.net.heal() }
+
+// Partitions returns the current partitions: receiver -> dropped senders.
+func (c *Cluster) Partitions() map[string][]string { return c.net.partitions() }
+
+// Counts returns the journal counts so far (spec 7.1).
+func (c *Cluster) Counts() NetCounts { return c.net.counts.snapshot() }
+
+// Faults returns, in the order they happened, the bad stdout lines that
+// stopped (or, when lenient, did not stop) the reading of a node's stdout,
+// and the node crashes.
+func (c *Cluster) Faults() []Fault { return c.faults.all() }
+
+// Crashed lists the nodes whose process exited during the run, in the
+// order they did.
+func (c *Cluster) Crashed() []string { return c.faults.crashed() }
+
+// StartedAt is the origin of Fault.Time: the moment Start built the network.
+func (c *Cluster) StartedAt() time.Time { return c.net.epoch }
+
+// Nodes returns the node ids, in order.
+func (c *Cluster) Nodes() []string { return append([]string(nil), c.cfg.NodeIDs...) }
+
+// LogPath returns the stderr log of a node ("" without a LogDir).
+func (c *Cluster) LogPath(node string) string {
+	if c.cfg.LogDir == "" {
+		return ""
+	}
+	return filepath.Join(c.cfg.LogDir, node+".log")
+}
+
+// Stop tears everything down: it stops all deliveries, services and
+// pending RPCs, SIGKILLs every node (its whole process group) with no
+// warning, waits for each to be reaped (5 s at most, as Maelstrom), and
+// closes pipes and logs. It is idempotent, safe to call concurrently with
+// anything else (e.g. from a Ctrl-C handler) and returns the same result
+// every time: an error only if the teardown itself failed. Crashes are
+// reported by Faults and Crashed, not by Stop.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() {
+		c.net.shutdown()
+		for _, p := range c.procs {
+			p.kill()
+		}
+		deadline := time.Now().Add(killTimeout)
+		var errs []error
+		for _, p := range c.procs {
+			errs = append(errs, p.finish(deadline))
+		}
+		for _, cl := range c.setup {
+			cl.Close()
+		}
+		done := make(chan struct{})
+		go func() { c.services.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+			errs = append(errs, errors.New("services did not stop"))
+		}
+		c.stopErr = errors.Join(errs...)
+	})
+	return c.stopErr
+}
+
+// lockedWriter serialises writes from the nodes' stderr loops.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}

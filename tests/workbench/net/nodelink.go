@@ -1,0 +1,125 @@
+package net
+
+import (
+	"bufio"
+	"io"
+	"math/rand/v2"
+	"time"
+)
+
+// lenientFaultCap bounds how many faults one node records in lenient mode,
+// where reading goes on after each bad line.
+const lenientFaultCap = 100
+
+// nodeLink connects one node's stdin and stdout to the network: a delivery
+// loop (M:process.clj stdin-thread) and a reader loop (stdout-thread). It
+// knows nothing of processes, so benchmarks and tests can drive it with
+// in-process pipes.
+type nodeLink struct {
+	id      string
+	net     *network
+	mb      *mailbox
+	faults  *faultLog
+	logf    func(string, ...any)
+	lenient bool
+	rng     *rand.Rand // latency draws for the messages this node sends
+
+	faultCount int // faults recorded so far (reader goroutine only)
+}
+
+// deliverLoop writes this node's messages to its stdin, one at a time in
+// deadline order, until the network shuts down. It takes the head as soon
+// as there is one, drops it if a partition says so at that moment, sleeps
+// until its deadline (holding up everything behind it, spec 3.3), counts it
+// and writes it. Writes to a dead process fail and the message is lost, as
+// in Maelstrom; it still counts as delivered because the journal records
+// the delivery before the write.
+func (l *nodeLink) deliverLoop(w io.Writer) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	t := newStoppedTimer()
+	var line []byte
+	broken := false
+	for {
+		e, why := l.mb.take(nil, l.net.stop)
+		if why != takeOK {
+			return
+		}
+		if l.net.dropped(e) {
+			continue
+		}
+		if !l.net.waitDeadline(e, t) {
+			return
+		}
+		l.net.counts.received(e)
+		if broken {
+			continue
+		}
+		line = appendDelivery(line[:0], e)
+		if _, err := bw.Write(line); err != nil {
+			broken = true
+		}
+		if cap(line) > 8<<20 {
+			line = nil // do not pin one huge message's buffer for the whole run
+		}
+		// Flush before any wait: only skip it when the next message is due.
+		if !broken && !l.mb.headDue(l.net.now()) {
+			broken = bw.Flush() != nil
+		}
+	}
+}
+
+// readLoop reads this node's stdout and sends each message into the network
+// (M:process.clj stdout-thread, parse-msg). Unless lenient, the first
+// malformed line or message to an unknown member stops it for good: the
+// node's later output is never read, and once the pipe fills the node
+// blocks (spec 2.3). It returns at end of output.
+func (l *nodeLink) readLoop(r io.Reader) {
+	lr := newLineReader(r)
+	for {
+		line, err := lr.next()
+		if err != nil {
+			return
+		}
+		if !l.handleLine(line) && !l.lenient {
+			return // for the rest of the test: see the fault log
+		}
+	}
+}
+
+// handleLine parses and sends one line; it reports whether all went well.
+func (l *nodeLink) handleLine(line []byte) bool {
+	m, err := parseNodeLine(line)
+	if err != nil {
+		l.fault(FaultMalformedLine, line, err)
+		return false
+	}
+	if err := l.net.sendBytes(m.src, m.dest, m.body, l.rng); err != nil {
+		l.fault(FaultUnknownDestination, line, err)
+		return false
+	}
+	return true
+}
+
+// fault records and loudly logs a bad line.
+func (l *nodeLink) fault(kind string, line []byte, cause error) {
+	l.faultCount++
+	if l.lenient && l.faultCount > lenientFaultCap {
+		if l.faultCount == lenientFaultCap+1 {
+			l.logf("node %s: more than %d bad stdout lines; not recording further ones", l.id, lenientFaultCap)
+		}
+		return
+	}
+	f := Fault{
+		Node:   l.id,
+		Time:   time.Duration(l.net.now()),
+		Kind:   kind,
+		Line:   truncate(line, maxFaultLine),
+		Detail: cause.Error(),
+	}
+	l.faults.add(f)
+	if l.lenient {
+		l.logf("node %s: %s at %v (lenient: still reading its stdout): %s\n  line: %s", l.id, kind, f.Time, f.Detail, f.Line)
+		return
+	}
+	l.logf("WARNING: node %s: %s at %v: %s\n  line: %s\n  As Maelstrom does (spec 2.3), the workbench now stops reading this node's stdout for the rest of the test: nothing it prints from here on is delivered.", l.id, kind, f.Time, f.Detail, f.Line)
+}

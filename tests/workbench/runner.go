@@ -1,0 +1,377 @@
+package workbench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"zabkafka/tests/workbench/history"
+	"zabkafka/tests/workbench/kafka"
+	"zabkafka/tests/workbench/schedule"
+)
+
+// progressEvery is how often OnProgress is called.
+const progressEvery = 500 * time.Millisecond
+
+// never is a wake-up time that does not come.
+const never = time.Duration(1<<63 - 1)
+
+// runner is Jepsen's interpreter for this one test: it owns the clock
+// origin, the history, the threads and every generator, and is driven by a
+// single goroutine.
+type runner struct {
+	opts    Options
+	nodes   []string
+	cluster network
+	ctx     context.Context
+	origin  time.Time
+
+	// rpcTimeout is each client RPC's timeout: Maelstrom's 5 s, shorter
+	// only in this package's tests.
+	rpcTimeout time.Duration
+
+	hist    history.History
+	threads []*thread
+	done    chan completion
+	workers sync.WaitGroup
+	cursor  int // round-robin start for the next free-thread search
+
+	gen    *kafka.Generator
+	finals []*kafka.FinalThread
+
+	nemesisRnd *rand.Rand
+	partition  string // current shape, "" when healed
+
+	phase            string
+	ok, info, fail   int
+	unrepresentable  int
+	lastProgress     time.Duration
+	timer            *time.Timer
+	progressDeadline time.Duration
+}
+
+// newRunner prepares the threads (not yet started) and generators.
+func newRunner(ctx context.Context, opts Options, cluster network) *runner {
+	r := &runner{
+		opts:       opts,
+		nodes:      opts.nodeIDs(),
+		cluster:    cluster,
+		ctx:        ctx,
+		done:       make(chan completion, opts.Concurrency),
+		gen:        kafka.NewGenerator(opts.workloadConfig(), schedule.Rand(opts.Seed, schedule.Workload)),
+		nemesisRnd: schedule.Rand(opts.Seed, schedule.Nemesis),
+		timer:      time.NewTimer(time.Hour),
+		rpcTimeout: kafka.RPCTimeout,
+	}
+	r.timer.Stop()
+	for i := range opts.Concurrency {
+		r.threads = append(r.threads, &thread{
+			index:   i,
+			node:    r.nodes[i%len(r.nodes)],
+			process: i,
+			jobs:    make(chan job, 1),
+		})
+	}
+	return r
+}
+
+// now is the time since the run began.
+func (r *runner) now() time.Duration { return time.Since(r.origin) }
+
+// run executes every phase and returns the history. On cancellation it
+// stops handing out ops, lets the workers finish (their RPCs fail as the
+// cluster stops) and returns the partial history with ctx's error.
+func (r *runner) run() (history.History, error) {
+	r.origin = time.Now()
+	for _, t := range r.threads {
+		r.workers.Add(1)
+		go worker(r.ctx, t, r.cluster, r.rpcTimeout, r.done, &r.workers)
+	}
+	err := r.phases()
+	for _, t := range r.threads {
+		close(t.jobs)
+	}
+	if err != nil {
+		// Ops still in flight end when the caller stops the cluster; keep
+		// draining so no worker blocks on a full channel.
+		go func() {
+			for range r.done {
+			}
+		}()
+		r.cluster.Stop()
+		r.workers.Wait()
+		close(r.done)
+		return r.hist, err
+	}
+	r.workers.Wait()
+	close(r.done)
+	return r.hist, nil
+}
+
+// phases runs the test's phases in order (spec 5.2).
+func (r *runner) phases() error {
+	if err := r.mainPhase(); err != nil {
+		return err
+	}
+	r.phase = "drain"
+	if err := r.drain(); err != nil {
+		return err
+	}
+	if r.opts.Nemesis {
+		r.nemesisOp(false) // the nemesis's final generator: heal
+	}
+	r.phase = "recovery"
+	r.opts.Logf("Waiting for recovery...")
+	if err := r.waitUntil(r.now()+r.opts.RecoveryWait, nil); err != nil {
+		return err
+	}
+	r.phase = "final"
+	if err := r.finalPhase(); err != nil {
+		return err
+	}
+	r.phase = "final-drain"
+	return r.drain()
+}
+
+// mainPhase hands out client ops paced by the global stagger and runs the
+// nemesis, until the time limit (J:generator.clj time-limit: an op due at
+// or after the cut-off is never issued).
+func (r *runner) mainPhase() error {
+	r.phase = "main"
+	start := r.now()
+	cutoff := start + r.opts.TimeLimit
+	var pace, nemesis *schedule.Stagger
+	if r.opts.Rate > 0 {
+		pace = schedule.NewStagger(time.Duration(float64(time.Second)/r.opts.Rate), schedule.Rand(r.opts.Seed, schedule.Rate))
+	}
+	if r.opts.Nemesis {
+		nemesis = schedule.NewStagger(r.opts.NemesisInterval, r.nemesisRnd)
+	}
+	startNext := true
+	for {
+		r.collect()
+		now := r.now()
+		if now >= cutoff {
+			return nil
+		}
+		if nemesis != nil && nemesis.Ready(now) {
+			r.nemesisOp(startNext)
+			startNext = !startNext
+			nemesis.Fire(now)
+			continue
+		}
+		if pace != nil && pace.Ready(now) {
+			if t := r.freeThread(); t != nil {
+				r.dispatch(t, r.gen.Next(now), false)
+				pace.Fire(now)
+				continue
+			}
+		}
+		wake := cutoff
+		if nemesis != nil {
+			wake = min(wake, nemesis.Due(now))
+		}
+		if pace != nil && r.freeThread() != nil {
+			wake = min(wake, pace.Due(now))
+		}
+		if err := r.waitUntil(wake, r.done); err != nil {
+			return err
+		}
+	}
+}
+
+// finalPhase runs each thread's final generator (kafka.FinalThread) until
+// every thread is done, or until FinalLimit after the phase's first op.
+func (r *runner) finalPhase() error {
+	targets := r.gen.Targets()
+	r.opts.Logf("Polling up to offsets %v", targets)
+	r.finals = make([]*kafka.FinalThread, len(r.threads))
+	for i := range r.threads {
+		r.finals[i] = kafka.NewFinalThread(targets, schedule.RandFor(r.opts.Seed, schedule.Final, i))
+	}
+	cutoff := never
+	for {
+		r.collect()
+		now := r.now()
+		cut := now >= cutoff
+		if !cut {
+			if t := r.readyFinalThread(now); t != nil {
+				r.dispatch(t, r.finals[t.index].Next(now), true)
+				if cutoff == never {
+					cutoff = now + r.opts.FinalLimit
+				}
+				continue
+			}
+		}
+		wake, pending := cutoff, false
+		for _, t := range r.threads {
+			if t.busy {
+				pending = true
+			} else if !cut && !r.finals[t.index].Done() {
+				pending = true
+				wake = min(wake, r.finals[t.index].Due(now))
+			}
+		}
+		if !pending || (cut && r.busy() == 0) {
+			return nil
+		}
+		if err := r.waitUntil(wake, r.done); err != nil {
+			return err
+		}
+	}
+}
+
+// readyFinalThread returns a free thread whose final generator has an op
+// due, searching round robin from the cursor.
+func (r *runner) readyFinalThread(now time.Duration) *thread {
+	for i := range r.threads {
+		t := r.threads[(r.cursor+i)%len(r.threads)]
+		if !t.busy && !r.finals[t.index].Done() && r.finals[t.index].Due(now) <= now {
+			return t
+		}
+	}
+	return nil
+}
+
+// drain waits until no op is in flight.
+func (r *runner) drain() error {
+	for r.busy() > 0 {
+		if err := r.waitUntil(never, r.done); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// freeThread returns the first free thread at or after the cursor,
+// wrapping around (J:jepsen/src/jepsen/generator/context.clj
+// some-free-process), or nil.
+func (r *runner) freeThread() *thread {
+	for i := range r.threads {
+		if t := r.threads[(r.cursor+i)%len(r.threads)]; !t.busy {
+			return t
+		}
+	}
+	return nil
+}
+
+// busy counts threads with an op in flight.
+func (r *runner) busy() int {
+	n := 0
+	for _, t := range r.threads {
+		if t.busy {
+			n++
+		}
+	}
+	return n
+}
+
+// dispatch records req's invocation and hands it to thread t. The cursor
+// then moves on by one, so ops rotate over the threads (context.clj
+// busy-thread).
+func (r *runner) dispatch(t *thread, req kafka.Request, final bool) {
+	inv := req.Invocation()
+	inv.Process = t.process
+	r.record(&inv)
+	t.busy, t.inv, t.final = true, inv, final
+	t.jobs <- job{req: req, process: t.process}
+	r.cursor = (r.cursor + 1) % len(r.threads)
+}
+
+// record stamps op with the next index and the current time and appends it.
+func (r *runner) record(op *history.Op) {
+	op.Index = len(r.hist)
+	op.Time = int64(r.now())
+	r.hist = append(r.hist, *op)
+}
+
+// collect processes every completion already waiting, without blocking.
+func (r *runner) collect() {
+	for {
+		select {
+		case c := <-r.done:
+			r.complete(c)
+		default:
+			return
+		}
+	}
+}
+
+// complete records one completion, feeds it to the generator that issued
+// the op, and gives the thread a new process after an info completion
+// (J:generator/interpreter.clj run!: with-next-process).
+func (r *runner) complete(c completion) {
+	t := r.threads[c.thread]
+	op := c.outcome.Complete(t.inv)
+	r.record(&op)
+	t.busy = false
+	if t.final {
+		r.finals[t.index].Observe(op)
+	} else {
+		// Late completions of the main phase (during the drain) still reach
+		// the main generator (spec 5.2 step 4).
+		r.gen.Observe(op)
+	}
+	switch op.Type {
+	case history.OK:
+		r.ok++
+	case history.Fail:
+		r.fail++
+	case history.Info:
+		r.info++
+		t.process += len(r.threads)
+	}
+	if c.outcome.Unrepresentable {
+		r.unrepresentable++
+	}
+}
+
+// waitUntil blocks until the run time reaches until, or (when events is not
+// nil) one completion arrives and is processed, or ctx is cancelled. It
+// also reports progress.
+func (r *runner) waitUntil(until time.Duration, events <-chan completion) error {
+	for {
+		now := r.now()
+		r.maybeProgress(now)
+		if now >= until {
+			return nil
+		}
+		d := until - now
+		if r.opts.OnProgress != nil {
+			d = min(d, r.lastProgress+progressEvery-now)
+		}
+		r.timer.Reset(max(d, 0))
+		select {
+		case c := <-events:
+			r.stopTimer()
+			r.complete(c)
+			return nil
+		case <-r.ctx.Done():
+			r.stopTimer()
+			return fmt.Errorf("run interrupted: %w", context.Cause(r.ctx))
+		case <-r.timer.C:
+		}
+	}
+}
+
+// stopTimer stops the wait timer (Go 1.23+ timers need no draining).
+func (r *runner) stopTimer() { r.timer.Stop() }
+
+// maybeProgress calls OnProgress if it is due.
+func (r *runner) maybeProgress(now time.Duration) {
+	if r.opts.OnProgress == nil || now < r.lastProgress+progressEvery {
+		return
+	}
+	r.lastProgress = now
+	r.opts.OnProgress(r.snapshot(now))
+}
+
+// snapshot describes the run so far.
+func (r *runner) snapshot(now time.Duration) Progress {
+	return Progress{
+		Phase: r.phase, Elapsed: now, TimeLimit: r.opts.TimeLimit,
+		OK: r.ok, Info: r.info, Fail: r.fail, Partition: r.partition,
+	}
+}

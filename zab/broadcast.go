@@ -1,0 +1,210 @@
+package zab
+
+// Phase 3, broadcast (DSN'11 Phase 3; Leader.propose / processAck /
+// tryToCommit, Follower.processPacket). Over a network that loses and
+// reorders messages the zxids themselves sequence the stream
+// (zab-reference 9.3, "Option B"): the leader keeps per follower the
+// highest cumulative ACK (match) and the highest zxid sent (next), sends
+// PROPOSAL batches that name the zxid they follow, resends from match
+// after ResendTicks without progress, and resynchronises a follower whose
+// needs fall below its retained log.
+
+// Propose makes data the next transaction of the leader's epoch and
+// returns its zxid. Only an established leader in broadcast proposes
+// (ErrNotLeader otherwise). At the uncommitted-proposal bound, or when the
+// zxid counter is exhausted, it returns ErrProposalDropped; in the second
+// case the leader also steps down so that a new epoch starts
+// (ZOOKEEPER-1277, design.md decision 1). The core keeps data; the
+// caller must not modify it afterwards.
+func (p *Peer) Propose(data []byte) (Zxid, error) {
+	ls := p.lead
+	if ls == nil || !ls.established {
+		return 0, ErrNotLeader
+	}
+	if ls.countAfter(p.committed, ls.lastProposed) >= p.cfg.MaxUncommitted {
+		return 0, ErrProposalDropped
+	}
+	z, ok := ls.lastProposed.Next()
+	if !ok {
+		p.logger.Warn("zxid counter exhausted; stepping down", "last", ls.lastProposed.String())
+		p.becomeLooking("zxid counter exhausted")
+		return 0, ErrProposalDropped
+	}
+	ls.lastProposed = z
+	// D6: the leader's own append is durable, and counts as its ack, only
+	// once the Ready carrying it is Advanced (leaderStable).
+	p.appendLog([]Txn{{Zxid: z, Data: data}})
+	return z, nil
+}
+
+// leaderAck handles a cumulative ACK(z): the follower has logged
+// everything up to z durably.
+func (p *Peer) leaderAck(l *learner, m Message) {
+	if l.stage != stageSynced {
+		return // before ACKNEWLEADER: its ack is the one that counts first
+	}
+	if m.Zxid > l.next {
+		p.logger.Debug("ACK beyond what was sent", "from", uint64(l.id), "zxid", m.Zxid.String())
+		return
+	}
+	if m.Zxid > l.match {
+		l.match = m.Zxid
+		l.progressAt = p.now
+		p.advanceCommit()
+	}
+}
+
+// leaderStable: the leader's own log grew durable; its ack may commit.
+func (p *Peer) leaderStable() { p.advanceCommit() }
+
+// advanceCommit moves the commit point to the highest zxid logged by a
+// quorum, the leader included (its durable log only, D6). Cumulative
+// acks make this the quorum-th highest match, so commits happen strictly
+// in zxid order.
+func (p *Peer) advanceCommit() {
+	ls := p.lead
+	if !ls.established {
+		return
+	}
+	ms := append(ls.matches[:0], p.log.stable)
+	for _, l := range ls.learnersInOrder(p.voters) {
+		if l.stage == stageSynced {
+			ms = append(ms, l.match)
+		}
+	}
+	ls.matches = ms
+	c := quorumMatch(ms, p.quorumSize())
+	if c > p.committed {
+		p.committed = c
+	}
+}
+
+// flush turns the leader's queues into messages just before a Ready is
+// handed out, so that all proposals made since the last Ready travel in
+// one PROPOSAL per follower (batching), and commit points travel
+// piggybacked or in one COMMIT.
+func (p *Peer) flush() {
+	ls := p.lead
+	if ls == nil || !ls.established {
+		return
+	}
+	for _, l := range ls.learnersInOrder(p.voters) {
+		if l.stage < stageSyncing {
+			continue
+		}
+		p.pump(l)
+		if p.lead == nil {
+			return
+		}
+		if l.stage == stageSynced && l.commitSent < p.committed {
+			l.commitSent = p.committed
+			p.send(Message{Type: MsgCommit, To: l.id, Epoch: ls.epoch, Session: l.session, Commit: p.committed})
+		}
+	}
+}
+
+// pump sends the follower the proposals after next, within MaxInflight
+// unacknowledged ones and MaxTxnsPerMessage per message.
+func (p *Peer) pump(l *learner) {
+	ls := p.lead
+	last := p.log.last()
+	for l.next < last {
+		acked := l.match
+		if l.syncedTo > acked {
+			acked = l.syncedTo // the sync itself is not flow-controlled
+		}
+		room := p.cfg.MaxInflight - ls.countAfter(acked, l.next)
+		if room <= 0 {
+			return
+		}
+		if room > p.cfg.MaxTxnsPerMessage {
+			room = p.cfg.MaxTxnsPerMessage
+		}
+		txns, ok := p.log.entriesAfter(l.next, room)
+		if !ok {
+			p.resync(l)
+			return
+		}
+		if len(txns) == 0 {
+			return
+		}
+		if l.match >= l.next {
+			l.progressAt = p.now // nothing was outstanding: the resend clock starts now
+		}
+		p.send(Message{Type: MsgProposal, To: l.id, Epoch: ls.epoch, Session: l.session,
+			Zxid: l.next, Txns: txns, Commit: p.committed})
+		l.commitSent = p.committed
+		l.next = txns[len(txns)-1].Zxid
+	}
+}
+
+// resync starts a new sync session with a follower that the leader can no
+// longer feed from its retained log (design.md decision 3).
+func (p *Peer) resync(l *learner) {
+	p.logger.Info("follower needs entries below the retained log; resynchronising",
+		"follower", uint64(l.id), "next", l.next.String(), "retained_after", p.log.retainedAfter().String())
+	p.startSession(l.id)
+}
+
+// resendStalled rewinds next to match for every follower whose
+// outstanding proposals got no ACK for ResendTicks (go-back-N).
+func (p *Peer) resendStalled() {
+	for _, l := range p.lead.learnersInOrder(p.voters) {
+		if l.stage == stageSynced && l.match < l.next && p.now-l.progressAt >= int64(p.cfg.ResendTicks) {
+			p.logger.Debug("resending from match", "follower", uint64(l.id), "match", l.match.String(), "next", l.next.String())
+			l.next = l.match
+			l.progressAt = p.now
+		}
+	}
+}
+
+// pingAll sends every synced follower a heartbeat carrying the commit
+// point and the last proposed zxid (zab-reference 9.5).
+func (p *Peer) pingAll() {
+	ls := p.lead
+	for _, l := range ls.learnersInOrder(p.voters) {
+		if l.stage == stageSynced {
+			l.commitSent = p.committed
+			p.send(Message{Type: MsgPing, To: l.id, Epoch: ls.epoch, Session: l.session,
+				Commit: p.committed, Zxid: ls.lastProposed})
+		}
+	}
+}
+
+// followerProposal handles a PROPOSAL batch (Zxid = the zxid the first
+// entry follows). It is accepted only where it extends the log: entries
+// already logged are skipped (duplicates), a batch that starts beyond the
+// log end is dropped (early); either way the follower re-acks its
+// position, which tells the leader where to resume.
+func (p *Peer) followerProposal(m Message) {
+	f := p.fol
+	if err := checkContiguous(m.Zxid, m.Txns, f.epoch); err != nil {
+		p.logger.Debug("ignoring malformed PROPOSAL", "err", err.Error())
+		return
+	}
+	last := p.followerLast()
+	switch {
+	case m.Zxid > last:
+		p.logger.Debug("PROPOSAL leaves a gap; re-acking", "prev", m.Zxid.String(), "last", last.String())
+	default:
+		i := 0
+		for i < len(m.Txns) && m.Txns[i].Zxid <= last {
+			i++
+		}
+		// The entry before the new ones must be our last: a batch that
+		// skips over part of our log does not extend it.
+		if i < len(m.Txns) && ((i == 0 && m.Zxid != last) || (i > 0 && m.Txns[i-1].Zxid != last)) {
+			p.logger.Debug("PROPOSAL does not extend the log", "prev", m.Zxid.String(), "last", last.String())
+			break
+		}
+		if fresh := m.Txns[i:]; len(fresh) > 0 {
+			if f.awaitingEpoch {
+				f.held = append(f.held, fresh...)
+			} else {
+				p.appendLog(fresh)
+			}
+		}
+	}
+	p.learnCommit(m.Commit)
+	p.sendAck()
+}

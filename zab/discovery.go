@@ -1,0 +1,236 @@
+package zab
+
+import "math"
+
+// Phase 1, discovery (DSN'11 Phase 1; ZooKeeper's registerWithLeader /
+// getEpochToPropose / waitForEpochAck): the prospective leader learns the
+// acceptedEpoch of a quorum, picks e = 1 + the highest, and gets a quorum
+// to promise e (ACKEPOCH). Wire names: FOLLOWERINFO = CEPOCH,
+// LEADERINFO = NEWEPOCH, ACKEPOCH = ACK-E.
+
+// ---- leader side ----
+
+// leaderFollowerInfo handles FOLLOWERINFO(acceptedEpoch).
+func (p *Peer) leaderFollowerInfo(m Message) {
+	ls := p.lead
+	if !ls.frozen {
+		ls.connecting[m.From] = m.Epoch
+		p.maybeFreezeEpoch()
+		return
+	}
+	// Epoch frozen: a late joiner, or a re-sent FOLLOWERINFO whose
+	// LEADERINFO was lost (same session), or a follower starting over.
+	if l := ls.learners[m.From]; l != nil && l.stage == stageInfo {
+		l.lastHeard = p.now
+		p.sendLeaderInfo(l)
+		return
+	}
+	p.startSession(m.From)
+}
+
+// maybeFreezeEpoch fixes e once a quorum (the leader included) has
+// reported its acceptedEpoch, persists acceptedEpoch = e and only then
+// (same Ready: epochs are written before messages are sent) tells them
+// e (D2, ZOOKEEPER-1291).
+func (p *Peer) maybeFreezeEpoch() {
+	ls := p.lead
+	if ls.frozen || !p.isQuorum(len(ls.connecting)) {
+		return
+	}
+	var max Epoch
+	for _, id := range p.voters {
+		if a, ok := ls.connecting[id]; ok && a > max {
+			max = a
+		}
+	}
+	if max == math.MaxUint32 {
+		// zab-reference 2: epoch overflow is not survivable; refuse to lead.
+		p.logger.Error("epoch space exhausted; cannot lead")
+		p.becomeLooking("epoch space exhausted")
+		return
+	}
+	ls.epoch, ls.frozen = max+1, true
+	ls.lastProposed = MakeZxid(ls.epoch, ls.initialCounter)
+	p.epochs.Accepted = ls.epoch
+	p.writeEpochs()
+	p.logger.Info("new epoch proposed", "epoch", uint32(ls.epoch), "quorum", len(ls.connecting))
+	ls.epochAcks[p.id] = true // the leader's own state is its own ack
+	for _, id := range p.voters {
+		if _, ok := ls.connecting[id]; ok && id != p.id {
+			p.startSession(id)
+		}
+	}
+	p.maybeEpochQuorum()
+}
+
+// startSession begins a new sync session with follower id: LEADERINFO(e).
+func (p *Peer) startSession(id PeerID) {
+	ls := p.lead
+	ls.nextSession++
+	l := &learner{
+		id:        id,
+		session:   uint64(ls.epoch)<<32 | uint64(ls.nextSession),
+		stage:     stageInfo,
+		lastHeard: p.now,
+	}
+	ls.learners[id] = l
+	p.sendLeaderInfo(l)
+}
+
+func (p *Peer) sendLeaderInfo(l *learner) {
+	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session})
+}
+
+// leaderAckEpoch handles ACKEPOCH(e, lastZxid, currentEpoch).
+func (p *Peer) leaderAckEpoch(l *learner, m Message) {
+	if l.stage != stageInfo {
+		return // duplicate
+	}
+	if m.Commit > m.Zxid {
+		p.logger.Debug("ACKEPOCH with base above last", "from", uint64(m.From))
+		return
+	}
+	// StateSummary.isMoreRecentThan: a follower with a newer currentEpoch,
+	// or the same one and a longer log, has history this leader lacks.
+	// The election should not have picked us; give up so it can pick
+	// better. Checked for late joiners too, against the current state.
+	if m.CurrentEpoch > p.epochs.Current ||
+		(m.CurrentEpoch == p.epochs.Current && m.Zxid > p.log.last()) {
+		p.logger.Warn("follower is ahead of the leader", "follower", uint64(m.From),
+			"follower_epoch", uint32(m.CurrentEpoch), "follower_last", m.Zxid.String(),
+			"epoch", uint32(p.epochs.Current), "last", p.log.last().String())
+		p.becomeLooking("follower ahead of leader")
+		return
+	}
+	l.stage = stageEpochAcked
+	l.last, l.base, l.currentEpoch = m.Zxid, m.Commit, m.CurrentEpoch
+	if m.Counted {
+		p.lead.epochAcks[m.From] = true
+	}
+	if p.lead.epochAcked {
+		p.startSync(l)
+		return
+	}
+	p.maybeEpochQuorum()
+}
+
+// maybeEpochQuorum completes discovery once a quorum has promised e: the
+// leader persists currentEpoch = e before any NEWLEADER (D3; the write is
+// in the same Ready, ahead of the messages) and synchronises every
+// follower that has acked.
+func (p *Peer) maybeEpochQuorum() {
+	ls := p.lead
+	if ls.epochAcked || !ls.frozen || !p.isQuorum(len(ls.epochAcks)) {
+		return
+	}
+	ls.epochAcked = true
+	p.epochs.Current = ls.epoch
+	p.writeEpochs()
+	p.phase = PhaseSync
+	p.logger.Info("epoch acknowledged by a quorum", "epoch", uint32(ls.epoch))
+	for _, l := range ls.learnersInOrder(p.voters) {
+		if l.stage == stageEpochAcked {
+			p.startSync(l)
+		}
+	}
+}
+
+// ---- follower side ----
+
+// followerStage is how far a follower is with its leader.
+type followerStage uint8
+
+const (
+	// fstInfo: FOLLOWERINFO sent (re-sent on a timer), waiting for
+	// LEADERINFO.
+	fstInfo followerStage = iota + 1
+	// fstEpochAcked: ACKEPOCH sent (re-sent on a timer), waiting for
+	// NEWLEADER.
+	fstEpochAcked
+	// fstSynced: NEWLEADER applied and acknowledged, waiting for UPTODATE.
+	fstSynced
+	// fstBroadcast: the leader's epoch is established (phase 3).
+	fstBroadcast
+)
+
+// becomeFollower starts following leader: FOLLOWERINFO(acceptedEpoch).
+func (p *Peer) becomeFollower(leader PeerID) {
+	p.role, p.phase, p.leader = RoleFollowing, PhaseDiscovery, leader
+	p.lead = nil
+	p.fol = &follower{leader: leader, stage: fstInfo, lastHeard: p.now}
+	p.logger.Info("FOLLOWING", "leader", uint64(leader),
+		"accepted_epoch", uint32(p.epochs.Accepted), "last", p.log.last().String())
+	p.sendFollowerInfo()
+}
+
+func (p *Peer) sendFollowerInfo() {
+	p.fol.resendAt = p.now + int64(p.cfg.ResendTicks)
+	p.send(Message{Type: MsgFollowerInfo, To: p.fol.leader, Epoch: p.epochs.Accepted})
+}
+
+// followerLeaderInfo handles LEADERINFO(e) (Learner.registerWithLeader).
+// A LEADERINFO of a newer session from the same leader restarts the sync:
+// the leader resynchronises a follower it can no longer feed from its log.
+func (p *Peer) followerLeaderInfo(m Message) {
+	f := p.fol
+	if f.stage >= fstEpochAcked {
+		if m.Epoch == f.epoch && m.Session == f.session {
+			f.lastHeard = p.now
+			if f.stage == fstEpochAcked {
+				p.sendAckEpoch() // our ACKEPOCH may have been lost
+			}
+			return
+		}
+		if m.Epoch < f.epoch || (m.Epoch == f.epoch && m.Session < f.session) {
+			return // stale
+		}
+	}
+	e := m.Epoch
+	if e < p.epochs.Accepted {
+		// We promised a newer epoch to someone: this leader's epoch is
+		// not fresh for us.
+		p.becomeLooking("leader's epoch is older than our acceptedEpoch")
+		return
+	}
+	if e > p.epochs.Accepted {
+		// D1: persist acceptedEpoch = e, then ACKEPOCH (same Ready,
+		// epochs before messages).
+		p.epochs.Accepted = e
+		p.writeEpochs()
+		f.promised = e
+	}
+	// e == acceptedEpoch from an earlier promise (a restart, or another
+	// leader's LEADERINFO): the ack is not counted (ZooKeeper's -1 form).
+	// A re-sent promise to this same leader stays counted.
+	f.counted = f.promised == e
+	f.epoch, f.session, f.stage = e, m.Session, fstEpochAcked
+	f.lastHeard = p.now
+	f.leaderCommit, f.held, f.awaitingEpoch = 0, nil, false
+	p.phase = PhaseDiscovery
+	p.sendAckEpoch()
+}
+
+// sendAckEpoch reports the follower's history: its last zxid, its
+// currentEpoch and its sync base (see SyncInput.FollowerBase).
+func (p *Peer) sendAckEpoch() {
+	f := p.fol
+	f.resendAt = p.now + int64(p.cfg.ResendTicks)
+	p.send(Message{
+		Type: MsgAckEpoch, To: f.leader, Epoch: f.epoch, Session: f.session,
+		Zxid: p.log.last(), CurrentEpoch: p.epochs.Current, Counted: f.counted,
+		Commit: p.syncBase(),
+	})
+}
+
+// syncBase is the highest zxid this peer holds that every later leader
+// also holds (SyncInput.FollowerBase).
+func (p *Peer) syncBase() Zxid {
+	b := p.committed
+	if x := p.log.prevEpochEnd(); x > b {
+		b = x
+	}
+	if p.log.floor > b {
+		b = p.log.floor
+	}
+	return b
+}

@@ -1,0 +1,89 @@
+package zab
+
+// learnerStage is how far the leader has taken one follower through
+// discovery and synchronisation (ZooKeeper's LearnerHandler.run, as data).
+type learnerStage uint8
+
+const (
+	// stageInfo: LEADERINFO sent, waiting for its ACKEPOCH.
+	stageInfo learnerStage = iota + 1
+	// stageEpochAcked: ACKEPOCH received, waiting for the epoch-ack
+	// quorum before the follower can be synchronised.
+	stageEpochAcked
+	// stageSyncing: NEWLEADER sent (re-sent until acknowledged). The
+	// follower already receives every proposal made after its sync
+	// (SPEC issue 1: proposals go to every follower sent NEWLEADER).
+	stageSyncing
+	// stageSynced: ACKNEWLEADER received: the follower counts for
+	// establishing the epoch, for commits and for the leader's quorum.
+	stageSynced
+)
+
+// learner is the leader's view of one follower in one sync session.
+type learner struct {
+	id PeerID
+	// session names this sync attempt (zab-reference 9.1). Messages of
+	// any other session are ignored in both directions.
+	session   uint64
+	stage     learnerStage
+	lastHeard int64 // tick of the last message of this session
+
+	// What the follower reported in ACKEPOCH.
+	last, base   Zxid
+	currentEpoch Epoch
+
+	// newLeader is the NEWLEADER sent (without Txns; they are re-read
+	// from the log on a re-send so no sent slice is kept).
+	newLeader   Message
+	newLeaderAt int64 // tick NEWLEADER was last sent
+	// syncedTo is the last zxid NEWLEADER covered: the leader's last
+	// proposed when the follower joined the broadcast set.
+	syncedTo Zxid
+
+	// match is the follower's highest cumulative ACK: it has logged
+	// everything up to it durably. Invariant: match <= next.
+	match Zxid
+	// next is the highest zxid sent to the follower (NEWLEADER or
+	// PROPOSAL); the next PROPOSAL starts after it.
+	next Zxid
+	// progressAt is the tick match last advanced or, when nothing was
+	// outstanding, the tick a new send began: ResendTicks after it
+	// without progress the leader resends from match (design.md
+	// decision 3).
+	progressAt int64
+	// commitSent is the highest commit point told to the follower.
+	commitSent Zxid
+}
+
+// learnersInOrder returns the learners in ascending id order, so no map
+// order reaches an output.
+func (l *leaderState) learnersInOrder(voters []PeerID) []*learner {
+	out := l.order[:0]
+	for _, id := range voters {
+		if x := l.learners[id]; x != nil {
+			out = append(out, x)
+		}
+	}
+	l.order = out
+	return out
+}
+
+// countAfter is how many proposals lie in (a, b] as far as flow control
+// is concerned: exact within one epoch; across epochs, the proposals of
+// b's epoch (everything sent after a sync is of the leader's epoch).
+func (l *leaderState) countAfter(a, b Zxid) int {
+	if b <= a {
+		return 0
+	}
+	if a.Epoch() == b.Epoch() {
+		return int(b.Counter() - a.Counter())
+	}
+	base := uint32(0)
+	if b.Epoch() == l.epoch {
+		base = l.initialCounter
+	}
+	if b.Counter() < base {
+		return 0
+	}
+	return int(b.Counter() - base)
+}

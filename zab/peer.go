@@ -1,0 +1,181 @@
+package zab
+
+import (
+	"fmt"
+	"log/slog"
+
+	"zabkafka/election"
+)
+
+// Peer is one Zab participant as a deterministic state machine: inputs
+// are messages (Step), logical time (Tick) and proposals (Propose);
+// outputs are collected in a Ready the caller handles and then Advances.
+// It does no I/O, reads no clock and starts no goroutine; it is not safe
+// for concurrent use.
+type Peer struct {
+	cfg    Config
+	id     PeerID
+	voters []PeerID // ascending: every loop over peers uses this order
+	logger *slog.Logger
+
+	role   Role
+	phase  Phase
+	leader PeerID // the leader followed or this peer when leading; 0 while looking
+	now    int64  // ticks since NewPeer
+
+	// epochs are the latest epoch values, including a write still in the
+	// Ready under construction. Invariant: Current <= Accepted.
+	epochs Epochs
+	log    *history
+	// committed is the highest zxid known committed that this peer's log
+	// holds. Invariant: delivered <= committed <= log.last().
+	committed Zxid
+	// delivered is the highest zxid handed to the caller (in
+	// Ready.Committed or as a Ready.Snapshot).
+	delivered Zxid
+
+	elector *election.Elector
+	// decidedRound is the election round the current role came from.
+	decidedRound uint64
+
+	fol  *follower    // non-nil while following
+	lead *leaderState // non-nil while leading
+
+	out      outbox        // the Ready under construction
+	fetched  []readyRecord // Readies handed out and not yet Advanced, oldest first
+	lastSoft Status        // the soft state last reported in a Ready
+}
+
+// NewPeer creates a peer over the durable state in cfg.Storage. It starts
+// LOOKING: its first Ready holds its first election notifications. A
+// restarted peer delivers nothing until it is synchronised with a leader;
+// its committed point starts at its snapshot's zxid.
+func NewPeer(cfg Config) (*Peer, error) {
+	voters, err := normalize(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	h, err := newHistory(cfg.Storage)
+	if err != nil {
+		return nil, fmt.Errorf("zab: reading storage: %w", err)
+	}
+	p := &Peer{
+		cfg:    cfg,
+		id:     cfg.ID,
+		voters: voters,
+		logger: cfg.Logger.With("peer", uint64(cfg.ID)),
+		epochs: cfg.Storage.Epochs(),
+		log:    h,
+	}
+	// QuorumPeer.loadDataBase refuses to start on these; so do we.
+	if p.epochs.Current > p.epochs.Accepted {
+		return nil, fmt.Errorf("%w: storage has currentEpoch %d > acceptedEpoch %d",
+			ErrInvalidConfig, p.epochs.Current, p.epochs.Accepted)
+	}
+	if last := h.last(); last.Epoch() > p.epochs.Current {
+		return nil, fmt.Errorf("%w: storage has last zxid %v beyond currentEpoch %d",
+			ErrInvalidConfig, last, p.epochs.Current)
+	}
+	if snap, ok := cfg.Storage.Snapshot(); ok {
+		p.committed, p.delivered = snap.Zxid, snap.Zxid
+	}
+	var rnd interface{ Intn(int) int }
+	if cfg.Rand != nil {
+		rnd = cfg.Rand
+	}
+	p.elector = election.New(election.Config{
+		ID:             cfg.ID,
+		Voters:         voters,
+		FinalizeTicks:  cfg.ElectionFinalizeTicks,
+		MinResendTicks: cfg.ElectionMinResendTicks,
+		MaxResendTicks: cfg.ElectionMaxResendTicks,
+		Rand:           rnd,
+	})
+	p.lastSoft = Status{Role: RoleLeading} // differs from anything real: the first Ready reports
+	p.becomeLooking("start")
+	return p, nil
+}
+
+// Step handles one message from another peer. Stale, duplicate and
+// out-of-place messages are ignored (nil); a message from an unknown
+// sender or a malformed one returns an error. Step never panics.
+func (p *Peer) Step(m Message) error {
+	if m.To != p.id || m.From == p.id || !p.isVoter(m.From) {
+		return fmt.Errorf("%w: %v from %d to %d", ErrUnknownPeer, m.Type, m.From, m.To)
+	}
+	switch m.Type {
+	case MsgVote:
+		return p.stepVote(m)
+	case MsgFollowerInfo, MsgAckEpoch, MsgAckNewLeader, MsgAck:
+		if p.lead != nil {
+			p.stepLeader(m)
+		}
+	case MsgLeaderInfo, MsgNewLeader, MsgUpToDate, MsgProposal, MsgCommit, MsgPing:
+		if p.fol != nil && m.From == p.fol.leader {
+			p.stepFollower(m)
+		}
+	default:
+		return fmt.Errorf("%w: type %d", ErrInvalidMessage, m.Type)
+	}
+	return nil
+}
+
+// Tick advances logical time by one unit: election re-sends, timeouts,
+// heartbeats and retransmissions are all counted in ticks.
+func (p *Peer) Tick() {
+	p.now++
+	switch p.role {
+	case RoleLooking:
+		p.tickElection()
+	case RoleFollowing:
+		p.tickFollower()
+	case RoleLeading:
+		p.tickLeader()
+	}
+}
+
+// Status returns the peer's volatile state.
+func (p *Peer) Status() Status {
+	return Status{
+		ID:        p.id,
+		Role:      p.role,
+		Phase:     p.phase,
+		Leader:    p.leader,
+		Epochs:    p.epochs,
+		LastZxid:  p.log.last(),
+		Committed: p.delivered,
+	}
+}
+
+// isVoter reports whether id is one of the configured peers.
+func (p *Peer) isVoter(id PeerID) bool {
+	for _, v := range p.voters {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+// isQuorum reports whether n voters are strictly more than half of all
+// voters (QuorumMaj.containsQuorum).
+func (p *Peer) isQuorum(n int) bool { return 2*n > len(p.voters) }
+
+// quorumSize is the smallest quorum.
+func (p *Peer) quorumSize() int { return len(p.voters)/2 + 1 }
+
+// becomeLooking leaves any role and starts a new election round. Whatever
+// the old role had outstanding is dropped (D10: no writer of the old role
+// survives); the vote carries the real end of the log, entries waiting in
+// the Ready under construction included, because those are durable before
+// the vote is sent (B7).
+func (p *Peer) becomeLooking(reason string) {
+	if p.role != RoleLooking || p.fol != nil || p.lead != nil {
+		p.logger.Info("going LOOKING", "reason", reason, "from", p.role.String(),
+			"epoch", uint32(p.epochs.Current), "last", p.log.last().String())
+	}
+	p.role, p.phase, p.leader = RoleLooking, PhaseElection, 0
+	p.fol, p.lead = nil, nil
+	p.sendVotes(p.elector.Start(p.initialVote()))
+	p.checkElection()
+}

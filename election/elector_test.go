@@ -88,28 +88,34 @@ func TestEqualRoundAdoptsOnlyBetterVote(t *testing.T) {
 func TestHigherRoundAdoptsBetterOfTheirsAndMyInitial(t *testing.T) {
 	e := quiet(1, 3, 5)
 	initial := vote(1, 1, 5)
+	high := vote(3, 2, 9)
 	e.Start(initial)
-	e.Step(looking(3, 1, 1, vote(3, 2, 9))) // round 1: adopt 3's better vote
+	e.Step(looking(3, 1, 1, high)) // round 1: adopt 3's better vote
 
-	// Round 2 brings a vote worse than my initial one: back to my own.
-	out := e.Step(looking(2, 1, 2, vote(2, 1, 3)))
-	want := []Notification{looking(1, 2, 2, initial), looking(1, 3, 2, initial)}
+	// Round 2 brings a vote better than my initial one but worse than
+	// what round 1 made me adopt: take it.
+	theirs := vote(2, 1, 7)
+	out := e.Step(looking(2, 1, 2, theirs))
+	want := []Notification{looking(1, 2, 2, theirs), looking(1, 3, 2, theirs)}
 	if !reflect.DeepEqual(out, want) {
 		t.Fatalf("round 2: sent %v, want %v", out, want)
 	}
-	if e.Round() != 2 || e.Vote() != initial {
-		t.Fatalf("round 2: round %d proposal %v, want round 2 proposal %v", e.Round(), e.Vote(), initial)
+	if e.Round() != 2 || e.Vote() != theirs {
+		t.Fatalf("round 2: round %d proposal %v, want round 2 proposal %v", e.Round(), e.Vote(), theirs)
 	}
 	if _, ok := e.recv[3]; ok {
 		t.Fatal("the vote of round 1 survived into round 2")
 	}
 
-	// Round 3 brings one better than my initial vote but worse than what
-	// round 1 had made me adopt: take it.
-	theirs := vote(2, 1, 7)
-	e.Step(looking(2, 1, 3, theirs))
-	if e.Round() != 3 || e.Vote() != theirs {
-		t.Fatalf("round 3: round %d proposal %v, want round 3 proposal %v", e.Round(), e.Vote(), theirs)
+	// Round 3 brings a vote worse than my initial one, after round 2 had
+	// made me adopt a better one again: back to my own.
+	e.Step(looking(3, 1, 2, high))
+	if e.Vote() != high {
+		t.Fatalf("setup: proposal %v, want %v", e.Vote(), high)
+	}
+	e.Step(looking(2, 1, 3, vote(2, 1, 3)))
+	if e.Round() != 3 || e.Vote() != initial {
+		t.Fatalf("round 3: round %d proposal %v, want round 3 proposal %v", e.Round(), e.Vote(), initial)
 	}
 }
 

@@ -94,7 +94,7 @@ func (e *Elector) stepEstablishedSender(n Notification) bool {
 	// leader which says it is leading is a running ensemble, and we join
 	// it in its round rather than force a new election on it.
 	e.outOfElection[n.From] = b
-	if support, ok := e.establishedQuorum(e.outOfElection, b); ok && false {
+	if support, ok := e.establishedQuorum(e.outOfElection, b); ok {
 		e.round = n.Round
 		e.decide(n.Vote, n.Round, support)
 		return true

@@ -71,26 +71,33 @@ type Config struct {
 	DataDir string
 	// LogLevel filters the node's stderr log.
 	LogLevel slog.Level
+	// StatsInterval is how often the node logs its traffic counters at
+	// Info (0: never).
+	StatsInterval time.Duration
 	// Seed seeds the election jitter; 0 derives it from the clock at init.
 	Seed int64
 }
 
-// DefaultConfig returns the defaults the binary starts with. The timeouts
-// keep an election well under a second on a loaded 2-core machine, so a
-// healed partition or a lost leader is repaired long before Maelstrom's
-// final 10 s phase ends.
+// DefaultConfig returns the defaults the binary starts with. A lost
+// leader is noticed within a second (SyncLimit) and replaced within a
+// couple more, so a healed partition or a lost leader is repaired long
+// before Maelstrom's final 10 s phase ends. The 10 ms batching window
+// was measured with the workbench (16 nodes, concurrency 2n, rate 10000,
+// 10 s): server messages per operation 2.6 at 5 ms, 1.5 at 10 ms, 1.4 at
+// 20 ms, while the median send latency went 23, 26, 42 ms; heartbeats
+// every 200 ms keep the idle traffic low.
 func DefaultConfig() Config {
 	return Config{
 		Tick:              10 * time.Millisecond,
 		InitLimit:         100,
-		SyncLimit:         50,
-		Heartbeat:         10,
+		SyncLimit:         100,
+		Heartbeat:         20,
 		Resend:            20,
 		MaxInflight:       1000,
 		MaxTxnsPerMessage: 64,
 		ElectionFinalize:  3,
 		ElectionMaxResend: 40,
-		BatchInterval:     2 * time.Millisecond,
+		BatchInterval:     10 * time.Millisecond,
 		MaxBatch:          4096,
 		MaxQueue:          100000,
 		HoldTimeout:       time.Second,
@@ -98,6 +105,7 @@ func DefaultConfig() Config {
 		PollCap:           100,
 		SnapshotEvery:     50000,
 		LogLevel:          slog.LevelInfo,
+		StatsInterval:     10 * time.Second,
 	}
 }
 
@@ -123,6 +131,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "applied operations between snapshots (0: never)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "keep the log on disk under this directory (one subdirectory per node); empty: in memory")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "stderr log level: debug, info, warn, error")
+	fs.DurationVar(&c.StatsInterval, "stats-interval", c.StatsInterval, "how often to log traffic counters (0: never)")
 	fs.Int64Var(&c.Seed, "seed", c.Seed, "election jitter seed (0: from the clock)")
 }
 
@@ -153,6 +162,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxUncommitted < 0 {
 		errs = append(errs, fmt.Errorf("max-uncommitted must not be negative, got %d", c.MaxUncommitted))
+	}
+	if c.StatsInterval < 0 {
+		errs = append(errs, fmt.Errorf("stats-interval must not be negative, got %v", c.StatsInterval))
 	}
 	if c.SnapshotEvery < 0 {
 		errs = append(errs, fmt.Errorf("snapshot-every must not be negative, got %d", c.SnapshotEvery))

@@ -86,6 +86,8 @@ func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
 // for it.
 func (s *Server) flushOutbox() {
 	s.outbox.drain(func(to zab.PeerID, body zabBody) {
+		s.stats.peerMsgs++
+		s.stats.zabMsgs += len(body.Msgs)
 		s.reply(s.names[to-1], body)
 	})
 }

@@ -59,6 +59,8 @@ func (s *Server) proposeQueued(now time.Time) {
 				break
 			}
 			s.markSent(ops)
+			s.stats.proposals++
+			s.stats.proposedOps += len(ops)
 			s.logger.Debug("proposed", "zxid", z, "ops", len(ops))
 		}
 		done += n
@@ -79,6 +81,7 @@ func (s *Server) forwardQueued(leader zab.PeerID) {
 	}
 	if len(ops) > 0 {
 		s.markSent(ops)
+		s.stats.forwarded += len(ops)
 		s.outbox.addForward(leader, ops)
 	}
 	s.dropQueued(len(s.queue))

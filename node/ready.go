@@ -81,6 +81,7 @@ func (s *Server) apply(t zab.Txn, now time.Time) {
 	}
 	results := s.kafka.Apply(uint64(t.Zxid), ops)
 	s.opsSinceSnp += len(ops)
+	s.stats.applied += len(ops)
 	for i, op := range ops {
 		if op.Origin == s.id && i < len(results) {
 			s.answer(op, results[i], now)
@@ -105,6 +106,7 @@ func (s *Server) answer(op log.Op, res log.Result, now time.Time) {
 	if now.Sub(r.arrived) >= s.cfg.RequestTimeout {
 		return // the client has given up; a reply now could silence us
 	}
+	s.stats.acked++
 	if r.kind == reqSend {
 		s.reply(r.client, sendOK{Type: typeSendOK, Offset: res.Offset, InReplyTo: r.msgID})
 	} else {

@@ -44,6 +44,7 @@ func (s *Server) replyPendingError(r *request, code int, text string) {
 }
 
 func (s *Server) sendError(src, dest string, b errorBody) {
+	s.stats.errors++
 	raw, err := json.Marshal(b)
 	if err == nil {
 		err = s.out.sendRaw(src, dest, raw)

@@ -47,6 +47,9 @@ type Server struct {
 	lastLeader  zab.PeerID
 	opsSinceSnp int    // applied operations since the last snapshot
 	lastSnap    uint64 // zxid of the last snapshot saved
+
+	stats     stats
+	lastStats time.Time
 }
 
 // queuedOp is a client operation waiting in the queue, with when it got
@@ -161,6 +164,7 @@ func (s *Server) Process(now time.Time) {
 			s.expireHeld(now)
 		}
 		s.maybeSnapshot()
+		s.maybeLogStats(now)
 	}
 	if err := s.out.flush(); err != nil {
 		s.logger.Error("write to stdout failed", "err", err)

@@ -93,8 +93,8 @@ func (p *Peer) flush() {
 			continue
 		}
 		p.pump(l)
-		if p.lead == nil {
-			return
+		if ls.learners[l.id] != l {
+			continue // pump restarted its session
 		}
 		if l.stage == stageSynced && l.commitSent < p.committed {
 			l.commitSent = p.committed

@@ -56,7 +56,8 @@ type learner struct {
 }
 
 // learnersInOrder returns the learners in ascending id order, so no map
-// order reaches an output.
+// order reaches an output. The slice is scratch space, valid until the
+// next call: loops over it must not call it again.
 func (l *leaderState) learnersInOrder(voters []PeerID) []*learner {
 	out := l.order[:0]
 	for _, id := range voters {

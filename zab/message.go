@@ -20,12 +20,18 @@ const (
 	MsgLeaderInfo
 	// MsgAckEpoch: follower -> leader, Epoch = e, Zxid = the follower's
 	// last logged zxid, CurrentEpoch = its currentEpoch; Counted is false
-	// when it had already accepted e (ZooKeeper's "-1" form). Paper: ACK-E.
+	// when it had already accepted e (ZooKeeper's "-1" form). Commit = the
+	// follower's sync base: the highest zxid it holds that every later
+	// leader also holds (its committed point, its snapshot, or its last
+	// entry before its last epoch), which pins down the divergence point
+	// (SyncInput.FollowerBase). Paper: ACK-E.
 	MsgAckEpoch
 	// MsgNewLeader: leader -> follower, one self-contained sync message
-	// (zab-reference 5.7): Mode, Zxid = truncation point (TRUNC) or the
-	// point the entries follow, Snapshot (SNAP), Txns, Commit. Paper:
-	// NEWLEADER with the initial history.
+	// (zab-reference 5.7): Mode, Zxid = the point the entries in Txns
+	// follow (DIFF: the follower's last; TRUNC: the point it cuts back to;
+	// SNAP: the snapshot's zxid), Snapshot (SNAP), Txns = every entry up to
+	// the leader's last proposed, Commit. Paper: NEWLEADER with the initial
+	// history.
 	MsgNewLeader
 	// MsgAckNewLeader: follower -> leader, Epoch = e, Zxid = last logged
 	// zxid after the sync was made durable. Paper: ACK-LD.
@@ -34,7 +40,9 @@ const (
 	// Commit = the leader's commit point. Paper: COMMIT-LD.
 	MsgUpToDate
 	// MsgProposal: leader -> follower, Txns = consecutive proposals,
-	// Commit = piggybacked commit point. Paper: PROPOSE.
+	// Zxid = the zxid the first of them follows (a follower appends only
+	// if that is its last), Commit = piggybacked commit point. Paper:
+	// PROPOSE.
 	MsgProposal
 	// MsgAck: follower -> leader, Zxid = cumulative: "I have logged
 	// everything up to Zxid durably". Paper: ACK.
@@ -103,8 +111,12 @@ func (m SyncMode) String() string {
 
 // Message is one Zab message between two peers. It is a plain value with
 // short JSON names so the node can carry it in a Maelstrom body as is.
-// Fields a type does not use are zero. The receiver owns the message: the
-// core never keeps a reference to a slice it has sent.
+// Fields a type does not use are zero. Every message after LEADERINFO
+// carries the leader's Epoch and the Session the leader chose for this
+// follower's sync attempt; a receiver ignores any other (zab-reference
+// 9.1). The receiver owns the message's slices (the core never keeps a
+// Txns slice it has sent), but payload bytes (Txn.Data, Snapshot.Data) are
+// shared and must be treated as immutable by everyone.
 type Message struct {
 	Type         MsgType                `json:"t"`
 	From         PeerID                 `json:"f"`

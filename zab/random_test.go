@@ -102,6 +102,13 @@ func runRandom(t *testing.T, seed int64, n int) {
 				}
 			}
 		}
+		if faults && rnd.Intn(15) == 0 {
+			// A caller snapshots its applied state and compacts its log.
+			id := c.ids[rnd.Intn(n)]
+			if a := c.applied[id]; !c.down[id] && len(a) > 0 {
+				c.stores[id].compact(a, a[len(a)-1].Zxid)
+			}
+		}
 		for _, id := range c.ids {
 			if c.down[id] && net.now >= downUntil[id] {
 				c.start(id)

@@ -138,8 +138,8 @@ type Config struct {
 	// MaxInflight bounds the proposals sent to one follower and not yet
 	// ACKed; beyond it proposals wait in the follower's queue.
 	MaxInflight int
-	// MaxTxnsPerMessage bounds how many proposals one PROPOSAL message or
-	// sync message carries.
+	// MaxTxnsPerMessage bounds how many proposals one PROPOSAL message
+	// carries. A NEWLEADER is self-contained and carries the whole sync.
 	MaxTxnsPerMessage int
 	// InitialCounter, when non-zero, is the counter a new leader starts
 	// from instead of 0. Only tests set it (counter roll-over).

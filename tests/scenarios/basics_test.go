@@ -63,6 +63,25 @@ func TestLaggingFollowerGetsDiff(t *testing.T) {
 	h.finish()
 }
 
+// behindRetainedLog leaves peer 1 far behind what the others retain:
+// it is down while they commit n entries, snapshot every 3 and compact
+// everything behind the snapshots; then both of them restart, so that
+// their cores have no in-memory copy of the old entries either (the core
+// keeps recent entries in memory, zab/history.go). It returns the last
+// zxid committed; peer 1 is still down.
+func behindRetainedLog(h *harness, n int) zab.Zxid {
+	h.t.Helper()
+	l := h.stable(1, 2, 3)
+	h.waitDelivered(h.propose(l, 2)[1], 1, 2, 3)
+	h.crash(1)
+	zs := h.propose(l, n)
+	h.waitDelivered(zs[n-1], 2, 3)
+	h.crash(2, 3)
+	h.restart(2, 3)
+	h.stable(2, 3)
+	return zs[n-1]
+}
+
 // TestLaggingFollowerBeyondRetainedLogGetsSnap: a follower is down while
 // the others commit far more than they retain behind their snapshots
 // (zab-reference 8.1 scenario 14; ZooKeeper's "peer is too far behind"
@@ -70,15 +89,11 @@ func TestLaggingFollowerGetsDiff(t *testing.T) {
 // agree with the leader's from the snapshot point.
 func TestLaggingFollowerBeyondRetainedLogGetsSnap(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3, SnapshotEvery: 3, RetainEntries: 0})
-	l := h.stable(1, 2, 3)
-	h.waitDelivered(h.propose(l, 2)[1], 1, 2, 3)
-	h.crash(1)
-	zs := h.propose(l, 20)
-	h.waitDelivered(zs[19], 2, 3)
+	last := behindRetainedLog(h, 20)
 	modes := syncModes(h, 1)
 	h.restart(1)
-	h.stable(1, 2, 3)
-	h.waitDelivered(zs[19], 1)
+	l := h.stable(1, 2, 3)
+	h.waitDelivered(last, 1)
 	if len(*modes) == 0 || (*modes)[0] != zab.SyncSnap {
 		h.fatalf("NEWLEADER modes to the far-behind follower: %v, want SNAP", *modes)
 	}

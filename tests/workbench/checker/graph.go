@@ -44,7 +44,15 @@ func isCycleOp(t *txn) bool {
 // return that as an analysis error.
 func buildGraph(d *derived) (*depGraph, error) {
 	n := len(d.txns)
-	var edges []edge
+	// One wr edge per read pair at most, plus O(n) realtime edges: size
+	// the edge list once rather than growing it.
+	reads := 0
+	for i := range d.txns {
+		for _, r := range d.txns[i].reads {
+			reads += len(r.pairs)
+		}
+	}
+	edges := make([]edge, 0, reads+3*n)
 	hasEdges := false
 	for i := range d.txns {
 		t := &d.txns[i]

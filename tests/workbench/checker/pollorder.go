@@ -125,13 +125,14 @@ func lastValue(ps []history.Pair) (int64, bool) {
 func intPollCases(d *derived, orders map[string]*versionOrder) ([]IntSkip, []IntNonmonotonic) {
 	var skips []IntSkip
 	var nms []IntNonmonotonic
+	var vals []int64 // reused: final-phase polls can be long
 	for i := range d.txns {
 		t := &d.txns[i]
 		for _, r := range t.reads {
 			vo := orders[r.key]
-			vals := make([]int64, len(r.pairs))
-			for j, p := range r.pairs {
-				vals[j] = p.Msg
+			vals = vals[:0]
+			for _, p := range r.pairs {
+				vals = append(vals, p.Msg)
 			}
 			s, n := intOrderCases(vo, r.key, vals, t.ref)
 			skips = append(skips, s...)

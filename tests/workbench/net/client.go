@@ -66,7 +66,10 @@ func (cl *Client) RPC(ctx context.Context, dest string, body map[string]any) (js
 		return nil, ErrBusy
 	}
 	defer cl.mu.Unlock()
-	if cl.closed.Load() {
+	switch {
+	case cl.net.isStopped():
+		return nil, ErrStopped
+	case cl.closed.Load():
 		return nil, ErrClientClosed
 	}
 	cl.msgID++

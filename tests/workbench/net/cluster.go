@@ -147,6 +147,7 @@ func (c *Cluster) initNode(ctx context.Context, cl *Client, p *nodeProc) error {
 	body := map[string]any{"type": "init", "node_id": p.id, "node_ids": c.cfg.NodeIDs}
 	reply, err := cl.RPC(ictx, p.id, body)
 	switch {
+	case err == nil:
 	case errors.Is(context.Cause(ictx), errNodeExited):
 		return fmt.Errorf("node %s exited (%s) before answering init; last stderr lines:\n%s", p.id, p.exitDesc, p.tail.String())
 	case IsTimeout(err):
@@ -158,16 +159,27 @@ func (c *Cluster) initNode(ctx context.Context, cl *Client, p *nodeProc) error {
 			}
 		}
 		return errors.New(msg)
-	case err != nil:
+	default:
 		return fmt.Errorf("node %s: init: %w", p.id, err)
 	}
-	var head struct {
-		Type string `json:"type"`
-	}
-	if json.Unmarshal(reply, &head) != nil || head.Type != "init_ok" {
+	if replyType(reply) != "init_ok" {
 		return fmt.Errorf("node %s answered init with %s, expected an init_ok", p.id, truncate(reply, 300))
 	}
 	return nil
+}
+
+// replyType is a body's "type" (matched exactly, as Clojure's (:type
+// body) is), or "" if it has none or it is not a string.
+func replyType(body []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	t, err := unquote(m["type"])
+	if err != nil {
+		return ""
+	}
+	return string(t)
 }
 
 // OpenClient registers a fresh client with the next id "c<k>". After Stop

@@ -135,7 +135,7 @@ func TestClientAPIErrors(t *testing.T) {
 	// After Stop every RPC fails at once.
 	other := c.OpenClient()
 	c.Stop()
-	if _, err := rpc(t, other, "n0", 10*time.Second, map[string]any{"type": "echo"}); !errors.Is(err, ErrStopped) && !errors.Is(err, ErrUnknownMember) {
+	if _, err := rpc(t, other, "n0", 10*time.Second, map[string]any{"type": "echo"}); !errors.Is(err, ErrStopped) {
 		t.Fatalf("rpc after stop: %v", err)
 	}
 }

@@ -1,7 +1,7 @@
 // Package net is the workbench's stand-in for Maelstrom's network, process
 // runner and built-in services (maelstrom-kafka-spec.md sections 1-4, 7.1).
-// It runs any node binary over stdin/stdout exactly as Maelstrom 0.2.4
-// would, and never imports the code it judges.
+// It runs any node binary over stdin/stdout as Maelstrom 0.2.4 would, and
+// never imports the code it judges.
 //
 // Start launches the nodes and does the init handshake; OpenClient gives
 // in-process clients ("c0", "c1", ...) whose RPC is Maelstrom's synchronous
@@ -10,28 +10,45 @@
 //
 // Fidelity points a reader should know:
 //
-//  1. Each member has a queue ordered by deadline. One delivery goroutine
-//     per member takes the head as soon as there is one, applies the
-//     partition table at that moment (so a message sent before a partition
-//     but taken during it is dropped), sleeps until the deadline holding up
-//     everything behind it, and writes it (spec 3.1-3.4).
+//  1. Each member (node, client, service) has a queue ordered by deadline.
+//     One delivery goroutine per member takes the head as soon as there is
+//     one, applies the partition table at that moment (so a message sent
+//     before a partition but taken during it is dropped), sleeps until the
+//     deadline holding up everything behind it, and writes it (spec 3.1-3.4,
+//     M:net.clj recv!, M:process.clj stdin-thread).
 //  2. Latency is zero for any message with a client at either end, else
 //     constant, uniform integer ms in [0, 2*mean) or exponential truncated
-//     to ms (spec 3.2). Each sender draws from its own generator seeded
-//     from Config.Seed, so the draws replay whatever the interleaving.
-//  3. The harsh stdout rule (spec 2.3): the first malformed line or message
-//     to an unknown member (a closed client, a misspelt node) makes the
-//     workbench stop reading that node's stdout for the rest of the test,
-//     as Maelstrom's reader thread does. It is recorded as a Fault and
-//     logged. Config.Lenient turns this off.
+//     to whole ms (spec 3.2). Each sender draws from its own generator
+//     seeded from Config.Seed, so the draws replay whatever the interleaving.
+//  3. The harsh stdout rule (spec 2.3): the first malformed line, or message
+//     to an unknown member (a closed client, a misspelt node), makes the
+//     workbench stop reading that node's stdout for the rest of the test, as
+//     Maelstrom's reader thread does; the node may then block on a full pipe.
+//     It is recorded as a Fault and logged. Config.Lenient turns this off.
 //  4. Services (lin-kv, seq-kv, lww-kv, lin-tso) answer one request at a
-//     time with Maelstrom's bodies, error codes and texts, including
-//     seq-kv's stale reads and lww-kv's two never-merging replicas.
+//     time with Maelstrom's bodies, error codes and texts, including seq-kv's
+//     stale states and lww-kv's two never-merging replicas (spec 4).
+//  5. Counts are the :net checker's send/recv/msg counts for all, clients
+//     and servers (spec 7.1); messages rejected at send are not counted.
 //
-// Approximations: values the services return are the JSON the node sent,
-// compacted, where Maelstrom would re-print Cheshire's parse (1.50 stays
-// 1.50 rather than 1.5); a stdout line that is a JSON array of [key, value]
-// pairs, which Maelstrom would accept as a map, is malformed here; objects
-// of more than eight keys print in insertion order in error texts, where
-// Clojure's hash maps have their own order.
+// Where it differs from Maelstrom, knowingly:
+//
+//   - Init clients: Maelstrom opens c0..c{N-1} concurrently, so which node
+//     gets which id varies; here node i always gets c{i}.
+//   - Values the services return are the JSON the node sent, compacted,
+//     where Maelstrom re-prints Cheshire's parse (1.50 stays 1.50, not 1.5).
+//   - A stdout line that is a JSON array of [key, value] pairs, which
+//     Clojure would happen to turn into a map, is malformed here.
+//   - Objects of more than eight keys print in insertion order in service
+//     error texts, where Clojure's hash maps have their own order.
+//   - Writes to a node's stdin are batched while further messages are
+//     already due, and flushed before any wait; Maelstrom flushes after each
+//     message. Nothing observable changes: the bytes arrive no later.
+//
+// Files: cluster.go (Start, Stop, the Cluster API), config.go, process.go
+// (one node process and its pipes), nodelink.go (the stdin delivery and
+// stdout reader loops), envelope.go (line parsing and framing), lines.go,
+// network.go, mailbox.go, latency.go, counts.go, fault.go, client.go,
+// services.go and kv.go (the services), jsonvalue.go (Clojure equality and
+// printing for service values), grudge.go (nemesis shapes).
 package net

@@ -203,7 +203,7 @@ func unquote(raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("not a string: %s", truncate(raw, 40))
 	}
 	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
 		return inner, nil
 	}
 	var s string

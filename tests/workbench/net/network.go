@@ -215,6 +215,16 @@ func (n *network) partitions() map[string][]string {
 // shutdown stops every delivery loop.
 func (n *network) shutdown() { n.stopped.Do(func() { close(n.stop) }) }
 
+// isStopped reports whether shutdown was called.
+func (n *network) isStopped() bool {
+	select {
+	case <-n.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // waitDeadline sleeps until e's deadline, reusing t (a stopped timer).
 // It returns false if the network shut down meanwhile.
 func (n *network) waitDeadline(e *envelope, t *time.Timer) bool {

@@ -244,3 +244,37 @@ func TestDeliveryFramesEnvelopeOncePerMessage(t *testing.T) {
 		t.Fatalf("got %q want %q", got, want)
 	}
 }
+
+// TestDeliveryFlushesWhenTheNextDueMessageIsDropped: writes are batched
+// while the next message is already due, but a batch must still be flushed
+// when that next message turns out to be partitioned away.
+func TestDeliveryFlushesWhenTheNextDueMessageIsDropped(t *testing.T) {
+	n, mbs := newTestNetwork(t, []string{"n0", "n1", "n2"})
+	n.drop(map[string][]string{"n0": {"n1"}})
+	n.send("n2", "n0", []byte(`{"m":"A"}`), nil)
+	n.send("n1", "n0", []byte(`{"m":"B"}`), nil) // due, but dropped when taken
+	p := startPipeNode(t, n, mbs["n0"])
+	got := make(chan string, 1)
+	go func() {
+		line := make([]byte, 0, 128)
+		b := make([]byte, 1)
+		for {
+			if _, err := p.pr.Read(b); err != nil {
+				return
+			}
+			line = append(line, b[0])
+			if b[0] == '\n' {
+				got <- string(line)
+				return
+			}
+		}
+	}()
+	select {
+	case l := <-got:
+		if !strings.Contains(l, `"A"`) {
+			t.Fatalf("got %q", l)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("A was never flushed")
+	}
+}

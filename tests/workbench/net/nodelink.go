@@ -40,6 +40,11 @@ func (l *nodeLink) deliverLoop(w io.Writer) {
 	var line []byte
 	broken := false
 	for {
+		// Flush before anything that may wait (an empty queue, a deadline
+		// in the future); batch writes only while the head is already due.
+		if !broken && bw.Buffered() > 0 && !l.mb.headDue(l.net.now()) {
+			broken = bw.Flush() != nil
+		}
 		e, why := l.mb.take(nil, l.net.stop)
 		if why != takeOK {
 			return
@@ -60,10 +65,6 @@ func (l *nodeLink) deliverLoop(w io.Writer) {
 		}
 		if cap(line) > 8<<20 {
 			line = nil // do not pin one huge message's buffer for the whole run
-		}
-		// Flush before any wait: only skip it when the next message is due.
-		if !broken && !l.mb.headDue(l.net.now()) {
-			broken = bw.Flush() != nil
 		}
 	}
 }

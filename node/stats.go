@@ -1,0 +1,37 @@
+package node
+
+import "time"
+
+// stats counts what a node did, for the periodic "stats" log line: the
+// numbers behind server messages per operation (maelstrom-kafka-spec 7.1).
+type stats struct {
+	peerMsgs    int // Maelstrom messages to other nodes (one per destination per flush)
+	zabMsgs     int // zab messages inside them
+	forwarded   int // client operations forwarded to the leader
+	proposals   int // proposals made as leader
+	proposedOps int // client operations in them
+	applied     int // client operations applied
+	acked       int // writes acknowledged to clients (send_ok, commit_offsets_ok)
+	errors      int // error replies
+}
+
+// maybeLogStats logs and resets the counters every StatsInterval.
+func (s *Server) maybeLogStats(now time.Time) {
+	if s.cfg.StatsInterval <= 0 {
+		return
+	}
+	if s.lastStats.IsZero() {
+		s.lastStats = now
+		return
+	}
+	if now.Sub(s.lastStats) < s.cfg.StatsInterval {
+		return
+	}
+	st := s.stats
+	s.logger.Info("stats", "seconds", now.Sub(s.lastStats).Seconds(),
+		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "forwarded_ops", st.forwarded,
+		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
+		"acked_writes", st.acked, "error_replies", st.errors,
+		"pending", s.pending.len(), "queued", len(s.queue))
+	s.stats, s.lastStats = stats{}, now
+}

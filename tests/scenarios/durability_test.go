@@ -1,0 +1,332 @@
+package scenarios
+
+import (
+	"slices"
+	"testing"
+
+	"zabkafka/tests/invariants"
+	"zabkafka/tests/sim"
+	"zabkafka/zab"
+)
+
+// TestCrashBetweenEpochWriteAndItsMessage is B3 (ZOOKEEPER-1291/-1282,
+// fix f8f15de5f; zab-reference 8.1 scenario 4). A follower crashes after
+// persisting acceptedEpoch = e and before its ACKEPOCH leaves (D1); in the
+// other case the leader crashes after persisting acceptedEpoch = e and
+// before any LEADERINFO(e) leaves (D2). After the restart the promise
+// must still be on disk (acceptedEpoch never decreases; the checker
+// compares every write), the ensemble must establish an epoch above e,
+// and nothing is lost.
+func TestCrashBetweenEpochWriteAndItsMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		peer zab.PeerID
+		msg  zab.MsgType
+	}{{"follower-before-ACKEPOCH", 1, zab.MsgAckEpoch}, {"leader-before-LEADERINFO", 3, zab.MsgLeaderInfo}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, sim.Config{Peers: 3})
+			rule := h.crashWhen(tc.peer, sim.CrashAfterEpochs, sends(tc.msg))
+			if !h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return rule.fired }) {
+				h.fatalf("peer %d never sent %v", tc.peer, tc.msg)
+			}
+			promised, _ := h.Disk(tc.peer).Reopen().Epochs()
+			if promised == 0 {
+				h.fatalf("peer %d crashed after its epoch write, but its disk has acceptedEpoch 0", tc.peer)
+			}
+			h.restart(tc.peer)
+			l := h.stable(1, 2, 3)
+			if s, _ := h.Status(tc.peer); uint32(s.Epochs.Accepted) < promised {
+				h.fatalf("acceptedEpoch went from %d to %d across the restart", promised, s.Epochs.Accepted)
+			}
+			if tc.peer == 3 && uint32(h.epoch(l)) <= promised {
+				// The crashed leader's promise was durable: no one may
+				// establish that epoch again, ZOOKEEPER-1291's point.
+				h.fatalf("epoch %d established again after its leader crashed holding it", h.epoch(l))
+			}
+			h.finish()
+		})
+	}
+}
+
+// runB11 scripts ZOOKEEPER-4643 (B11; ordering fixed by 315abde35 and
+// 9fcb805fa) on peers A=1, B=2, C=3: all hold 1:1..1:3; A crashes; B and C
+// commit 1:4. A restarts, B crashes; C leads epoch 2 and syncs A by DIFF
+// with 1:4; A crashes at point `at` of the Ready that acknowledges that
+// NEWLEADER. Then C crashes, A and B restart and elect, and the new
+// leader proposes. It returns the committed 1:4 zxid.
+func runB11(h *harness, at sim.CrashPoint) zab.Zxid {
+	h.t.Helper()
+	const a, b, c = 1, 2, 3
+	if l := h.stable(a, b, c); l != c {
+		h.fatalf("leader %d, want %d", l, c)
+	}
+	h.waitDelivered(h.propose(c, 3)[2], a, b, c)
+	h.crash(a)
+	x := h.propose(c, 1)[0]
+	h.waitDelivered(x, b, c)
+	rule := h.crashWhen(a, at, sends(zab.MsgAckNewLeader))
+	h.restart(a)
+	h.crash(b)
+	if !h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return rule.fired }) {
+		h.fatalf("A never acknowledged C's NEWLEADER")
+	}
+	h.crash(c)
+	h.restart(a, b)
+	if h.Err() != nil {
+		return x
+	}
+	l := h.stable(a, b)
+	h.propose(l, 1)
+	h.RunTicks(deliverTicks)
+	return x
+}
+
+// TestCurrentEpochWrittenAfterSyncedHistory is B11 (ZOOKEEPER-4643): for
+// every crash point inside the follower's NEWLEADER handling, the
+// committed 1:4 survives, because currentEpoch = 2 is written only after
+// the synced history is durable (D4): a crash that loses 1:4 also loses
+// the epoch write, so A cannot beat B in the election. The faulty twin
+// writes currentEpoch first, and the checker must catch the loss: that
+// proves this scenario can see the bug.
+func TestCurrentEpochWrittenAfterSyncedHistory(t *testing.T) {
+	// A DIFF from the follower's own last zxid cuts nothing, so the Ready
+	// offers no after-truncate point; every other boundary is covered.
+	for _, at := range []sim.CrashPoint{sim.CrashBeforePersist, sim.CrashAfterAppend,
+		sim.CrashAfterSync, sim.CrashAfterEpochs, sim.CrashAfterSend, sim.CrashAfterApply} {
+		t.Run(at.String(), func(t *testing.T) {
+			h := newHarness(t, sim.Config{Peers: 3})
+			x := runB11(h, at)
+			h.noViolation()
+			h.finish()
+			for _, id := range h.IDs() {
+				if !h.delivered(id, x) {
+					h.fatalf("committed %v lost on peer %d", x, id)
+				}
+			}
+		})
+	}
+	t.Run("fault-epoch-before-history", func(t *testing.T) {
+		h := newHarness(t, sim.Config{Peers: 3, Faults: sim.Faults{EpochsBeforeHistory: true}})
+		runB11(h, sim.CrashAfterAppend)
+		wantViolation(t, h.Checker.Err(), invariants.RuleCommittedLost, invariants.RulePrefix, invariants.RulePrimaryIntegrity)
+	})
+}
+
+// TestNewLeaderAckOnlyAfterDurableSync is B10 (ZOOKEEPER-3911 -> -4646 ->
+// -4785; zab-reference 8.1 scenario 6). Leader C logs x = 1:4 on A only
+// and crashes. A leads epoch 2 and DIFFs B with x; B crashes right after
+// its NEWLEADER ack leaves; A establishes (x is now committed) and,
+// with C back, commits y. A crashes. B and C, without the old leader,
+// must still hold x and y: B's ack vouched for x being on its disk.
+func TestNewLeaderAckOnlyAfterDurableSync(t *testing.T) {
+	const a, b, c = 1, 2, 3
+	h := newHarness(t, sim.Config{Peers: 3})
+	if l := h.stable(a, b, c); l != c {
+		h.fatalf("leader %d, want %d", l, c)
+	}
+	h.waitDelivered(h.propose(c, 3)[2], a, b, c)
+	h.Net.Filter = func(m *zab.Message) sim.Verdict {
+		if m.Type == zab.MsgProposal && m.To == b {
+			return sim.Drop
+		}
+		return sim.Pass
+	}
+	x := h.propose(c, 1)[0]
+	h.RunUntilCond(deliverTicks*h.TickEvery(), func() bool { s, _ := h.Status(a); return s.LastZxid >= x })
+	h.crash(c)
+	h.Net.Filter = nil
+	rule := h.crashWhen(b, sim.CrashAfterSend, sends(zab.MsgAckNewLeader))
+	h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return rule.fired })
+	if !rule.fired {
+		h.fatalf("B never acknowledged A's NEWLEADER")
+	}
+	h.restart(c)
+	if l := h.stable(a, c); l != a {
+		h.fatalf("leader %d, want %d", l, a)
+	}
+	y := h.propose(a, 1)[0]
+	h.waitDelivered(y, a, c)
+	h.crash(a)
+	h.restart(b)
+	l := h.stable(b, c)
+	z := h.propose(l, 1)[0]
+	h.waitDelivered(z, b, c)
+	for _, p := range []zab.PeerID{b, c} {
+		if !h.before(p, x, y) || !h.before(p, y, z) {
+			h.fatalf("peer %d delivered %v; want %v, %v, %v in order", p, zxids(h.Delivered(p)), x, y, z)
+		}
+	}
+	h.finish()
+}
+
+// TestNewLeaderAckBeforeSyncLosesCommitted is the faulty twin of B10: the
+// World sends each Ready's messages before its sync, so an ACK can
+// vouch for a write the next crash loses. C sends x to A and crashes
+// before its own sync; A leads epoch 2 and DIFFs B; B's ack leaves, B
+// crashes before syncing; A establishes, delivering x; A crashes; B and
+// C, neither holding x, elect a leader whose history lacks it. The
+// checker must report the committed x lost.
+func TestNewLeaderAckBeforeSyncLosesCommitted(t *testing.T) {
+	const a, b, c = 1, 2, 3
+	h := newHarness(t, sim.Config{Peers: 3, Faults: sim.Faults{SendBeforeSync: true}})
+	h.stable(a, b, c)
+	h.waitDelivered(h.propose(c, 3)[2], a, b, c)
+	h.Net.Filter = func(m *zab.Message) sim.Verdict {
+		if m.Type == zab.MsgProposal && m.To == b {
+			return sim.Drop
+		}
+		return sim.Pass
+	}
+	x := zab.MakeZxid(h.epoch(c), 4)
+	h.crashWhen(c, sim.CrashAfterSend, appends(x))
+	h.propose(c, 1)
+	h.Net.Filter = nil
+	rule := h.crashWhen(b, sim.CrashAfterSend, sends(zab.MsgAckNewLeader))
+	h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return rule.fired && h.delivered(a, x) })
+	if !h.delivered(a, x) {
+		h.fatalf("A never established its epoch and delivered %v", x)
+	}
+	h.crash(a)
+	h.restart(b, c)
+	h.RunUntilCond(settleTicks*h.TickEvery(), func() bool {
+		if l, ok := h.StableAmong(b, c); ok {
+			_, _ = h.Propose(l, []byte("after"))
+			return true
+		}
+		return false
+	})
+	h.RunTicks(20)
+	wantViolation(t, h.Checker.Err(), invariants.RuleCommittedLost, invariants.RulePrefix, invariants.RulePrimaryIntegrity)
+}
+
+// TestCrashAtEveryFsyncBoundary (zab-reference 8.1 scenario 25): for each
+// crash point, a follower that syncs by SNAP crashes there inside its
+// NEWLEADER handling, and then the leader crashes there inside a
+// broadcast Ready. No committed entry may be lost and none resurrected;
+// afterwards everyone converges.
+func TestCrashAtEveryFsyncBoundary(t *testing.T) {
+	for _, at := range sim.AllCrashPoints {
+		t.Run(at.String(), func(t *testing.T) {
+			h := newHarness(t, sim.Config{Peers: 3, SnapshotEvery: 3})
+			behindRetainedLog(h, 12)
+			syncCrash := h.crashWhen(1, at, sends(zab.MsgAckNewLeader))
+			h.restart(1)
+			h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return syncCrash.fired })
+			if !h.Up(1) {
+				h.restart(1)
+			}
+			l := h.stable(1, 2, 3)
+			s, _ := h.Status(l)
+			next := s.LastZxid + 1
+			leaderCrash := h.crashWhen(l, at, appends(next))
+			h.propose(l, 1)
+			h.RunTicks(20)
+			t.Logf("sync crash fired: %v, leader crash fired: %v", syncCrash.fired, leaderCrash.fired)
+			h.finish()
+		})
+	}
+}
+
+// TestNewLeaderQuorumNeverForms (zab-reference 8.1 scenario 22;
+// ZOOKEEPER-3109's lesson that a leader must not wait forever): peer 2 is
+// down; leader 3 gets peer 1's epoch ack, then peer 1 crashes before its
+// NEWLEADER ack. The leader must give up within initLimit (plus the tick
+// it notices in), nothing of its epoch may be delivered anywhere, and the
+// next established epoch is higher.
+func TestNewLeaderQuorumNeverForms(t *testing.T) {
+	const initLimit = 10
+	h := newHarness(t, sim.Config{Peers: 3, Zab: zab.Config{InitLimit: initLimit}})
+	h.crash(2)
+	rule := h.crashWhen(1, sim.CrashBeforePersist, sends(zab.MsgAckNewLeader))
+	if !h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return rule.fired }) {
+		h.fatalf("peer 1 never got to acknowledge a NEWLEADER")
+	}
+	s, _ := h.Status(3)
+	e := s.Epochs.Accepted
+	start := h.Ticks()
+	if !h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { s, _ := h.Status(3); return s.Role != zab.RoleLeading }) {
+		h.fatalf("leader of epoch %d never gave up", e)
+	}
+	if took := h.Ticks() - start; took > initLimit+2 {
+		h.fatalf("leader gave up after %d ticks, want at most initLimit+2 = %d", took, initLimit+2)
+	}
+	if _, ok := h.Checker.Leader(e); ok {
+		h.fatalf("epoch %d was established without a NEWLEADER quorum", e)
+	}
+	h.restart(1, 2)
+	l := h.stable(1, 2, 3)
+	if h.epoch(l) <= e {
+		h.fatalf("next epoch %d is not above the abandoned %d", h.epoch(l), e)
+	}
+	h.finish()
+	if slices.ContainsFunc(h.Checker.Committed(), func(t zab.Txn) bool { return t.Zxid.Epoch() == e }) {
+		h.fatalf("something of abandoned epoch %d was delivered", e)
+	}
+}
+
+// TestRollingTotalCrashes (zab-reference 8.1 scenario 21): fifty times,
+// crash everyone, restart a random majority, let it elect and commit
+// three writes. Every invariant is checked at every step of the run.
+func TestRollingTotalCrashes(t *testing.T) {
+	h := newHarness(t, sim.Config{Peers: 5, SnapshotEvery: 7, RetainEntries: 3})
+	r := h.Rand()
+	h.stable(h.IDs()...)
+	for round := 0; round < 50; round++ {
+		for _, id := range h.IDs() {
+			if h.Up(id) {
+				h.crash(id)
+			}
+		}
+		ids := h.IDs()
+		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		up := ids[:3+r.Intn(3)]
+		h.restart(up...)
+		l := h.stable(up...)
+		zs := h.propose(l, 3)
+		h.waitDelivered(zs[2], up...)
+	}
+	h.finish()
+}
+
+// TestCounterRollover is B2 (ZOOKEEPER-1277, fix 297517b5e; zab-reference
+// 2 and 8.1 scenario 12): peer 3 starts its counter at 0xfffffff0. After
+// 14 proposals the next counter would be 0xffffffff, so it must step
+// down instead; with it crashed, the next leader starts its epoch at
+// counter 1. No entry anywhere has counter 0 or 0xffffffff (the checker
+// looks at every broadcast, delivery and log), and zxids keep increasing
+// across the boundary.
+func TestCounterRollover(t *testing.T) {
+	const start = 0xfffffff0
+	h := newHarness(t, sim.Config{Peers: 3, Tune: func(id zab.PeerID, c *zab.Config) {
+		if id == 3 {
+			c.InitialCounter = start
+		}
+	}})
+	if l := h.stable(1, 2, 3); l != 3 {
+		h.fatalf("leader %d, want 3", l)
+	}
+	e := h.epoch(3)
+	accepted := 0
+	var refused error
+	for i := 0; i < 30 && refused == nil; i++ {
+		if _, refused = h.Propose(3, []byte{'r', byte(i)}); refused == nil {
+			accepted++
+		}
+	}
+	if accepted != int(zab.MaxCounter-start) || refused != zab.ErrProposalDropped {
+		h.fatalf("leader accepted %d proposals then returned %v; want %d (counters %#x..%#x) then ErrProposalDropped",
+			accepted, refused, zab.MaxCounter-start, start+1, zab.MaxCounter)
+	}
+	if s, _ := h.Status(3); s.Role == zab.RoleLeading {
+		h.fatalf("leader kept leading with its counter at %#x", zab.MaxCounter)
+	}
+	last := zab.MakeZxid(e, zab.MaxCounter)
+	h.waitDelivered(last, 1, 2, 3)
+	h.crash(3)
+	l := h.stable(1, 2)
+	if got := h.propose(l, 1)[0]; got != zab.MakeZxid(h.epoch(l), 1) || got.Epoch() <= e {
+		h.fatalf("first proposal after the roll-over is %v, want counter 1 of an epoch above %d", got, e)
+	}
+	h.restart(3)
+	h.finish()
+}

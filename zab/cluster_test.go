@@ -3,6 +3,7 @@ package zab
 import (
 	"encoding/json"
 	"fmt"
+	"hash"
 	"log/slog"
 	"math/rand"
 	"os"
@@ -39,6 +40,12 @@ type cluster struct {
 	cfg     func(*Config)
 	// drop, when set, decides whether a message is lost.
 	drop func(Message) bool
+	// trace, when set, receives every message sent, in order: two runs of
+	// one seed must produce the same bytes.
+	trace hash.Hash64
+	// tailLimit, when set, bounds the peers' in-memory log tail so that
+	// old entries are read from storage (and compaction bites).
+	tailLimit int
 }
 
 // newCluster starts n peers with ids 1..n over empty storage.
@@ -78,6 +85,9 @@ func (c *cluster) start(id PeerID) {
 	if err != nil {
 		c.t.Fatalf("NewPeer(%d): %v", id, err)
 	}
+	if c.tailLimit > 0 {
+		p.log.maxTail = c.tailLimit
+	}
 	c.peers[id] = p
 	c.down[id] = false
 	c.applied[id] = nil
@@ -106,6 +116,14 @@ func (c *cluster) process() bool {
 			rd := p.Ready()
 			c.stores[id].persist(rd)
 			c.queue = append(c.queue, rd.Messages...)
+			if c.trace != nil {
+				for _, m := range rd.Messages {
+					v, snap := m.Vote, m.Snapshot
+					m.Vote, m.Snapshot = nil, nil // pointers: print what they point to
+					fmt.Fprintf(c.trace, "%+v %v %v\n", m, v, snap != nil)
+				}
+				fmt.Fprintf(c.trace, "%d committed %v\n", id, zxidsOf(rd.Committed))
+			}
 			if rd.Snapshot != nil {
 				var txns []Txn
 				if err := json.Unmarshal(rd.Snapshot.Data, &txns); err != nil {
@@ -337,4 +355,70 @@ func TestClusterRestartedPeerRejoins(t *testing.T) {
 		t.Errorf("restarted peer delivered %v, want %v", got, want)
 	}
 	c.checkPrefix()
+}
+
+// Scenario 14: a follower that was down while the leader compacted its
+// log is brought back by SNAP: state and log replaced, then it continues.
+func TestClusterLaggingFollowerGetsSnapshot(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	lead := c.waitLeader()
+	c.propose(lead, "a")
+	c.deliver()
+	c.crash(1)
+	c.peers[lead].log.maxTail = 1 // serve old entries from storage only
+	for i := 0; i < 10; i++ {
+		c.propose(lead, fmt.Sprintf("b%d", i))
+		c.deliver()
+	}
+	a := c.applied[lead]
+	c.stores[lead].compact(a, a[len(a)-1].Zxid)
+	c.start(1)
+	c.waitLeader()
+	c.propose(lead, "c")
+	c.deliver()
+	c.tick()
+	if got, want := zxidsOf(c.applied[1]), zxidsOf(c.applied[lead]); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("follower applied %v, want %v", got, want)
+	}
+	if s := c.stores[1].snap; s == nil || s.Zxid != a[len(a)-1].Zxid {
+		t.Fatalf("follower snapshot %v, want one at %v", s, a[len(a)-1].Zxid)
+	}
+	c.checkPrefix()
+}
+
+// A follower that misses proposals while the leader compacts them is
+// resynchronised in a new session (design.md decision 3) without an
+// election.
+func TestClusterResyncBelowRetainedLog(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	lead := c.waitLeader()
+	epoch := c.peers[lead].Status().Epochs.Current
+	c.drop = func(m Message) bool { return m.To == 1 && m.Type == MsgProposal }
+	c.peers[lead].log.maxTail = 1 // serve old entries from storage only
+	for i := 0; i < 5; i++ {
+		c.propose(lead, fmt.Sprintf("a%d", i))
+		c.deliver()
+	}
+	a := c.applied[lead]
+	c.stores[lead].compact(a, a[len(a)-1].Zxid)
+	c.drop = nil
+	var leaderInfos int
+	c.drop = func(m Message) bool {
+		if m.Type == MsgLeaderInfo {
+			leaderInfos++
+		}
+		return false
+	}
+	for i := 0; i < 4; i++ {
+		c.tick()
+	}
+	if got, want := zxidsOf(c.applied[1]), zxidsOf(a); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("follower applied %v, want %v", got, want)
+	}
+	if leaderInfos == 0 {
+		t.Fatal("no new sync session was started")
+	}
+	if e := c.peers[lead].Status().Epochs.Current; e != epoch {
+		t.Fatalf("epoch moved %d -> %d: resync must not need an election", epoch, e)
+	}
 }

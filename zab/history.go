@@ -36,6 +36,9 @@ type history struct {
 	// ends is the epoch boundary list of the log (and of the snapshot it
 	// starts from), kept incrementally.
 	ends []EpochEnd
+
+	// maxTail: once the tail is twice this long, trim keeps this many.
+	maxTail int
 }
 
 // maxTailEntries bounds how many durable, delivered entries the tail
@@ -48,10 +51,15 @@ const storageReadChunk = 1024
 // newHistory loads the view of s at start-up: the last zxid and the epoch
 // boundary list (read once from the whole retained log).
 func newHistory(s Storage) (*history, error) {
-	h := &history{storage: s}
+	h := &history{storage: s, maxTail: maxTailEntries}
 	h.memStart = s.LastZxid()
 	h.stable = h.memStart
 	after := Zxid(0)
+	snap, hasSnap := s.Snapshot()
+	if first := s.FirstZxid(); hasSnap && (first == 0 || first > snap.Zxid) {
+		// The log was compacted behind the snapshot: read what follows it.
+		after = snap.Zxid
+	}
 	for {
 		es, err := s.Entries(after, storageReadChunk)
 		if err != nil {
@@ -68,7 +76,7 @@ func newHistory(s Storage) (*history, error) {
 			after = e.Zxid
 		}
 	}
-	if snap, ok := s.Snapshot(); ok && snap.Zxid > 0 {
+	if hasSnap && snap.Zxid > 0 {
 		h.insertEnd(snap.Zxid)
 	}
 	return h, nil
@@ -269,7 +277,7 @@ func (h *history) markStable(z Zxid) {
 // trim drops tail entries that are durable and at or below keep, so that
 // the tail stays bounded; they remain readable from storage.
 func (h *history) trim(keep Zxid) {
-	if len(h.tail) <= 2*maxTailEntries {
+	if len(h.tail) <= 2*h.maxTail {
 		return
 	}
 	limit := h.stable
@@ -277,7 +285,7 @@ func (h *history) trim(keep Zxid) {
 		limit = keep
 	}
 	n := sort.Search(len(h.tail), func(i int) bool { return h.tail[i].Zxid > limit })
-	if over := len(h.tail) - maxTailEntries; n > over {
+	if over := len(h.tail) - h.maxTail; n > over {
 		n = over
 	}
 	if n <= 0 {

@@ -2,6 +2,7 @@ package zab
 
 import (
 	"encoding/json"
+	"errors"
 	"sort"
 )
 
@@ -13,7 +14,12 @@ type memStorage struct {
 	epochs  Epochs
 	entries []Txn
 	snap    *Snapshot
+	// base: entries at or below it may have been trimmed; reading after
+	// a point below it fails, as log.Store's Entries does (ErrCompacted).
+	base Zxid
 }
+
+var errTestCompacted = errors.New("memStorage: history compacted")
 
 func (s *memStorage) Epochs() Epochs { return s.epochs }
 
@@ -35,6 +41,9 @@ func (s *memStorage) FirstZxid() Zxid {
 }
 
 func (s *memStorage) Entries(after Zxid, max int) ([]Txn, error) {
+	if after < s.base {
+		return nil, errTestCompacted
+	}
 	i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].Zxid > after })
 	rest := s.entries[i:]
 	if max > 0 && len(rest) > max {
@@ -56,6 +65,7 @@ func (s *memStorage) persist(rd Ready) {
 		snap := *rd.Snapshot
 		s.snap = &snap
 		s.entries = nil
+		s.base = snap.Zxid
 	}
 	if rd.Truncate {
 		i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].Zxid > rd.TruncateAfter })
@@ -80,11 +90,12 @@ func (s *memStorage) compact(applied []Txn, z Zxid) {
 	s.snap = &Snapshot{Zxid: z, Data: data}
 	i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].Zxid > z })
 	s.entries = append([]Txn(nil), s.entries[i:]...)
+	s.base = z
 }
 
 // clone copies s (for a crash that keeps the disk).
 func (s *memStorage) clone() *memStorage {
-	c := &memStorage{epochs: s.epochs, entries: append([]Txn(nil), s.entries...)}
+	c := &memStorage{epochs: s.epochs, entries: append([]Txn(nil), s.entries...), base: s.base}
 	if s.snap != nil {
 		snap := *s.snap
 		c.snap = &snap

@@ -101,7 +101,9 @@ func (p *Peer) installSnapshot(s Snapshot) {
 	p.committed, p.delivered = s.Zxid, s.Zxid
 }
 
-// HasReady reports whether Ready would return anything.
+// HasReady reports whether Ready would return anything. On a leader it
+// first turns proposals made since the last Ready into PROPOSAL messages
+// (flush), which is why it is not a pure query.
 func (p *Peer) HasReady() bool {
 	p.flush()
 	return !p.out.empty() || p.softChanged() || p.deliverBound() > p.delivered

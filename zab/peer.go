@@ -91,6 +91,8 @@ func NewPeer(cfg Config) (*Peer, error) {
 		MaxResendTicks: cfg.ElectionMaxResendTicks,
 		Rand:           rnd,
 	})
+	p.logger.Info("starting", "epochs", fmt.Sprintf("%d/%d", p.epochs.Accepted, p.epochs.Current),
+		"last", h.last().String(), "committed", p.committed.String(), "peers", len(voters))
 	p.lastSoft = Status{Role: RoleLeading} // differs from anything real: the first Ready reports
 	p.becomeLooking("start")
 	return p, nil

@@ -15,6 +15,10 @@ import (
 // progressEvery is how often OnProgress is called.
 const progressEvery = 500 * time.Millisecond
 
+// paceSlack is how late the runner may wake for a client op and still keep
+// the rate schedule (schedule.Stagger.SetSlack).
+const paceSlack = 2 * time.Millisecond
+
 // never is a wake-up time that does not come.
 const never = time.Duration(1<<63 - 1)
 
@@ -145,6 +149,7 @@ func (r *runner) mainPhase() error {
 	var pace, nemesis *schedule.Stagger
 	if r.opts.Rate > 0 {
 		pace = schedule.NewStagger(time.Duration(float64(time.Second)/r.opts.Rate), schedule.Rand(r.opts.Seed, schedule.Rate))
+		pace.SetSlack(paceSlack)
 	}
 	if r.opts.Nemesis {
 		nemesis = schedule.NewStagger(r.opts.NemesisInterval, r.nemesisRnd)

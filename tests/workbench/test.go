@@ -109,12 +109,27 @@ func Test(ctx context.Context, opts Options) (*Report, error) {
 		opts.Logf("teardown: %v", stopErr)
 	}
 
+	rep.judge(r.unrepresentable)
+	if store != nil {
+		if err := writeStore(store, rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// judge runs the checker over the report's history and sets the verdict:
+// the checker's, lowered to at best Unknown when a node crashed (Maelstrom
+// would abort without a verdict) or when polls returned messages the
+// history cannot hold (Jepsen's analysis would throw).
+func (rep *Report) judge(unrepresentable int) {
+	opts := rep.Options
 	counts := checker.NetCounts{
 		All:     checker.NetCount(rep.Counts.All),
 		Clients: checker.NetCount(rep.Counts.Clients),
 		Servers: checker.NetCount(rep.Counts.Servers),
 	}
-	rep.Check = checker.Check(h, checker.Options{
+	rep.Check = checker.Check(rep.History, checker.Options{
 		Nodes:        opts.nodeIDs(),
 		Concurrency:  opts.Concurrency,
 		Availability: opts.Availability,
@@ -124,19 +139,12 @@ func Test(ctx context.Context, opts Options) (*Report, error) {
 	if len(rep.Crashed) > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("node(s) %v crashed during the run: Maelstrom would abort without a verdict", rep.Crashed))
 	}
-	if r.unrepresentable > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d poll(s) returned non-integer messages, which no send wrote: Jepsen's analysis would fail (no writer of a read value)", r.unrepresentable))
+	if unrepresentable > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d poll(s) returned non-integer messages, which no send wrote: Jepsen's analysis would fail (no writer of a read value)", unrepresentable))
 	}
 	if len(rep.Notes) > 0 {
 		rep.Valid = checker.Merge(rep.Valid, checker.Unknown)
 	}
-
-	if store != nil {
-		if err := writeStore(store, rep); err != nil {
-			return rep, err
-		}
-	}
-	return rep, nil
 }
 
 // shiftFaults converts fault times from "since the cluster started" to run

@@ -115,7 +115,9 @@ type txnSpec struct {
 }
 
 // sendAt is a send step with a known offset; sendNoOffset one without.
-func sendAt(k string, o, v int64) sendStep { return sendStep{key: k, value: v, offset: o, hasOffset: true} }
+func sendAt(k string, o, v int64) sendStep {
+	return sendStep{key: k, value: v, offset: o, hasOffset: true}
+}
 func sendNoOffset(k string, v int64) sendStep {
 	return sendStep{key: k, value: v}
 }

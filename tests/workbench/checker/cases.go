@@ -6,8 +6,6 @@ import (
 	"zabkafka/tests/workbench/history"
 )
 
-func sortStrings(s []string) { sort.Strings(s) }
-
 // g1aCases ports J:kafka.clj g1a-cases: every value an ok poll read that a
 // failed send wrote (aborted read).
 func g1aCases(d *derived) []G1a {

@@ -391,11 +391,10 @@ func TestNonmonotonicSendKafkaTest(t *testing.T) {
 // completed.
 func TestG1cRealtime(t *testing.T) {
 	b := newHB()
-	pollInv := b.pollInv(1)
+	b.pollInv(1)
 	read := b.pollOK(1, polls{"x": pairs(0, 1)})
 	sendInv := b.sendInv(0, "x", 1)
 	write := b.sendOK(0, "x", 0, 1)
-	_ = pollInv
 	_, w := analyzeHistory(b.h)
 	assertTypes(t, w, TypeG1cRealtime, TypeStrongPL2CycleExists)
 	assertEqual(t, "G1c-realtime", w.Anomalies.G1cRealtime, []Cycle{{

@@ -390,4 +390,3 @@ func TestGarbageNeverPanics(t *testing.T) {
 		}
 	}
 }
-

@@ -183,3 +183,35 @@ func TestLostWriteNoWriterIsUnknown(t *testing.T) {
 		t.Fatalf("valid %s, error %q", w.Valid, w.Error)
 	}
 }
+
+// [log->value->first-index-test, log->last-index->values-test]: the log
+// [nil #{a} #{a b c} nil #{c} #{c d} #{d}].
+func TestLogIndexes(t *testing.T) {
+	const a, b, c, d = 1, 2, 3, 4
+	vo := newVersionOrder([]offsetValue{
+		{1, a}, {2, a}, {2, b}, {2, c}, {4, c}, {5, c}, {5, d}, {6, d},
+	})
+	assertEqual(t, "first index", vo.firstIndex(), map[int64]int{a: 0, b: 1, c: 1, d: 3})
+	assertEqual(t, "last index values", vo.lastIndexValues(), [][]int64{nil, {a, b}, nil, {c}, {d}})
+	var empty *versionOrder
+	if len(empty.firstIndex()) != 0 || empty.lastIndexValues() != nil {
+		t.Fatal("an unknown key has empty indexes")
+	}
+}
+
+// [op->max-offsets-test].
+func TestMaxOffsets(t *testing.T) {
+	txns := txnHistory(inv(0), done(0, history.OK,
+		[]sendStep{sendAt("y", 2, 1), sendAt("y", 3, 2)},
+		kr("x", 2, 7, 5, 8, 4, 9)))
+	assertEqual(t, "max offsets", maxOffsets(&txns[1]), map[string]int64{"x": 5, "y": 3})
+	// An empty list counts as -1; an op with an offset-less send
+	// contributes no send offsets at all; invocations contribute nothing.
+	txns = txnHistory(inv(0), done(0, history.Info,
+		[]sendStep{sendAt("y", 2, 1), sendNoOffset("y", 2)},
+		keyRead{key: "x"}))
+	assertEqual(t, "info op", maxOffsets(&txns[1]), map[string]int64{"x": -1})
+	if maxOffsets(&txns[0]) != nil {
+		t.Fatal("an invocation has no offsets")
+	}
+}

@@ -115,7 +115,7 @@ func TestInfoTxnCauses(t *testing.T) {
 	b.sendEnd(1, history.Info, "x", 2, "crash: node n1 crashed")
 	b.sendInv(2, "x", 3)
 	b.sendEnd(2, history.Fail, "x", 3, "temporarily-unavailable: no leader") // fail: not a cause
-	b.crash(3)                                                                   // crash: not send/poll
+	b.crash(3)                                                               // crash: not send/poll
 	b.sendInv(11, "x", 4)
 	b.sendEnd(11, history.Info, "x", 4, "")
 	_, w := analyzeHistory(b.h)
@@ -213,11 +213,11 @@ func TestNetMsgsPerOp(t *testing.T) {
 func TestLatencyAndThroughput(t *testing.T) {
 	b := newHB()
 	for i := int64(0); i < 100; i++ {
-		b.at(i * 1e9).sendInv(0, "x", i+1)
-		b.at(i*1e9 + (i+1)*1e6).sendOK(0, "x", i, i+1)
+		b.at(i*1e9).sendInv(0, "x", i+1)
+		b.at(i*1e9+(i+1)*1e6).sendOK(0, "x", i, i+1)
 	}
 	b.at(100e9).pollInv(1)
-	b.at(100e9 + 5e6).pollOK(1, polls{})
+	b.at(100e9+5e6).pollOK(1, polls{})
 	b.at(101e9).pollInv(1)
 	b.at(102e9).pollEnd(1, history.Info, "net-timeout")
 	r := Check(b.h, Options{})

@@ -177,3 +177,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// sortStrings sorts error type names as Clojure sorts keywords (by name;
+// plain byte order for these ASCII names).
+func sortStrings(s []string) { sort.Strings(s) }

@@ -72,3 +72,24 @@ func TestSeedsReplayAndSeparate(t *testing.T) {
 		t.Fatal("derived seeds must differ by run seed and be non-negative")
 	}
 }
+
+// TestStaggerSlack: a wake-up within the slack keeps the schedule (the gap
+// counts from when the event was due); a later one restarts it from now.
+func TestStaggerSlack(t *testing.T) {
+	onTime, late := NewStagger(time.Second, Rand(9, Rate)), NewStagger(time.Second, Rand(9, Rate))
+	onTime.SetSlack(2 * time.Millisecond)
+	late.SetSlack(2 * time.Millisecond)
+	onTime.Fire(0)
+	late.Fire(0)
+	due := onTime.Due(0)
+	onTime.Fire(due)
+	late.Fire(due + time.Millisecond) // a slightly late timer
+	if onTime.Due(0) != late.Due(0) {
+		t.Fatalf("next due %v vs %v: within the slack the gap counts from the due time", onTime.Due(0), late.Due(0))
+	}
+	held := late.Due(0) + time.Second // held back: no free thread
+	late.Fire(held)
+	if late.Due(0) < held {
+		t.Fatal("an event held back past the slack restarts the schedule from when it fired")
+	}
+}

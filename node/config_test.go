@@ -1,0 +1,61 @@
+package node
+
+import (
+	"flag"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConfigFlags: every flag lands in its field, and the defaults are
+// valid.
+func TestConfigFlags(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+	c := DefaultConfig()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	err := fs.Parse([]string{"--tick", "5ms", "--init-limit", "7", "--sync-limit", "8", "--heartbeat", "2",
+		"--resend", "3", "--batch-interval", "0", "--max-inflight", "9", "--data-dir", "/x",
+		"--log-level", "debug", "--poll-cap", "11", "--hold", "300ms", "--request-timeout", "2s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tick != 5*time.Millisecond || c.InitLimit != 7 || c.SyncLimit != 8 || c.Heartbeat != 2 || c.Resend != 3 ||
+		c.BatchInterval != 0 || c.MaxInflight != 9 || c.DataDir != "/x" || c.LogLevel != slog.LevelDebug ||
+		c.PollCap != 11 || c.HoldTimeout != 300*time.Millisecond || c.RequestTimeout != 2*time.Second {
+		t.Fatalf("flags not applied: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConfigValidate: each unusable setting is reported, by name.
+func TestConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		flag string
+		mut  func(*Config)
+	}{
+		{"tick", func(c *Config) { c.Tick = 0 }},
+		{"sync-limit", func(c *Config) { c.SyncLimit = -1 }},
+		{"poll-cap", func(c *Config) { c.PollCap = 0 }},
+		{"batch-interval", func(c *Config) { c.BatchInterval = -time.Millisecond }},
+		// A reply after Maelstrom's 5 s client timeout can silence a node.
+		{"request-timeout", func(c *Config) { c.RequestTimeout = 5 * time.Second }},
+		{"hold", func(c *Config) { c.HoldTimeout = c.RequestTimeout }},
+		{"snapshot-every", func(c *Config) { c.SnapshotEvery = -1 }},
+	} {
+		c := DefaultConfig()
+		tc.mut(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.flag) {
+			t.Errorf("%s: Validate() = %v", tc.flag, err)
+		}
+		if _, err := NewServer(c, nil, nil); err == nil {
+			t.Errorf("%s: NewServer accepted an invalid config", tc.flag)
+		}
+	}
+}

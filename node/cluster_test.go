@@ -16,7 +16,7 @@ import (
 // fake clock one tick at a time: no processes, no real time, so every run
 // is the same run. Links can be cut one way (cut[dst][src]).
 type cluster struct {
-	t     *testing.T
+	t     testing.TB
 	cfg   Config
 	now   time.Time
 	names []string
@@ -36,7 +36,7 @@ type clientReply struct {
 	at  time.Time
 }
 
-func newCluster(t *testing.T, n int, cfg Config) *cluster {
+func newCluster(t testing.TB, n int, cfg Config) *cluster {
 	t.Helper()
 	c := &cluster{t: t, cfg: cfg, now: t0, srv: map[string]*Server{}, out: map[string]*bytes.Buffer{},
 		inbox: map[string][][]byte{}, cut: map[string]map[string]bool{}, replies: map[string][]clientReply{},

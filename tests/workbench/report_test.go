@@ -25,7 +25,7 @@ func cleanHistory() history.History {
 		{Type: history.Invoke, Process: 2, F: history.FAssign, Keys: []string{"1"}},
 		{Type: history.OK, Process: 2, F: history.FAssign, Keys: []string{"1"}},
 		{Type: history.Invoke, Process: 2, F: history.FPoll},
-		{Type: history.OK, Process: 2, F: history.FPoll, Polls: map[string][]history.Pair{"1": {{0, 1}, {1, 2}}}},
+		{Type: history.OK, Process: 2, F: history.FPoll, Polls: map[string][]history.Pair{"1": {{Offset: 0, Msg: 1}, {Offset: 1, Msg: 2}}}},
 	}
 	for i := range h {
 		h[i].Index, h[i].Time = i, int64(i)*int64(time.Millisecond)
@@ -39,7 +39,7 @@ func g1aHistory() history.History {
 		{Type: history.Invoke, Process: 0, F: history.FSend, Key: "1", Msg: 1},
 		{Type: history.Fail, Process: 0, F: history.FSend, Key: "1", Msg: 1, Error: "temporarily-unavailable"},
 		{Type: history.Invoke, Process: 1, F: history.FPoll},
-		{Type: history.OK, Process: 1, F: history.FPoll, Polls: map[string][]history.Pair{"1": {{0, 1}}}},
+		{Type: history.OK, Process: 1, F: history.FPoll, Polls: map[string][]history.Pair{"1": {{Offset: 0, Msg: 1}}}},
 		{Type: history.Invoke, Process: 1, F: history.FPoll},
 		{Type: history.OK, Process: 1, F: history.FPoll, Polls: map[string][]history.Pair{}},
 	}

@@ -191,7 +191,7 @@ func TestClientPollAndCommit(t *testing.T) {
 	if out.Type != history.OK {
 		t.Fatalf("outcome %+v, want ok", out)
 	}
-	wantPolls := map[string][]history.Pair{"1": {{0, 1}, {2, 2}}, "2": {}, "3": {}}
+	wantPolls := map[string][]history.Pair{"1": {{Offset: 0, Msg: 1}, {Offset: 2, Msg: 2}}, "2": {}, "3": {}}
 	if !reflect.DeepEqual(out.Polls, wantPolls) {
 		t.Fatalf("polls %v, want %v", out.Polls, wantPolls)
 	}

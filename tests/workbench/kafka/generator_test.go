@@ -220,7 +220,7 @@ func TestPollUnseenWidens(t *testing.T) {
 	off := func(o int64) *int64 { return &o }
 	g.Observe(history.Op{Type: history.OK, F: history.FSend, Key: "12", Offset: off(3)})
 	g.Observe(history.Op{Type: history.OK, F: history.FSend, Key: "4", Offset: off(1)})
-	g.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"4": {{0, 1}}}})
+	g.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"4": {{Offset: 0, Msg: 1}}}})
 	req := g.Next(0)
 	drawn := strconv.FormatInt(g.pending.Key, 10)
 	want := []string{"4", "12"}
@@ -235,7 +235,7 @@ func TestPollUnseenWidens(t *testing.T) {
 		t.Fatalf("unseen %v, want %v", req.Unseen, wantDebug)
 	}
 	// Polling past everything clears the state: no more widening.
-	g.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"4": {{1, 2}}, "12": {{3, 4}}}})
+	g.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"4": {{Offset: 1, Msg: 2}}, "12": {{Offset: 3, Msg: 4}}}})
 	if g.unseen.Pending() {
 		t.Fatalf("caught-up keys must leave poll-unseen: %+v", g.unseen)
 	}
@@ -260,7 +260,7 @@ func TestOffsetTracker(t *testing.T) {
 	tr := NewOffsetTracker()
 	off := func(o int64) *int64 { return &o }
 	tr.Observe(history.Op{Type: history.OK, F: history.FSend, Key: "1", Offset: off(4)})
-	tr.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"1": {{2, 1}}, "2": {}, "x": {{9, 9}}}})
+	tr.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"1": {{Offset: 2, Msg: 1}}, "2": {}, "x": {{Offset: 9, Msg: 9}}}})
 	tr.Observe(history.Op{Type: history.Info, F: history.FSend, Key: "3", Offset: off(8)})
 	tr.Observe(history.Op{Type: history.OK, F: history.FSend, Key: "5", Offset: off(-3)})
 	want := map[int64]int64{1: 4, 2: -1, 5: 0}
@@ -292,12 +292,12 @@ func TestFinalThread(t *testing.T) {
 	}
 	// Key 2's target -1 is cleared by an empty list; 10 is not reached yet;
 	// a key absent from the reply clears nothing.
-	f.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"2": {}, "10": {{0, 1}, {1, 2}}}})
+	f.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"2": {}, "10": {{Offset: 0, Msg: 1}, {Offset: 1, Msg: 2}}}})
 	if got, want := f.Targets(), map[int64]int64{10: 2, 3: 0}; !maps.Equal(got, want) {
 		t.Fatalf("targets %v, want %v", got, want)
 	}
-	f.Observe(history.Op{Type: history.Fail, F: history.FPoll, Polls: map[string][]history.Pair{"10": {{5, 5}}}})
-	f.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"10": {{2, 3}}, "3": {{0, 1}}}})
+	f.Observe(history.Op{Type: history.Fail, F: history.FPoll, Polls: map[string][]history.Pair{"10": {{Offset: 5, Msg: 5}}}})
+	f.Observe(history.Op{Type: history.OK, F: history.FPoll, Polls: map[string][]history.Pair{"10": {{Offset: 2, Msg: 3}}, "3": {{Offset: 0, Msg: 1}}}})
 	if !f.Done() {
 		t.Fatalf("targets %v left, want done", f.Targets())
 	}

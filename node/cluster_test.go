@@ -86,6 +86,10 @@ func (c *cluster) step() {
 		}
 		s.Tick(c.now)
 		s.Process(c.now)
+		if at, ok := s.NextWake(); ok && !at.After(c.now) {
+			// Run's loop would spin.
+			c.t.Fatalf("%s: NextWake %v is not after now %v", name, at, c.now)
+		}
 		for _, m := range parseOutput(c.t, c.out[name]) {
 			if m.Src != name {
 				c.t.Fatalf("%s wrote a message from %q: %s", name, m.Src, m.Line)

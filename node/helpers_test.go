@@ -173,6 +173,7 @@ func (h *single) input(lines ...[]byte) []outMsg {
 		h.s.HandleLine(l, h.now)
 	}
 	h.s.Process(h.now)
+	h.checkWake()
 	return parseOutput(h.t, h.out)
 }
 
@@ -182,7 +183,16 @@ func (h *single) tick() []outMsg {
 	h.now = h.now.Add(h.cfg.Tick)
 	h.s.Tick(h.now)
 	h.s.Process(h.now)
+	h.checkWake()
 	return parseOutput(h.t, h.out)
+}
+
+// checkWake fails if Run's loop would spin: NextWake must lie ahead.
+func (h *single) checkWake() {
+	h.t.Helper()
+	if at, ok := h.s.NextWake(); ok && !at.After(h.now) {
+		h.t.Fatalf("NextWake %v is not after now %v", at, h.now)
+	}
 }
 
 // call sends one client request and ticks until its reply (at most

@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
@@ -30,8 +31,18 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, "init: "+err.Error())
 		return
 	}
+	if s.cfg.DataDir != "" && !isPlainName(b.NodeID) {
+		// The id names this node's directory under --data-dir.
+		s.replyError(in, maelstrom.MalformedRequest, fmt.Sprintf("init: node_id %q cannot name a directory", b.NodeID))
+		return
+	}
 	if s.id != "" {
-		// A repeated init is harmless only if it says the same thing.
+		// A repeated init is harmless only if it says the same thing,
+		// and it cannot undo a failed start.
+		if s.id == b.NodeID && slices.Equal(s.names, b.NodeIDs) && s.failed != nil && s.peer == nil {
+			s.replyError(in, maelstrom.Crash, "init: "+s.failed.Error())
+			return
+		}
 		if s.id == b.NodeID && slices.Equal(s.names, b.NodeIDs) {
 			s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
 			return
@@ -78,6 +89,11 @@ func checkMembers(id string, names []string) error {
 		return fmt.Errorf("node_id %q is not in node_ids %v", id, names)
 	}
 	return nil
+}
+
+// isPlainName reports whether name can be used as one path element.
+func isPlainName(name string) bool {
+	return name != "." && name != ".." && !strings.ContainsAny(name, `/\`) && !strings.ContainsRune(name, 0)
 }
 
 // reqIDBase starts this incarnation's request ids at the clock in

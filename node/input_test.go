@@ -2,6 +2,8 @@ package node
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -188,6 +190,33 @@ func TestInitValidation(t *testing.T) {
 			}
 		})
 	}
+	t.Run("id unfit for a directory", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataDir = t.TempDir()
+		for _, id := range []string{"../n1", "a/b", ".."} {
+			h := newSingle(t, cfg)
+			if c := errCode(t, h.input(init(id, []string{id}))); c != 12 {
+				t.Fatalf("%q: want 12, got %d", id, c)
+			}
+		}
+	})
+	t.Run("failed start", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.DataDir = filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(cfg.DataDir, nil, 0o644); err != nil { // a file where a directory must go
+			t.Fatal(err)
+		}
+		h := newSingle(t, cfg)
+		for i := 0; i < 2; i++ {
+			if c := errCode(t, h.input(init("n1", []string{"n1"}))); c != 13 {
+				t.Fatalf("init %d on an unusable data dir: want 13, got %d", i, c)
+			}
+		}
+		m, _ := h.call("c1", map[string]any{"type": "send", "msg_id": 5, "key": "a", "msg": 1}, 0)
+		if code, _ := m.intField("code"); code != 11 {
+			t.Fatalf("send on a node that failed to start: %s", m.Line)
+		}
+	})
 	t.Run("repeated", func(t *testing.T) {
 		h := newSingle(t, testConfig())
 		for i := 0; i < 2; i++ {

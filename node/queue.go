@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"time"
 
 	"zabkafka/log"
@@ -24,8 +23,9 @@ func (s *Server) enqueue(op log.Op, now time.Time) {
 // in this flush, none waiting for an earlier commit: design.md decision
 // 7); a follower in broadcast forwards its own clients' operations to its
 // leader; anyone else holds them (Process refuses those held longer than
-// HoldTimeout).
-func (s *Server) dispatch(now time.Time) {
+// HoldTimeout). It reports whether anything left the queue.
+func (s *Server) dispatch(now time.Time) bool {
+	before := len(s.queue)
 	st := s.peer.Status()
 	switch {
 	case st.Role == zab.RoleLeading && st.Phase == zab.PhaseBroadcast:
@@ -33,12 +33,22 @@ func (s *Server) dispatch(now time.Time) {
 	case st.Role == zab.RoleFollowing && st.Phase == zab.PhaseBroadcast && st.Leader != 0 && st.Leader != s.self:
 		s.forwardQueued(st.Leader)
 	}
+	return len(s.queue) < before
 }
 
-// proposeQueued proposes the queue in batches. On ErrProposalDropped (the
-// in-flight bound) the rest waits a tick; on ErrNotLeader it stays held,
-// to be forwarded or refused once the new leader is known. Nothing
-// refused by Propose was proposed, so both keep definite answers possible.
+// canDispatch reports whether dispatch has somewhere to send operations:
+// this node leads, or follows a known leader, in broadcast.
+func (s *Server) canDispatch() bool {
+	st := s.peer.Status()
+	return st.Phase == zab.PhaseBroadcast &&
+		(st.Role == zab.RoleLeading || (st.Role == zab.RoleFollowing && st.Leader != 0 && st.Leader != s.self))
+}
+
+// proposeQueued proposes the queue in batches. If Propose refuses (the
+// in-flight bound, or leadership just lost) the rest stays queued and is
+// tried again a tick later, or forwarded or refused once a new leader is
+// known. Nothing Propose refused was proposed, so a definite answer
+// stays possible for it.
 func (s *Server) proposeQueued(now time.Time) {
 	done := 0
 	for done < len(s.queue) {
@@ -52,9 +62,10 @@ func (s *Server) proposeQueued(now time.Time) {
 		if len(ops) > 0 {
 			z, err := s.peer.Propose(log.EncodeBatch(ops))
 			if err != nil {
-				if errors.Is(err, zab.ErrProposalDropped) {
-					s.backoff = now.Add(s.cfg.Tick)
-				}
+				// ErrProposalDropped: at the in-flight bound. Anything
+				// else: leadership just went. Either way try again a
+				// tick later, not in a busy loop.
+				s.backoff = now.Add(s.cfg.Tick)
 				s.logger.Debug("proposal refused", "ops", len(ops), "err", err)
 				break
 			}

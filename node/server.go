@@ -50,6 +50,7 @@ type Server struct {
 
 	stats     stats
 	lastStats time.Time
+	outBroken bool // stdout failed; reported once
 }
 
 // queuedOp is a client operation waiting in the queue, with when it got
@@ -147,8 +148,7 @@ func (s *Server) Process(now time.Time) {
 		due := !now.Before(s.lastFlush.Add(s.cfg.BatchInterval))
 		worked := false
 		if due && len(s.queue) > 0 && !now.Before(s.backoff) {
-			s.dispatch(now)
-			worked = true
+			worked = s.dispatch(now)
 		}
 		s.drainReady(now)
 		if due && !s.outbox.empty() && s.failed == nil {
@@ -166,26 +166,40 @@ func (s *Server) Process(now time.Time) {
 		s.maybeSnapshot()
 		s.maybeLogStats(now)
 	}
-	if err := s.out.flush(); err != nil {
+	if err := s.out.flush(); err != nil && !s.outBroken {
+		// Once stdout is gone every write fails the same way; say so
+		// once. The node keeps running: Maelstrom kills it at teardown.
+		s.outBroken = true
 		s.logger.Error("write to stdout failed", "err", err)
 	}
 }
 
 // NextWake is when Process next has work that no input or tick will
-// bring: the end of the batching window while operations or messages
-// wait. ok is false when nothing waits.
+// bring: the end of the batching window while messages wait, or while
+// operations wait for a leader that is known; the first hold timeout
+// while they wait for one that is not. ok is false when nothing waits.
+// It is never a time Process has already dealt with, so a loop that
+// sleeps until it cannot spin.
 func (s *Server) NextWake() (at time.Time, ok bool) {
 	if s.peer == nil || s.failed != nil {
 		return time.Time{}, false
 	}
-	if s.outbox.empty() && len(s.queue) == 0 {
-		return time.Time{}, false
+	window := s.lastFlush.Add(s.cfg.BatchInterval)
+	switch {
+	case len(s.queue) > 0 && s.canDispatch():
+		if s.backoff.After(window) {
+			window = s.backoff
+		}
+		if !s.outbox.empty() && s.lastFlush.Add(s.cfg.BatchInterval).Before(window) {
+			window = s.lastFlush.Add(s.cfg.BatchInterval)
+		}
+		return window, true
+	case !s.outbox.empty():
+		return window, true
+	case len(s.queue) > 0:
+		return s.queue[0].since.Add(s.cfg.HoldTimeout), true
 	}
-	at = s.lastFlush.Add(s.cfg.BatchInterval)
-	if len(s.queue) > 0 && s.backoff.After(at) && s.outbox.empty() {
-		at = s.backoff
-	}
-	return at, true
+	return time.Time{}, false
 }
 
 // Close releases the log.

@@ -200,31 +200,67 @@ func TestNewLeaderAckBeforeSyncLosesCommitted(t *testing.T) {
 }
 
 // TestCrashAtEveryFsyncBoundary (zab-reference 8.1 scenario 25): for each
-// crash point, a follower that syncs by SNAP crashes there inside its
-// NEWLEADER handling, and then the leader crashes there inside a
-// broadcast Ready. No committed entry may be lost and none resurrected;
-// afterwards everyone converges.
+// crash point, three peers crash there in turn: a follower syncing by SNAP
+// (inside its NEWLEADER handling), the leader inside a broadcast Ready,
+// and a returning old leader being cut back by TRUNC. No committed entry
+// may be lost and none resurrected (the checker, throughout), and
+// afterwards everyone converges. Every point is hit by at least one of
+// the three.
 func TestCrashAtEveryFsyncBoundary(t *testing.T) {
 	for _, at := range sim.AllCrashPoints {
 		t.Run(at.String(), func(t *testing.T) {
 			h := newHarness(t, sim.Config{Peers: 3, SnapshotEvery: 3})
+			fired := 0
+
+			// 1. A follower far behind syncs by SNAP and crashes at `at`.
 			behindRetainedLog(h, 12)
-			syncCrash := h.crashWhen(1, at, sends(zab.MsgAckNewLeader))
+			snapSync := h.crashWhen(1, at, sends(zab.MsgAckNewLeader))
 			h.restart(1)
-			h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return syncCrash.fired })
+			h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return snapSync.fired })
 			if !h.Up(1) {
 				h.restart(1)
 			}
+
+			// 2. The leader crashes at `at` while proposing.
 			l := h.stable(1, 2, 3)
-			s, _ := h.Status(l)
-			next := s.LastZxid + 1
-			leaderCrash := h.crashWhen(l, at, appends(next))
+			bcast := h.crashWhen(l, at, appends(h.nextZxid(l)))
 			h.propose(l, 1)
 			h.RunTicks(20)
-			t.Logf("sync crash fired: %v, leader crash fired: %v", syncCrash.fired, leaderCrash.fired)
+			if !h.Up(l) {
+				h.restart(l)
+			}
+
+			// 3. An old leader that proposed alone comes back and is told
+			// to TRUNC; it crashes at `at` while doing so.
+			a := h.stable(1, 2, 3)
+			h.waitDelivered(h.propose(a, 1)[0], 1, 2, 3)
+			h.Isolate(a)
+			h.propose(a, 2)
+			h.stable(without(h.IDs(), a)...)
+			trunc := h.crashWhen(a, at, func(rd *zab.Ready) bool { return rd.Truncate || sends(zab.MsgAckNewLeader)(rd) })
+			h.Heal()
+			h.RunUntilCond(settleTicks*h.TickEvery(), func() bool { return trunc.fired })
+			for _, r := range []*crashRule{snapSync, bcast, trunc} {
+				if r.fired {
+					fired++
+				}
+			}
+			if fired == 0 {
+				h.fatalf("crash point %v was never reached", at)
+			}
+			t.Logf("crashed at %v: SNAP sync %v, broadcast %v, TRUNC sync %v", at, snapSync.fired, bcast.fired, trunc.fired)
 			h.finish()
 		})
 	}
+}
+
+// nextZxid is the zxid leader l will assign to its next proposal.
+func (h *harness) nextZxid(l zab.PeerID) zab.Zxid {
+	s, _ := h.Status(l)
+	if s.LastZxid.Epoch() == s.Epochs.Current {
+		return s.LastZxid + 1
+	}
+	return zab.MakeZxid(s.Epochs.Current, 1)
 }
 
 // TestNewLeaderQuorumNeverForms (zab-reference 8.1 scenario 22;

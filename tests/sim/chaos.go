@@ -36,8 +36,8 @@ func DrawPlan(seed int64) Plan {
 	r := rand.New(rand.NewSource(seed ^ 0x5eed))
 	pick := func(xs ...float64) float64 { return xs[r.Intn(len(xs))] }
 	p := Plan{
-		Peers:      []int{3, 3, 5}[r.Intn(3)],
-		ChaosTicks: 150 + r.Intn(150),
+		Peers:      []int{3, 3, 5, 5, 7}[r.Intn(5)],
+		ChaosTicks: 200 + r.Intn(400),
 		Partition:  pick(0, 0.01, 0.03, 0.06),
 		Heal:       pick(0.02, 0.05, 0.1),
 		Crash:      pick(0, 0.005, 0.02, 0.04),

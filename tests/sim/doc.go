@@ -18,4 +18,17 @@
 //
 // Time is counted in units; a peer ticks every Config.TickEvery units, so
 // network delays can be shorter than a tick.
+//
+// Running it:
+//
+//	go test ./tests/sim                                  # 1000 random seeds, determinism, unit tests
+//	go test ./tests/sim -run 'TestRandom$' -seed=123 -v  # replay one seed
+//	ZABKAFKA_SEED=123 go test ./tests/sim -run 'TestRandom$'
+//	ZABKAFKA_SOAK=10000 go test ./tests/sim -run 'TestRandom$' -timeout 30m
+//	go test ./tests/sim -run XXX -bench Commit            # throughput and allocations
+//
+// A failing seed prints its plan, the replay command, the last trace
+// events and the path of the whole trace (Recorder.WriteText). The trace
+// API (Recorder, Event) is what docs/ draws space-time diagrams from: keep
+// every event with Config.KeepTrace and write them with WriteJSONL.
 package sim

@@ -29,15 +29,25 @@ type event struct {
 // agenda is a min-heap of events by (at, seq).
 type agenda []*event
 
+// Len, Less, Swap, Push and Pop implement heap.Interface; use push and
+// pop instead.
 func (a agenda) Len() int { return len(a) }
+
+// Less orders by time, then by insertion.
 func (a agenda) Less(i, j int) bool {
 	if a[i].at != a[j].at {
 		return a[i].at < a[j].at
 	}
 	return a[i].seq < a[j].seq
 }
+
+// Swap implements heap.Interface.
 func (a agenda) Swap(i, j int) { a[i], a[j] = a[j], a[i] }
-func (a *agenda) Push(x any)   { *a = append(*a, x.(*event)) }
+
+// Push implements heap.Interface.
+func (a *agenda) Push(x any) { *a = append(*a, x.(*event)) }
+
+// Pop implements heap.Interface.
 func (a *agenda) Pop() any {
 	old := *a
 	e := old[len(old)-1]

@@ -1,11 +1,14 @@
 package sim
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,11 +21,11 @@ import (
 // directory and across packages, ZABKAFKA_SEED=123.
 var (
 	flagSeed  = flag.Int64("seed", 0, "replay this one random-run seed (TestRandom); also ZABKAFKA_SEED")
-	flagSeeds = flag.Int("seeds", 0, "how many random seeds TestRandom runs (default 500; ZABKAFKA_SOAK=n for a soak)")
+	flagSeeds = flag.Int("seeds", 0, "how many random seeds TestRandom runs (default 1000; ZABKAFKA_SOAK=n for a soak)")
 )
 
 // defaultSeeds is how many seeds a plain `go test ./tests/...` runs.
-const defaultSeeds = 500
+const defaultSeeds = 1000
 
 // seedPlan returns the seeds TestRandom runs.
 func seedPlan(t *testing.T) []int64 {
@@ -109,23 +112,42 @@ func TestRandom(t *testing.T) {
 		return
 	}
 	// Report the lowest failing seeds, each with its replay recipe.
-	slicesSortFailures := func(fs []failure) {
-		for i := 1; i < len(fs); i++ {
-			for j := i; j > 0 && fs[j].seed < fs[j-1].seed; j-- {
-				fs[j], fs[j-1] = fs[j-1], fs[j]
-			}
-		}
-	}
-	slicesSortFailures(failures)
+	slices.SortFunc(failures, func(a, b failure) int { return cmp.Compare(a.seed, b.seed) })
 	var seedList []string
 	for _, f := range failures {
 		seedList = append(seedList, strconv.FormatInt(f.seed, 10))
 	}
 	t.Errorf("%d of %d seeds failed: %s", len(failures), len(seeds), strings.Join(seedList[:min(len(seedList), 50)], " "))
+	classes := map[string][]int64{}
+	var order []string
+	for _, f := range failures {
+		c := failureClass(f.err)
+		if classes[c] == nil {
+			order = append(order, c)
+		}
+		classes[c] = append(classes[c], f.seed)
+	}
+	for _, c := range order {
+		t.Errorf("  %5d seeds (first %d): %s", len(classes[c]), classes[c][0], c)
+	}
 	for _, f := range failures[:min(len(failures), 3)] {
 		t.Error(reportFailure(f.seed, f.err))
 	}
 }
+
+// failureClass groups failures whose messages differ only in numbers.
+func failureClass(err error) string {
+	c := digits.ReplaceAllString(err.Error(), "N")
+	if i := strings.Index(c, ": ["); i > 0 {
+		c = c[:i] // drop the per-peer state of liveness failures
+	}
+	if len(c) > 120 {
+		c = c[:120]
+	}
+	return c
+}
+
+var digits = regexp.MustCompile(`0x[0-9a-f]+|[0-9]+`)
 
 // reportFailure replays a failing seed with the whole trace kept, writes
 // the trace to a file, and returns the failure report.

@@ -285,8 +285,8 @@ func (w *World) Release() {
 	}
 }
 
-// Partition blocks every link between the groups; peers in no group are
-// cut off from everyone.
+// Partition replaces any earlier partition: it blocks every link between
+// the groups; peers in no group are cut off from everyone.
 func (w *World) Partition(groups ...[]zab.PeerID) {
 	listed := map[zab.PeerID]bool{}
 	for _, g := range groups {

@@ -43,15 +43,19 @@ func faultBanner(faults []net.Fault, lenient bool) string {
 	b.WriteString(bar + "\n")
 	fmt.Fprintf(&b, "!!! %d NODE FAULT(S)\n", len(faults))
 	for _, f := range faults {
+		when := fmt.Sprintf("at %.3f s", f.Time.Seconds())
+		if f.Time < 0 {
+			when = "during setup"
+		}
 		switch f.Kind {
 		case net.FaultCrash:
-			fmt.Fprintf(&b, "!!! %s CRASHED at %.3f s: %s\n", f.Node, f.Time.Seconds(), f.Detail)
+			fmt.Fprintf(&b, "!!! %s CRASHED %s: %s\n", f.Node, when, f.Detail)
 		default:
 			effect := "Maelstrom stops reading this node's stdout for the rest of the test"
 			if lenient {
 				effect = "--lenient: kept reading"
 			}
-			fmt.Fprintf(&b, "!!! %s %s at %.3f s (%s): %s\n", f.Node, f.Kind, f.Time.Seconds(), effect, f.Detail)
+			fmt.Fprintf(&b, "!!! %s %s %s (%s): %s\n", f.Node, f.Kind, when, effect, f.Detail)
 			fmt.Fprintf(&b, "!!!     offending line: %s\n", f.Line)
 		}
 	}
@@ -62,7 +66,7 @@ func faultBanner(faults []net.Fault, lenient bool) string {
 // faultJSON is one fault in results.json.
 type faultJSON struct {
 	Node   string  `json:"node"`
-	Time   float64 `json:"time"` // seconds since the run began
+	Time   float64 `json:"time"` // seconds since the run began (negative: during setup)
 	Kind   string  `json:"kind"`
 	Line   string  `json:"line,omitempty"`
 	Detail string  `json:"detail,omitempty"`

@@ -87,10 +87,11 @@ func TestSummaryReportsFaultsLoudly(t *testing.T) {
 	rep.Faults = []net.Fault{
 		{Node: "n1", Time: 1500 * time.Millisecond, Kind: net.FaultUnknownDestination, Line: `{"src":"n1","dest":"c12"}`, Detail: "unknown destination c12"},
 		{Node: "n2", Time: 2 * time.Second, Kind: net.FaultCrash, Detail: "exit status 1"},
+		{Node: "n3", Time: -time.Millisecond, Kind: net.FaultMalformedLine, Line: "hello", Detail: "not JSON"},
 	}
 	rep.judge(0)
 	s := rep.Summary()
-	for _, want := range []string{"2 NODE FAULT(S)", "n1 unknown-destination at 1.500 s", "stops reading this node's stdout", `offending line: {"src":"n1","dest":"c12"}`, "n2 CRASHED at 2.000 s"} {
+	for _, want := range []string{"3 NODE FAULT(S)", "n1 unknown-destination at 1.500 s", "n3 malformed-line during setup", "stops reading this node's stdout", `offending line: {"src":"n1","dest":"c12"}`, "n2 CRASHED at 2.000 s: exit status 1"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
 		}

@@ -54,10 +54,17 @@ func newHistory(s Storage) (*history, error) {
 	h := &history{storage: s, maxTail: maxTailEntries}
 	h.memStart = s.LastZxid()
 	h.stable = h.memStart
+	// Read the log from just before its first kept entry. Entries at or
+	// below the compaction point are gone (Storage.Entries refuses to read
+	// from there), and what they held is in the snapshot. The log can hold
+	// entries at or below the snapshot's zxid (a newer snapshot saved
+	// before the next compaction), so the snapshot alone does not say where
+	// reading may start.
 	after := Zxid(0)
 	snap, hasSnap := s.Snapshot()
-	if first := s.FirstZxid(); hasSnap && (first == 0 || first > snap.Zxid) {
-		// The log was compacted behind the snapshot: read what follows it.
+	if first := s.FirstZxid(); first > 0 {
+		after = first - 1
+	} else if hasSnap {
 		after = snap.Zxid
 	}
 	for {

@@ -1,6 +1,9 @@
 package zab
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Phase 1, discovery (DSN'11 Phase 1; ZooKeeper's registerWithLeader /
 // getEpochToPropose / waitForEpochAck): the prospective leader learns the
@@ -20,6 +23,16 @@ func (p *Peer) leaderFollowerInfo(m Message) {
 	}
 	// Epoch frozen: a late joiner, or a re-sent FOLLOWERINFO whose
 	// LEADERINFO was lost (same session), or a follower starting over.
+	if m.Epoch > ls.epoch {
+		// The follower has promised a newer epoch to a leader that never
+		// established it. It will refuse ours (Learner.registerWithLeader
+		// rejects an epoch below acceptedEpoch) and so can never join this
+		// leader. ZooKeeper leaves it out until the next election; we step
+		// down, so that the next epoch is chosen above its promise and it
+		// rejoins (found by tests/sim, seed 1252).
+		p.becomeLooking(fmt.Sprintf("peer %d has accepted epoch %d, above ours (%d)", m.From, m.Epoch, ls.epoch))
+		return
+	}
 	if l := ls.learners[m.From]; l != nil && l.stage == stageInfo {
 		l.lastHeard = p.now
 		p.sendLeaderInfo(l)

@@ -19,7 +19,7 @@ func TestNewPeerRejectsBadConfigAndState(t *testing.T) {
 		{"no storage", func(c *Config) { c.Storage = nil }},
 		{"initial counter exhausted", func(c *Config) { c.InitialCounter = MaxCounter }},
 		{"currentEpoch above acceptedEpoch", func(c *Config) { c.Storage = logOf(1, 2) }},
-		{"log beyond currentEpoch", func(c *Config) { c.Storage = logOf(3, 2, MakeZxid(3, 1)) }},
+		{"log beyond acceptedEpoch", func(c *Config) { c.Storage = logOf(2, 2, MakeZxid(3, 1)) }},
 	} {
 		cfg := ok
 		tc.edit(&cfg)

@@ -247,3 +247,22 @@ func TestProposeNotLeader(t *testing.T) {
 		t.Fatalf("leader in discovery: %v", err)
 	}
 }
+
+// A late joiner that promised a newer epoch (to a leader that never
+// established it) would refuse this leader's LEADERINFO forever. The
+// leader steps down so the next epoch is chosen above the promise
+// (tests/sim seed 1252). A late joiner whose promise is this very epoch
+// (it reconnects) is simply synced.
+func TestLeaderStepsDownForFollowerWithNewerPromise(t *testing.T) {
+	c, _ := establishedLeader5(t)
+	c.step(Message{Type: MsgFollowerInfo, From: 2, Epoch: 1})
+	if r := c.p.Status().Role; r != RoleLeading {
+		t.Fatalf("role %v after a FOLLOWERINFO promising our own epoch", r)
+	}
+	only(t, c.drain(), MsgLeaderInfo, 1)
+
+	c.step(Message{Type: MsgFollowerInfo, From: 3, Epoch: 2})
+	if r := c.p.Status().Role; r != RoleLooking {
+		t.Fatalf("role %v after a FOLLOWERINFO promising epoch 2 > 1, want LOOKING", r)
+	}
+}

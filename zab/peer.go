@@ -72,9 +72,17 @@ func NewPeer(cfg Config) (*Peer, error) {
 		return nil, fmt.Errorf("%w: storage has currentEpoch %d > acceptedEpoch %d",
 			ErrInvalidConfig, p.epochs.Current, p.epochs.Accepted)
 	}
-	if last := h.last(); last.Epoch() > p.epochs.Current {
-		return nil, fmt.Errorf("%w: storage has last zxid %v beyond currentEpoch %d",
-			ErrInvalidConfig, last, p.epochs.Current)
+	// ZooKeeper refuses a log whose last epoch is above currentEpoch.
+	// We bound it by acceptedEpoch instead: a follower two or more epochs
+	// behind syncs older-epoch history durably before it may write
+	// currentEpoch (D4), so a crash between the two legally leaves, say,
+	// an epoch-7 entry under currentEpoch 6 (ZOOKEEPER-2354). Such a peer
+	// is safe to restart: it votes with its old currentEpoch, so it loses
+	// every election to the quorum that established the newer epoch (that
+	// quorum wrote currentEpoch before acking, the B11 argument).
+	if last := h.last(); last.Epoch() > p.epochs.Accepted {
+		return nil, fmt.Errorf("%w: storage has last zxid %v beyond acceptedEpoch %d",
+			ErrInvalidConfig, last, p.epochs.Accepted)
 	}
 	if snap, ok := cfg.Storage.Snapshot(); ok {
 		p.committed, p.delivered = snap.Zxid, snap.Zxid

@@ -270,7 +270,10 @@ func TestEpochMonotonicFires(t *testing.T) {
 }
 
 func TestEpochLogOrderFires(t *testing.T) {
-	wantRule(t, New().AtRest(1, zab.Epochs{Accepted: 3, Current: 2}, zab.MakeZxid(3, 1)), RuleEpochLogOrder)
+	wantRule(t, New().AtRest(1, zab.Epochs{Accepted: 3, Current: 2}, zab.MakeZxid(4, 1)), RuleEpochLogOrder)
+	// Legal: a sync from two epochs ahead made epoch-3 history durable and
+	// the peer crashed before writing currentEpoch = 4 (D4).
+	mustOK(t, New().AtRest(1, zab.Epochs{Accepted: 4, Current: 2}, zab.MakeZxid(3, 1)))
 }
 
 func TestLogPrefixFiresOnHole(t *testing.T) {

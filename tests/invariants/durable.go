@@ -29,8 +29,8 @@ func (c *Checker) AtRest(p zab.PeerID, ep zab.Epochs, last zab.Zxid) error {
 	if prev, seen := c.durable[p]; seen && prev != ep {
 		return c.fail(RuleEpochMonotonic, p, 0, "durable epochs are %+v, but the last write was %+v", ep, prev)
 	}
-	if last.Epoch() > ep.Current {
-		return c.fail(RuleEpochLogOrder, p, last, "last durable zxid is of epoch %d, currentEpoch is %d", last.Epoch(), ep.Current)
+	if last.Epoch() > ep.Accepted {
+		return c.fail(RuleEpochLogOrder, p, last, "last durable zxid is of epoch %d, acceptedEpoch is %d", last.Epoch(), ep.Accepted)
 	}
 	return nil
 }

@@ -54,8 +54,9 @@ const (
 	// never decrease, across restarts too, and current <= accepted.
 	RuleEpochMonotonic Rule = "epoch-monotonic"
 	// RuleEpochLogOrder: at rest, the epoch of a peer's last durable zxid
-	// is at most its currentEpoch (QuorumPeer.loadDataBase refuses to
-	// start otherwise).
+	// is at most its acceptedEpoch. (QuorumPeer.loadDataBase demands at
+	// most currentEpoch, but a crash between a multi-epoch sync and the
+	// currentEpoch write legally breaks that; see zab.NewPeer.)
 	RuleEpochLogOrder Rule = "epoch-log-order"
 	// RuleLogPrefix: two durable logs agree on everything up to the last
 	// zxid they share, and each log is strictly increasing.

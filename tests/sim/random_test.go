@@ -177,7 +177,7 @@ func reportFailure(seed int64, err error) string {
 // TestDeterminism runs seeds twice and compares the trace hashes: the same
 // seed must replay the same run, event for event.
 func TestDeterminism(t *testing.T) {
-	for seed := int64(1); seed <= 20; seed++ {
+	for seed := int64(1); seed <= 50; seed++ {
 		a := Run(seed, DrawPlan(seed), RunOptions{})
 		b := Run(seed, DrawPlan(seed), RunOptions{KeepTrace: true})
 		if a.Hash != b.Hash || a.Proposed != b.Proposed || a.Committed != b.Committed || a.World.Trace.Count() != b.World.Trace.Count() {

@@ -21,6 +21,19 @@
 //     transactions to the kafka state and answer our clients;
 //  4. everything for one peer goes out as one coalesced message.
 //
+// # Server messages per operation
+//
+// Node-to-node traffic is what Maelstrom's kafka workload is scored on
+// (maelstrom-kafka-spec 7.1), and three things keep it below one message
+// per client operation under load. The outbox sends one message per peer
+// per batching window, whatever it carries. The leader's core paces its
+// followers (Config.LazyFanout, zab/fanout.go): each batch goes at once to
+// a quorum's worth of followers, served in turn, so a follower hears from
+// the leader about every other batch, with everything it missed and the
+// commit point in one message. A follower that has just answered its
+// clients holds its outgoing message for AckHold, so that their next
+// operations ride to the leader with its ACK instead of alone.
+//
 // # Who answers a client
 //
 // Every operation in a proposal carries its origin node and a request id.

@@ -144,6 +144,8 @@ func (s *Server) start(now time.Time) error {
 		MaxInflight:       s.cfg.MaxInflight,
 		MaxTxnsPerMessage: s.cfg.MaxTxnsPerMessage,
 		MaxUncommitted:    s.cfg.MaxUncommitted,
+		LazyFanoutTicks:   s.cfg.LazyFanout,
+		FanoutSpare:       s.cfg.FanoutSpare,
 
 		ElectionFinalizeTicks:  s.cfg.ElectionFinalize,
 		ElectionMaxResendTicks: s.cfg.ElectionMaxResend,

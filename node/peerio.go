@@ -88,6 +88,12 @@ func (s *Server) flushOutbox() {
 	s.outbox.drain(func(to zab.PeerID, body zabBody) {
 		s.stats.peerMsgs++
 		s.stats.zabMsgs += len(body.Msgs)
+		switch {
+		case len(body.Fwd) > 0 && len(body.Msgs) == 0:
+			s.stats.fwdOnly++
+		case len(body.Fwd) > 0:
+			s.stats.fwdWithZab++
+		}
 		s.reply(s.names[to-1], body)
 	})
 }

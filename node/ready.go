@@ -107,6 +107,7 @@ func (s *Server) answer(op log.Op, res log.Result, now time.Time) {
 		return // the client has given up; a reply now could silence us
 	}
 	s.stats.acked++
+	s.answered = true
 	if r.kind == reqSend {
 		s.reply(r.client, sendOK{Type: typeSendOK, Offset: res.Offset, InReplyTo: r.msgID})
 	} else {

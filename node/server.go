@@ -39,6 +39,12 @@ type Server struct {
 	queue     []queuedOp // client operations waiting to be proposed or forwarded
 	outbox    outbox
 	lastFlush time.Time // when the outbox was last sent
+	// holdUntil: a follower that just answered clients sends nothing
+	// before this (Config.AckHold); held says the hold since the last
+	// flush has been used, so holds cannot follow one another.
+	holdUntil time.Time
+	held      bool
+	answered  bool      // set by answer during one Process
 	backoff   time.Time // no proposal attempt before this (leader at its in-flight bound)
 	nextReqID uint64
 
@@ -145,14 +151,19 @@ func (s *Server) Process(now time.Time) {
 		// once per BatchInterval. An idle node sends at once; a busy
 		// one packs everything of a window into one proposal and one
 		// message per peer.
-		due := !now.Before(s.lastFlush.Add(s.cfg.BatchInterval))
+		due := !now.Before(s.lastFlush.Add(s.cfg.BatchInterval)) && !now.Before(s.holdUntil)
 		worked := false
 		if due && len(s.queue) > 0 && !now.Before(s.backoff) {
 			worked = s.dispatch(now)
 		}
+		s.answered = false
 		s.drainReady(now)
+		if s.startHold(now) {
+			due = false
+		}
 		if due && !s.outbox.empty() && s.failed == nil {
 			s.flushOutbox()
+			s.held = false
 			worked = true
 		}
 		if worked {
@@ -175,7 +186,8 @@ func (s *Server) Process(now time.Time) {
 }
 
 // NextWake is when Process next has work that no input or tick will
-// bring: the end of the batching window while messages wait, or while
+// bring: the end of the batching window (or of a follower's AckHold)
+// while messages wait, or while
 // operations wait for a leader that is known; the first hold timeout
 // while they wait for one that is not. ok is false when nothing waits.
 // It is never a time Process has already dealt with, so a loop that
@@ -185,13 +197,17 @@ func (s *Server) NextWake() (at time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	window := s.lastFlush.Add(s.cfg.BatchInterval)
+	if s.holdUntil.After(window) {
+		window = s.holdUntil
+	}
+	flushAt := window
 	switch {
 	case len(s.queue) > 0 && s.canDispatch():
 		if s.backoff.After(window) {
 			window = s.backoff
 		}
-		if !s.outbox.empty() && s.lastFlush.Add(s.cfg.BatchInterval).Before(window) {
-			window = s.lastFlush.Add(s.cfg.BatchInterval)
+		if !s.outbox.empty() && flushAt.Before(window) {
+			window = flushAt
 		}
 		return window, true
 	case !s.outbox.empty():
@@ -200,6 +216,25 @@ func (s *Server) NextWake() (at time.Time, ok bool) {
 		return s.queue[0].since.Add(s.cfg.HoldTimeout), true
 	}
 	return time.Time{}, false
+}
+
+// startHold starts a follower's AckHold when this Process answered
+// clients: their next operations usually arrive within a millisecond or
+// two, and held back this long the ACK and those operations leave in one
+// message (a message per destination per flush, outbox.go). It reports
+// whether a hold started. One hold per flush at most, so a steady stream
+// of answers cannot keep the ACK from leaving.
+func (s *Server) startHold(now time.Time) bool {
+	if !s.answered || s.held || s.cfg.AckHold <= 0 || s.lastRole != zab.RoleFollowing {
+		return false
+	}
+	hold := s.cfg.AckHold
+	if w := s.cfg.BatchInterval; w > 0 && w < hold {
+		hold = w
+	}
+	s.held = true
+	s.holdUntil = now.Add(hold)
+	return true
 }
 
 // Close releases the log.

@@ -7,6 +7,8 @@ import "time"
 type stats struct {
 	peerMsgs    int // Maelstrom messages to other nodes (one per destination per flush)
 	zabMsgs     int // zab messages inside them
+	fwdOnly     int // of peerMsgs, those that carried forwarded operations and no zab message
+	fwdWithZab  int // of peerMsgs, those that carried forwarded operations with zab messages
 	forwarded   int // client operations forwarded to the leader
 	proposals   int // proposals made as leader
 	proposedOps int // client operations in them
@@ -29,7 +31,8 @@ func (s *Server) maybeLogStats(now time.Time) {
 	}
 	st := s.stats
 	s.logger.Info("stats", "seconds", now.Sub(s.lastStats).Seconds(),
-		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "forwarded_ops", st.forwarded,
+		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "fwd_only_msgs", st.fwdOnly, "fwd_with_zab_msgs", st.fwdWithZab,
+		"forwarded_ops", st.forwarded,
 		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
 		"acked_writes", st.acked, "error_replies", st.errors,
 		"pending", s.pending.len(), "queued", len(s.queue))

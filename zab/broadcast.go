@@ -82,14 +82,18 @@ func (p *Peer) advanceCommit() {
 // flush turns the leader's queues into messages just before a Ready is
 // handed out, so that all proposals made since the last Ready travel in
 // one PROPOSAL per follower (batching), and commit points travel
-// piggybacked or in one COMMIT.
+// piggybacked or in one COMMIT. A paced leader (fanout.go) skips the
+// followers whose turn it is not.
 func (p *Peer) flush() {
 	ls := p.lead
 	if ls == nil || !ls.established {
 		return
 	}
+	if p.paced() {
+		p.startRound()
+	}
 	for _, l := range ls.learnersInOrder(p.voters) {
-		if l.stage < stageSyncing {
+		if l.stage < stageSyncing || p.holdBack(l) {
 			continue
 		}
 		p.pump(l)
@@ -98,7 +102,7 @@ func (p *Peer) flush() {
 		}
 		if l.stage == stageSynced && l.commitSent < p.committed {
 			l.commitSent = p.committed
-			p.send(Message{Type: MsgCommit, To: l.id, Epoch: ls.epoch, Session: l.session, Commit: p.committed})
+			p.sendToLearner(l, Message{Type: MsgCommit, To: l.id, Epoch: ls.epoch, Session: l.session, Commit: p.committed})
 		}
 	}
 }
@@ -131,7 +135,7 @@ func (p *Peer) pump(l *learner) {
 		if l.match >= l.next {
 			l.progressAt = p.now // nothing was outstanding: the resend clock starts now
 		}
-		p.send(Message{Type: MsgProposal, To: l.id, Epoch: ls.epoch, Session: l.session,
+		p.sendToLearner(l, Message{Type: MsgProposal, To: l.id, Epoch: ls.epoch, Session: l.session,
 			Zxid: l.next, Txns: txns, Commit: p.committed})
 		l.commitSent = p.committed
 		l.next = txns[len(txns)-1].Zxid
@@ -158,14 +162,20 @@ func (p *Peer) resendStalled() {
 	}
 }
 
-// pingAll sends every synced follower a heartbeat carrying the commit
-// point and the last proposed zxid (zab-reference 9.5).
-func (p *Peer) pingAll() {
+// pingQuiet sends a heartbeat, carrying the commit point and the last
+// proposed zxid (zab-reference 9.5), to every synced follower that has
+// been sent nothing for HeartbeatTicks. Any message of the session is a
+// sign of life to the follower (stepFollower sets lastHeard), so a
+// follower that gets proposals needs no PING, and under load the leader
+// sends none; a quiet one still hears from the leader at least every
+// HeartbeatTicks, as with a fixed PING schedule, and answers with the
+// ACK that is the leader's sign of life from it.
+func (p *Peer) pingQuiet() {
 	ls := p.lead
 	for _, l := range ls.learnersInOrder(p.voters) {
-		if l.stage == stageSynced {
+		if l.stage == stageSynced && p.now-l.lastSent >= int64(p.cfg.HeartbeatTicks) {
 			l.commitSent = p.committed
-			p.send(Message{Type: MsgPing, To: l.id, Epoch: ls.epoch, Session: l.session,
+			p.sendToLearner(l, Message{Type: MsgPing, To: l.id, Epoch: ls.epoch, Session: l.session,
 				Commit: p.committed, Zxid: ls.lastProposed})
 		}
 	}

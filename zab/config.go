@@ -65,6 +65,9 @@ func normalize(cfg *Config) ([]PeerID, error) {
 	def(&cfg.ElectionFinalizeTicks, defaultFinalizeTicks)
 	def(&cfg.ElectionMinResendTicks, defaultMinResendTicks)
 	def(&cfg.ElectionMaxResendTicks, 4*cfg.InitLimit)
+	// Pacing is off unless asked for; a negative value means off too.
+	cfg.LazyFanoutTicks = max(cfg.LazyFanoutTicks, 0)
+	cfg.FanoutSpare = max(cfg.FanoutSpare, 0)
 	if cfg.InitialCounter >= MaxCounter {
 		return nil, fmt.Errorf("%w: InitialCounter %#x leaves no counter to assign", ErrInvalidConfig, cfg.InitialCounter)
 	}

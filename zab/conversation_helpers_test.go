@@ -49,12 +49,22 @@ func txns(zs ...Zxid) []Txn {
 
 func newConv(t *testing.T, id PeerID, n int, st *memStorage) *conv {
 	t.Helper()
+	return newConvWith(t, id, n, st, nil)
+}
+
+// newConvWith is newConv with a configuration tweak (nil: none).
+func newConvWith(t *testing.T, id PeerID, n int, st *memStorage, tweak func(*Config)) *conv {
+	t.Helper()
 	var peers []PeerID
 	for i := 1; i <= n; i++ {
 		peers = append(peers, PeerID(i))
 	}
-	p, err := NewPeer(Config{ID: id, Peers: peers, Storage: st, InitLimit: 10, SyncLimit: 5,
-		HeartbeatTicks: 1, ResendTicks: 2})
+	cfg := Config{ID: id, Peers: peers, Storage: st, InitLimit: 10, SyncLimit: 5,
+		HeartbeatTicks: 1, ResendTicks: 2}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	p, err := NewPeer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,9 @@
 //	phase 2, sync           sync.go       NEWLEADER/ACKNEWLEADER/UPTODATE, both sides
 //	                                      (LearnerHandler.syncFollower, Learner.syncWithLeader)
 //	                        syncplan.go   PlanSync: DIFF, TRUNC or SNAP for one follower
-//	phase 3, broadcast      broadcast.go  Propose, ACK, in-order commit, resends
+//	phase 3, broadcast      broadcast.go  Propose, ACK, in-order commit, resends, heartbeats
 //	                                      (Leader.propose/processAck, Follower.processPacket)
+//	                        fanout.go     optional pacing: which followers hear of a batch at once
 //	leader's view of a      learner.go    per-follower session, match, next (LearnerHandler)
 //	follower
 //	commit arithmetic       quorum.go     the quorum-th highest cumulative ACK
@@ -36,4 +37,10 @@
 // acks and commits are cumulative; the leader resends from a follower's
 // last ack on a timer; and a PROPOSAL names the zxid it follows, so a
 // follower only ever extends its log (zab-reference 9.3, "Option B").
+//
+// Message economy. The leader PINGs only a follower it has sent nothing
+// for HeartbeatTicks (any message is a sign of life), and, with
+// Config.LazyFanoutTicks, sends each batch at once only to a quorum's
+// worth of followers, the others catching up at their turn (fanout.go).
+// Neither changes what is committed or when a quorum has it.
 package zab

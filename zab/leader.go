@@ -34,7 +34,14 @@ type leaderState struct {
 	// deadline is the tick by which the epoch must be established
 	// (InitLimit, Leader.lead's waits).
 	deadline int64
-	nextPing int64
+
+	// Lazy fan-out (fanout.go). round counts the rounds, roundLast is
+	// the log end the last one covered, roundTick when it started; pick
+	// is scratch for choosing.
+	round     uint64
+	roundLast Zxid
+	roundTick int64
+	pick      []*learner
 
 	matches []Zxid // scratch for the commit computation
 }
@@ -107,9 +114,6 @@ func (p *Peer) tickLeader() {
 		p.becomeLooking("lost the quorum of followers")
 		return
 	}
-	if p.now >= ls.nextPing {
-		ls.nextPing = p.now + int64(p.cfg.HeartbeatTicks)
-		p.pingAll()
-	}
+	p.pingQuiet()
 	p.resendStalled()
 }

@@ -53,6 +53,14 @@ type learner struct {
 	progressAt int64
 	// commitSent is the highest commit point told to the follower.
 	commitSent Zxid
+
+	// lastSent is the tick the follower was last sent anything (PINGs
+	// are due HeartbeatTicks after it); servedRound the lazy fan-out
+	// round it happened in; eager marks a follower the current round
+	// picked (fanout.go).
+	lastSent    int64
+	servedRound uint64
+	eager       bool
 }
 
 // learnersInOrder returns the learners in ascending id order, so no map

@@ -87,10 +87,19 @@ func TestRandomDeterministic(t *testing.T) {
 }
 
 // runRandom runs one seed and returns the hash of its message trace.
-func runRandom(t *testing.T, seed int64, n int) uint64 {
-	t.Logf("seed %d (replay: go test ./zab -run TestRandomLossyCluster -zab.seed=%d)", seed, seed)
+func runRandom(t *testing.T, seed int64, n int) uint64 { return runRandomWith(t, seed, n, nil) }
+
+// runRandomWith is runRandom with extra configuration (nil: none).
+func runRandomWith(t *testing.T, seed int64, n int, extra func(*Config)) uint64 {
+	t.Logf("seed %d (replay: go test ./zab -run %s -zab.seed=%d)", seed, t.Name(), seed)
 	rnd := rand.New(rand.NewSource(seed))
-	c := newCluster(t, n, func(cfg *Config) { cfg.MaxInflight = 8; cfg.MaxTxnsPerMessage = 3 })
+	c := newCluster(t, n, func(cfg *Config) {
+		cfg.MaxInflight = 8
+		cfg.MaxTxnsPerMessage = 3
+		if extra != nil {
+			extra(cfg)
+		}
+	})
 	c.rnd = rnd
 	c.trace = fnv.New64a()
 	c.tailLimit = 4

@@ -66,7 +66,7 @@ func (p *Peer) resendNewLeader(l *learner) {
 	m.Commit = p.committed
 	l.newLeaderAt = p.now
 	l.commitSent = p.committed
-	p.send(m)
+	p.sendToLearner(l, m)
 }
 
 // leaderAckNewLeader handles ACKNEWLEADER (ACK-LD).
@@ -130,7 +130,6 @@ func (p *Peer) maybeEstablish() {
 	if last := p.log.last(); last > p.committed {
 		p.committed = last
 	}
-	ls.nextPing = p.now + int64(p.cfg.HeartbeatTicks)
 	p.logger.Info("epoch established", "epoch", uint32(ls.epoch), "committed", p.committed.String(), "synced", n)
 	p.updateVoteEpoch(ls.epoch)
 	for _, l := range ls.learnersInOrder(p.voters) {
@@ -143,7 +142,7 @@ func (p *Peer) maybeEstablish() {
 // sendUpToDate sends UPTODATE (COMMIT-LD) with the current commit point.
 func (p *Peer) sendUpToDate(l *learner) {
 	l.commitSent = p.committed
-	p.send(Message{Type: MsgUpToDate, To: l.id, Epoch: p.lead.epoch, Session: l.session, Commit: p.committed})
+	p.sendToLearner(l, Message{Type: MsgUpToDate, To: l.id, Epoch: p.lead.epoch, Session: l.session, Commit: p.committed})
 }
 
 // ---- follower side ----

@@ -154,6 +154,19 @@ type Config struct {
 	// FinalizeTicks, MinResendTicks, MaxResendTicks). 0 means 2, 1 and
 	// 4*InitLimit.
 	ElectionFinalizeTicks, ElectionMinResendTicks, ElectionMaxResendTicks int
+
+	// LazyFanoutTicks, when positive, makes the leader pace its followers
+	// (lazy fan-out, fanout.go): the proposals made since the last Ready
+	// go at once only to as many followers as a quorum needs (plus
+	// FanoutSpare), those served least recently first; every other
+	// follower gets what accumulated for it, in one message, at its next
+	// turn, or LazyFanoutTicks ticks after it was last sent anything. 0
+	// (the default) sends every follower everything at every Ready.
+	LazyFanoutTicks int
+	// FanoutSpare is how many followers beyond a quorum's need each paced
+	// round reaches at once, so one slow follower does not hold up the
+	// commit. Used only with LazyFanoutTicks.
+	FanoutSpare int
 }
 
 // Status is a snapshot of a peer's volatile state, for the caller and for

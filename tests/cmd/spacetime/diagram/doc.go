@@ -1,0 +1,18 @@
+// Package diagram draws space-time diagrams of simulated Zab runs for the
+// reading companion in docs/: peers are vertical lanes, time runs down the
+// page, and every message is an arrow from the moment it was sent to the
+// moment it arrived, labelled with its type and zxid. Role changes,
+// established epochs, crashes, restarts and network changes are marked on
+// the lanes.
+//
+// The pictures come from real runs of the zab core on tests/sim's World:
+// each Scenario is a small script (a fixed seed, a few faults) that also
+// checks the outcome it illustrates, so a diagram cannot show a behaviour
+// the code no longer has. Everything is deterministic: Generate returns the
+// same bytes for the same code, which is what the docs test
+// (tests/docs) compares against the committed SVGs.
+//
+// The trace (sim.Recorder) records when a message arrives or is dropped
+// but not when it was sent; a Capture fills that gap by watching the
+// network's Filter hook, which sees every message as it is sent.
+package diagram

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-nosuchflag"}, &out, &errb); code != 2 {
+		t.Errorf("bad flag: exit %d", code)
+	}
+	if code := run([]string{"extra"}, &out, &errb); code != 2 {
+		t.Errorf("stray argument: exit %d", code)
+	}
+	if code := run([]string{"-only", "nosuch", "-out", t.TempDir()}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "no scenario") {
+		t.Errorf("unknown scenario: exit %d, %q", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"-list"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "old-leader-trunc") {
+		t.Errorf("-list: exit %d, %q", code, out.String())
+	}
+}
+
+func TestWritesSVGAndTrace(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"-only", "first-election", "-trace", "-out", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, name := range []string{"first-election.svg", "first-election.trace.txt", "first-election.trace.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v (%d bytes)", name, err, len(b))
+		}
+	}
+}
+
+func TestUnwritableOutput(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"-out", filepath.Join(file, "sub")}, &out, &errb); code != 1 {
+		t.Fatalf("output under a file: exit %d", code)
+	}
+}

@@ -1,0 +1,46 @@
+package docs
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCheckerCatchesDrift makes every rule of the reference checker fire
+// on a page written to break it, and pass on its correct twin.
+func TestCheckerCatchesDrift(t *testing.T) {
+	idx, err := buildIndex(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := "`zab/sync.go` `zab/sync.go:followerNewLeader` `zab/learner.go:learner.match` " +
+		"`zab.PlanSync` `zab.Peer.Step` `zab.Message.Txns` `sim.World.Crash` `tests/sim/` " +
+		"`TestOldLeaderReturnsAndIsTruncated` `NEWLEADER` `--seed` [glossary](glossary.md#zxid) " +
+		"```\n`zab.NotChecked` inside a fence\n```"
+	if p := checkPage(idx, "good.md", good); len(p) != 0 {
+		t.Fatalf("correct references reported: %v", p)
+	}
+	for _, bad := range []struct{ text, want string }{
+		{"`zab/nosuch.go`", "no such file"},
+		{"`zab/nosuch.go:Thing`", "no file"},
+		{"`zab/sync.go:noSuchFunc`", "declares no noSuchFunc"},
+		{"`zab.NoSuchThing`", "package zab declares no NoSuchThing"},
+		{"`zab.Peer.NoSuchMethod`", "declares no Peer.NoSuchMethod"},
+		{"`sim.World.followerNewLeader`", "package sim declares no"},
+		{"`TestNoSuchScenario`", "no such test"},
+		{"[x](nosuch.md)", "no such file"},
+		{"`tests/nosuchdir/`", "no such file or directory"},
+	} {
+		p := checkPage(idx, "bad.md", bad.text)
+		if len(p) != 1 || !strings.Contains(p[0], bad.want) {
+			t.Errorf("%s: got %v, want one problem containing %q", bad.text, p, bad.want)
+		}
+	}
+}
+
+// TestEmbedsAreFound: the embed pattern finds diagrams and nothing else.
+func TestEmbedsAreFound(t *testing.T) {
+	got := embeddedSVGs(map[string]string{"a.md": "![x](diagrams/a.svg) [y](diagrams/b.svg) ![z](other/c.svg)"})
+	if len(got) != 1 || !got["a.svg"] {
+		t.Fatalf("embedded = %v, want just a.svg", got)
+	}
+}

@@ -1,0 +1,90 @@
+package zab
+
+import "sort"
+
+// Lazy fan-out: the leader's pacing of its followers (Config.
+// LazyFanoutTicks). Zab tolerates any delay between the leader and a
+// follower (zab-reference 9.3: the zxids sequence the stream), so when a
+// follower hears of a proposal is pacing, not protocol. What pacing must
+// keep is progress: every proposal reaches a quorum at once, so its commit
+// is not delayed, and every follower still hears everything within a
+// bound.
+//
+// Sending every proposal to every follower costs two messages per
+// follower per proposal (PROPOSAL out, ACK back). Paced, each round (the
+// proposals made since the last Ready, ZooKeeper's batched propose) goes
+// to quorum-1 followers, those served least recently first; the others
+// get the accumulated proposals and commit point in one message at their
+// next turn. In a steady stream of rounds every follower is served every
+// other round or so, and the followers a round commits operations for
+// are usually those of the next round: the ones that forwarded those
+// operations in their previous reply, and have not been served since.
+
+// idleRoundTicks is how long without a new round makes the stream idle:
+// then nobody waits for a turn that is not coming, and every follower
+// gets the commit point at once. Under load rounds come every batching
+// window, about a tick apart.
+const idleRoundTicks = 2
+
+// paced reports whether the leader paces its followers.
+func (p *Peer) paced() bool { return p.cfg.LazyFanoutTicks > 0 }
+
+// startRound, when the log has grown since the last round, picks the
+// synced followers the new proposals go to at once. Preferred are the
+// followers with nothing outstanding (they answer; one that does not
+// is slow or cut off, and would hold up the commit), then those served
+// the longest ago, then lower ids (for a deterministic order).
+func (p *Peer) startRound() {
+	ls := p.lead
+	last := p.log.last()
+	if last <= ls.roundLast {
+		return
+	}
+	ls.roundLast = last
+	ls.round++
+	ls.roundTick = p.now
+	cands := ls.pick[:0]
+	for _, l := range ls.learnersInOrder(p.voters) {
+		if l.stage == stageSynced {
+			cands = append(cands, l)
+		}
+	}
+	ls.pick = cands
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if oa, ob := a.match < a.next, b.match < b.next; oa != ob {
+			return !oa
+		}
+		return a.servedRound < b.servedRound
+	})
+	need := p.quorumSize() - 1 + p.cfg.FanoutSpare
+	for i, l := range cands {
+		l.eager = i < need
+	}
+}
+
+// holdBack reports whether a paced flush leaves l alone this time: it is
+// synced, not picked by the current round, and either has nothing
+// waiting or was sent something less than LazyFanoutTicks ago while
+// rounds keep coming. Followers still synchronising get everything at
+// once: their sync is not paced.
+func (p *Peer) holdBack(l *learner) bool {
+	if !p.paced() || l.stage != stageSynced || l.eager {
+		return false
+	}
+	if l.next >= p.log.last() && l.commitSent >= p.committed {
+		return true // nothing waiting for it
+	}
+	lazyDue := p.now-l.lastSent >= int64(p.cfg.LazyFanoutTicks)
+	idle := p.now-p.lead.roundTick >= idleRoundTicks
+	return !lazyDue && !idle
+}
+
+// sendToLearner queues m for l and notes that l was served now: the
+// heartbeat, the lazy bound and the round order all count from here.
+func (p *Peer) sendToLearner(l *learner, m Message) {
+	l.lastSent = p.now
+	l.servedRound = p.lead.round
+	l.eager = false
+	p.send(m)
+}

@@ -1,0 +1,291 @@
+package zab
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// Lazy fan-out (fanout.go) and quiet heartbeats (pingQuiet), as
+// conversations with one leader.
+
+// establishedLeader returns peer n of n established in epoch 1 with
+// followers 1..n-1 synced (empty logs), under cfg tweaked, and the
+// followers' sessions.
+func establishedLeader(t *testing.T, n int, tweak func(*Config)) (*conv, map[PeerID]uint64) {
+	t.Helper()
+	c := newConvWith(t, PeerID(n), n, logOf(0, 0), tweak)
+	var others []PeerID
+	for i := 1; i < n; i++ {
+		others = append(others, PeerID(i))
+	}
+	c.lead(others...)
+	c.drain()
+	sessions := map[PeerID]uint64{}
+	for _, id := range others {
+		c.step(Message{Type: MsgFollowerInfo, From: id})
+	}
+	for _, m := range c.drain() {
+		if m.Type == MsgLeaderInfo {
+			sessions[m.To] = m.Session
+		}
+	}
+	for _, id := range others {
+		c.step(Message{Type: MsgAckEpoch, From: id, Epoch: 1, Session: sessions[id], Counted: true})
+	}
+	c.drain()
+	for _, id := range others {
+		c.step(Message{Type: MsgAckNewLeader, From: id, Epoch: 1, Session: sessions[id]})
+	}
+	c.drain()
+	if st := c.p.Status(); st.Phase != PhaseBroadcast {
+		t.Fatalf("leader not established: %+v", st)
+	}
+	return c, sessions
+}
+
+// paced configures a leader that paces its followers with the given
+// lazy bound, and keeps heartbeats, resends and timeouts out of the way.
+func paced(lazy int) func(*Config) {
+	return func(cfg *Config) {
+		cfg.LazyFanoutTicks = lazy
+		cfg.HeartbeatTicks, cfg.SyncLimit, cfg.ResendTicks = 100, 200, 100
+	}
+}
+
+// receivers lists the destinations of the messages of type typ, ascending.
+func receivers(msgs []Message, typ MsgType) []PeerID {
+	var out []PeerID
+	for _, m := range msgs {
+		if m.Type == typ {
+			out = append(out, m.To)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Each round goes to quorum-1 followers, least recently served first;
+// a follower whose turn it was not gets the accumulated proposals, and the
+// commit point, in one PROPOSAL at its next turn.
+func TestPacedRoundsRotate(t *testing.T) {
+	c, s := establishedLeader(t, 5, paced(10))
+	ack := func(z Zxid, ids ...PeerID) {
+		for _, id := range ids {
+			c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: z})
+		}
+	}
+	za, _ := c.p.Propose([]byte("a"))
+	msgs := c.drain()
+	if got := receivers(msgs, MsgProposal); fmt.Sprint(got) != "[1 2]" {
+		t.Fatalf("round 1 went to %v, want [1 2] (a quorum of 5 needs 2 followers):%s", got, describeMsgs(msgs))
+	}
+	ack(za, 1, 2)
+	if msgs := c.drain(); len(msgs) != 0 {
+		t.Fatalf("commit-only messages while rounds keep coming:%s", describeMsgs(msgs))
+	}
+	if zs(c.delivered) != fmt.Sprint([]Zxid{za}) {
+		t.Fatalf("leader delivered %s, want %v", zs(c.delivered), za)
+	}
+
+	zb, _ := c.p.Propose([]byte("b"))
+	msgs = c.drain()
+	props := only(t, msgs, MsgProposal, 2)
+	for _, m := range props {
+		if m.To != 3 && m.To != 4 {
+			t.Fatalf("round 2 went to %d, want the followers not yet served:%s", m.To, describeMsgs(msgs))
+		}
+		if m.Zxid != 0 || zs(m.Txns) != fmt.Sprint([]Zxid{za, zb}) || m.Commit != za {
+			t.Fatalf("held-back follower got %s after %v commit %v, want both proposals and commit %v",
+				zs(m.Txns), m.Zxid, m.Commit, za)
+		}
+	}
+	ack(zb, 3, 4)
+	c.drain()
+
+	zc, _ := c.p.Propose([]byte("c"))
+	msgs = c.drain()
+	props = only(t, msgs, MsgProposal, 2)
+	for _, m := range props {
+		if (m.To != 1 && m.To != 2) || m.Zxid != za || zs(m.Txns) != fmt.Sprint([]Zxid{zb, zc}) || m.Commit != zb {
+			t.Fatalf("round 3: %s", describeMsgs(props))
+		}
+	}
+}
+
+// A follower with unacknowledged proposals is picked last, however long
+// ago it was served: it may be slow or cut off, and would hold up the
+// commit.
+func TestPacedPrefersAnsweringFollowers(t *testing.T) {
+	c, s := establishedLeader(t, 5, paced(10))
+	za, _ := c.p.Propose([]byte("a"))
+	c.drain() // to 1 and 2
+	c.step(Message{Type: MsgAck, From: 1, Epoch: 1, Session: s[1], Zxid: za})
+	zb, _ := c.p.Propose([]byte("b"))
+	if got := receivers(c.drain(), MsgProposal); fmt.Sprint(got) != "[3 4]" {
+		t.Fatalf("round 2 went to %v, want [3 4]", got)
+	}
+	for _, id := range []PeerID{3, 4} {
+		c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: zb})
+	}
+	c.p.Propose([]byte("c"))
+	// 2 was served in round 1 like 1, but has not answered.
+	if got := receivers(c.drain(), MsgProposal); fmt.Sprint(got) != "[1 3]" {
+		t.Fatalf("round 3 went to %v, want [1 3]: the silent 2 last", got)
+	}
+}
+
+// A follower that is never picked still hears everything waiting for it,
+// exactly every LazyFanoutTicks ticks: never more often, never less.
+func TestPacedLazyBound(t *testing.T) {
+	const lazy = 3
+	c, s := establishedLeader(t, 5, paced(lazy))
+	var at []int // ticks at which follower 4 was sent anything
+	for tick := 1; tick <= 20; tick++ {
+		c.p.Tick()
+		z, err := c.p.Propose([]byte{byte(tick)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range c.drain() {
+			if m.To == 4 {
+				at = append(at, tick)
+			}
+		}
+		for _, id := range []PeerID{1, 2, 3} { // 4 never answers
+			c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: z})
+		}
+		c.drain()
+	}
+	if len(at) < 5 {
+		t.Fatalf("follower 4 was sent something at ticks %v only", at)
+	}
+	for i := 1; i < len(at); i++ {
+		if at[i]-at[i-1] != lazy {
+			t.Fatalf("follower 4 was sent something at ticks %v, want every %d ticks", at, lazy)
+		}
+	}
+}
+
+// When rounds stop, nobody waits for a turn: within idleRoundTicks every
+// follower has the commit point, and not before.
+func TestPacedIdleCommitReachesAll(t *testing.T) {
+	c, s := establishedLeader(t, 5, paced(10))
+	za, _ := c.p.Propose([]byte("a"))
+	c.drain()
+	for _, id := range []PeerID{1, 2} {
+		c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: za})
+	}
+	c.drain()
+	told := map[PeerID]bool{}
+	for tick := 1; tick <= idleRoundTicks; tick++ {
+		c.p.Tick()
+		for _, m := range c.drain() {
+			if (m.Type == MsgCommit || m.Type == MsgProposal) && m.Commit == za {
+				told[m.To] = true
+			}
+		}
+		if tick < idleRoundTicks && len(told) > 0 {
+			t.Fatalf("commit sent after %d tick(s), while another round may still come", tick)
+		}
+	}
+	if len(told) != 4 {
+		t.Fatalf("after %d idle ticks the commit reached %v, want all 4 followers", idleRoundTicks, told)
+	}
+}
+
+// Unpaced (the default), every follower gets every round; negative pacing
+// settings mean off.
+func TestUnpacedSendsToAll(t *testing.T) {
+	c, _ := establishedLeader(t, 5, func(cfg *Config) { cfg.LazyFanoutTicks, cfg.FanoutSpare = -1, -1 })
+	c.p.Propose([]byte("a"))
+	if got := receivers(c.drain(), MsgProposal); fmt.Sprint(got) != "[1 2 3 4]" {
+		t.Fatalf("went to %v, want everyone", got)
+	}
+}
+
+// FanoutSpare adds followers beyond a quorum's need to each round.
+func TestPacedSpare(t *testing.T) {
+	c, _ := establishedLeader(t, 5, func(cfg *Config) { paced(10)(cfg); cfg.FanoutSpare = 1 })
+	c.p.Propose([]byte("a"))
+	if got := receivers(c.drain(), MsgProposal); fmt.Sprint(got) != "[1 2 3]" {
+		t.Fatalf("went to %v, want quorum-1 plus one spare", got)
+	}
+}
+
+// Quiet heartbeats: a follower that is being sent proposals gets no PING;
+// once nothing has gone to it for HeartbeatTicks it gets one, and then one
+// every HeartbeatTicks, which it answers with an ACK.
+func TestQuietHeartbeat(t *testing.T) {
+	const hb = 3
+	c, s := establishedLeader(t, 3, func(cfg *Config) { cfg.HeartbeatTicks, cfg.SyncLimit = hb, 20 })
+	for tick := 0; tick < 10; tick++ {
+		c.p.Tick()
+		z, _ := c.p.Propose([]byte{byte(tick)})
+		msgs := c.drain()
+		only(t, msgs, MsgPing, 0)
+		for _, id := range []PeerID{1, 2} {
+			c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: z})
+		}
+		c.drain()
+	}
+	var pings []int
+	for tick := 1; tick <= 10; tick++ {
+		c.p.Tick()
+		for _, m := range c.drain() {
+			if m.Type == MsgPing {
+				pings = append(pings, tick)
+				c.step(Message{Type: MsgAck, From: m.To, Epoch: 1, Session: s[m.To], Zxid: m.Zxid})
+			}
+		}
+	}
+	// Both followers were last sent the COMMIT of tick 0's proposal.
+	if fmt.Sprint(pings) != "[3 3 6 6 9 9]" {
+		t.Fatalf("PINGs at ticks %v, want both followers at 3, 6 and 9", pings)
+	}
+	if r := c.p.Status().Role; r != RoleLeading {
+		t.Fatalf("role %v: answered PINGs must keep the quorum", r)
+	}
+}
+
+// Any message of the session is a sign of life for a follower: one fed
+// only PROPOSALs, never a PING, stays following well past SyncLimit, and
+// gives up SyncLimit ticks after they stop.
+func TestFollowerLivesOnProposalsAlone(t *testing.T) {
+	c, s := syncedFollower(t) // SyncLimit 5
+	prev := MakeZxid(1, 3)
+	for i := uint32(1); i <= 15; i++ {
+		c.p.Tick()
+		z := MakeZxid(2, i)
+		c.step(Message{Type: MsgProposal, From: 3, Epoch: 2, Session: s, Zxid: prev, Txns: txns(z)})
+		c.drain()
+		prev = z
+	}
+	if r := c.p.Status().Role; r != RoleFollowing {
+		t.Fatalf("role %v while the leader kept sending proposals", r)
+	}
+	for i := 0; i < 6; i++ {
+		c.p.Tick()
+	}
+	if r := c.p.Status().Role; r != RoleLooking {
+		t.Fatalf("role %v after SyncLimit of silence", r)
+	}
+}
+
+// The lossy random cluster, paced: same safety and convergence checks.
+func TestRandomLossyClusterPaced(t *testing.T) {
+	seeds := []int64{21, 22, 23, 24, 25, 26}
+	if *seedFlag != 0 {
+		seeds = []int64{*seedFlag}
+	}
+	for _, seed := range seeds {
+		n := 3 + 2*int(seed%2)
+		t.Run(fmt.Sprintf("seed=%d/n=%d", seed, n), func(t *testing.T) {
+			runRandomWith(t, seed, n, func(cfg *Config) {
+				cfg.LazyFanoutTicks = 1 + int(seed%3)
+				cfg.FanoutSpare = int(seed % 2)
+				cfg.HeartbeatTicks = 1 + int(seed%2)
+			})
+		})
+	}
+}

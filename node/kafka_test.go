@@ -145,28 +145,53 @@ func TestBatching(t *testing.T) {
 		t.Fatalf("50 simultaneous sends took %d proposals, want 1", n)
 	}
 
-	// An idle node proposes at once; within the window after that,
-	// new operations wait for the window to end.
+	// A cluster of one sends no messages, so it never waits for the
+	// window: a second send right after the first is proposed at once.
 	for i := 0; i < 5; i++ {
 		h.tick()
 	}
-	before := h.s.peer.Status().LastZxid
-	h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": 100, "key": "k", "msg": 100}))
-	if len(h.s.queue) != 0 || !h.s.lastFlush.Equal(h.now) || h.s.peer.Status().LastZxid == before {
-		t.Fatalf("an idle node did not propose at once: queue %d", len(h.s.queue))
+	for id := 100; id < 102; id++ {
+		before := h.s.peer.Status().LastZxid
+		h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": id, "key": "k", "msg": id}))
+		if len(h.s.queue) != 0 || h.s.peer.Status().LastZxid == before {
+			t.Fatalf("a one-node cluster did not propose send %d at once: queue %d", id, len(h.s.queue))
+		}
 	}
-	before = h.s.peer.Status().LastZxid
-	h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": 101, "key": "k", "msg": 101}))
-	if len(h.s.queue) != 1 || h.s.peer.Status().LastZxid != before {
-		t.Fatalf("proposed inside the batching window: queue %d", len(h.s.queue))
+}
+
+// On a cluster of several, an idle leader proposes at once; within the
+// batching window after that, new operations wait for the window to end,
+// so that everything of one window rides in one proposal.
+func TestBatchingWindow(t *testing.T) {
+	cfg := testConfig()
+	cfg.BatchInterval = 3 * cfg.Tick
+	c := newCluster(t, 3, cfg)
+	c.until("a leader", 1000, func() bool { return c.leader() != "" })
+	for i := 0; i < 10; i++ {
+		c.step() // idle for longer than the window
 	}
-	if at, ok := h.s.NextWake(); !ok || !at.Equal(h.now.Add(cfg.BatchInterval)) {
+	name := c.leader()
+	s := c.srv[name]
+	send := func(id int) {
+		s.HandleLine(line("c1", name, map[string]any{"type": "send", "msg_id": id, "key": "k", "msg": id}), c.now)
+		s.Process(c.now)
+	}
+	before := s.peer.Status().LastZxid
+	send(100)
+	if len(s.queue) != 0 || !s.lastFlush.Equal(c.now) || s.peer.Status().LastZxid == before {
+		t.Fatalf("an idle leader did not propose at once: queue %d", len(s.queue))
+	}
+	before = s.peer.Status().LastZxid
+	send(101)
+	if len(s.queue) != 1 || s.peer.Status().LastZxid != before {
+		t.Fatalf("proposed inside the batching window: queue %d", len(s.queue))
+	}
+	if at, ok := s.NextWake(); !ok || !at.Equal(c.now.Add(cfg.BatchInterval)) {
 		t.Fatalf("NextWake = %v %v, want the end of the window", at, ok)
 	}
-	h.now = h.now.Add(cfg.BatchInterval)
-	h.input()
-	if len(h.s.queue) != 0 || h.s.peer.Status().LastZxid == before {
-		t.Fatalf("not proposed at the end of the window: queue %d", len(h.s.queue))
+	s.Process(c.now.Add(cfg.BatchInterval))
+	if len(s.queue) != 0 || s.peer.Status().LastZxid == before {
+		t.Fatalf("not proposed at the end of the window: queue %d", len(s.queue))
 	}
 }
 

@@ -152,6 +152,11 @@ func (s *Server) Process(now time.Time) {
 		// one packs everything of a window into one proposal and one
 		// message per peer.
 		due := !now.Before(s.lastFlush.Add(s.cfg.BatchInterval)) && !now.Before(s.holdUntil)
+		if len(s.names) == 1 {
+			// A cluster of one sends no messages: its proposals commit
+			// at once, so waiting for the window would only add latency.
+			due = true
+		}
 		worked := false
 		if due && len(s.queue) > 0 && !now.Before(s.backoff) {
 			worked = s.dispatch(now)

@@ -69,10 +69,10 @@ func (r Result) Summary() string {
 	pr := &r.Partitions
 	if len(pr.Windows) > 0 {
 		if pr.Skipped != "" {
-			p("partitions: %d windows, not analysed: %s", len(pr.Windows), pr.Skipped)
+			p("partitions: %s, not analysed: %s", windowsNoun(len(pr.Windows)), pr.Skipped)
 		} else {
-			p("partitions: %d windows, %d with a majority side, %d stalled; recovery median %.3f s, max %.3f s",
-				len(pr.Windows), pr.WithMajority, pr.Stalled, nanosToSecs(pr.MedianRecovery), nanosToSecs(pr.MaxRecovery))
+			p("partitions: %s, %d with a majority side, %d stalled; recovery median %.3f s, max %.3f s",
+				windowsNoun(len(pr.Windows)), pr.WithMajority, pr.Stalled, nanosToSecs(pr.MedianRecovery), nanosToSecs(pr.MaxRecovery))
 		}
 	}
 
@@ -110,4 +110,12 @@ func suffix(err string) string {
 		return ""
 	}
 	return " (" + err + ")"
+}
+
+// windowsNoun says "1 window" or "n windows".
+func windowsNoun(n int) string {
+	if n == 1 {
+		return "1 window"
+	}
+	return fmt.Sprintf("%d windows", n)
 }

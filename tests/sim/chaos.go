@@ -29,6 +29,11 @@ type Plan struct {
 	Batch      int     // at most this many proposals per client turn
 
 	SnapshotEvery, RetainEntries int
+
+	// LazyFanout is the leader's pacing of its followers
+	// (zab.Config.LazyFanoutTicks; 0: every follower gets every batch at
+	// once). The node runs paced, so the random runs cover both.
+	LazyFanout int
 }
 
 // DrawPlan draws the plan of a seed.
@@ -51,6 +56,8 @@ func DrawPlan(seed int64) Plan {
 	if r.Intn(2) == 0 {
 		p.SnapshotEvery, p.RetainEntries = 5+r.Intn(20), r.Intn(10)
 	}
+	// Drawn last, so the draws above are what they were for every seed.
+	p.LazyFanout = []int{0, 0, 2, 8}[r.Intn(4)]
 	return p
 }
 
@@ -97,6 +104,7 @@ func Run(seed int64, plan Plan, opts RunOptions) Result {
 	w, err := New(Config{
 		Seed: seed, Peers: plan.Peers, Net: plan.Net, KeepTrace: opts.KeepTrace, Logger: opts.Logger,
 		SnapshotEvery: plan.SnapshotEvery, RetainEntries: plan.RetainEntries,
+		Zab: zab.Config{LazyFanoutTicks: plan.LazyFanout},
 	})
 	if err != nil {
 		res.Err = err

@@ -79,8 +79,8 @@ func RestoreKafka(b []byte) (*Kafka, error) {
 }
 
 // Equal reports whether k and o hold the same state: same applied zxid,
-// same messages at the same offsets, same committed offsets. Tests and the
-// recovery simulation use it to compare replicas.
+// same messages at the same offsets, same committed offsets, so tests can
+// compare replicas.
 func (k *Kafka) Equal(o *Kafka) bool {
 	return slices.Equal(k.Snapshot(), o.Snapshot())
 }

@@ -26,6 +26,10 @@ type cluster struct {
 	cut   map[string]map[string]bool
 	// replies are what each client received, with the time it was sent.
 	replies map[string][]clientReply
+	// byRequest indexes replies by "client/in_reply_to", the key asked
+	// uses, so looking up one request's answers does not rescan every
+	// reply the client ever got (sendAll asks once per request per step).
+	byRequest map[string][]outMsg
 	// asked is when each (client, msg_id) request was delivered.
 	asked  map[string]time.Time
 	nextID int
@@ -40,7 +44,7 @@ func newCluster(t testing.TB, n int, cfg Config) *cluster {
 	t.Helper()
 	c := &cluster{t: t, cfg: cfg, now: t0, srv: map[string]*Server{}, out: map[string]*bytes.Buffer{},
 		inbox: map[string][][]byte{}, cut: map[string]map[string]bool{}, replies: map[string][]clientReply{},
-		asked: map[string]time.Time{}}
+		byRequest: map[string][]outMsg{}, asked: map[string]time.Time{}}
 	for i := 1; i <= n; i++ {
 		c.names = append(c.names, fmt.Sprintf("n%d", i))
 	}
@@ -69,7 +73,7 @@ func (c *cluster) request(client, node string, body map[string]any) int {
 	body["msg_id"] = c.nextID
 	c.inbox[node] = append(c.inbox[node], line(client, node, body))
 	// It arrives at the next step.
-	c.asked[fmt.Sprintf("%s/%d", client, c.nextID)] = c.now.Add(c.cfg.Tick)
+	c.asked[requestKey(client, int64(c.nextID))] = c.now.Add(c.cfg.Tick)
 	return c.nextID
 }
 
@@ -96,6 +100,10 @@ func (c *cluster) step() {
 			}
 			if strings.HasPrefix(m.Dest, "c") {
 				c.replies[m.Dest] = append(c.replies[m.Dest], clientReply{m, c.now})
+				if irt, ok := m.intField("in_reply_to"); ok {
+					k := requestKey(m.Dest, irt)
+					c.byRequest[k] = append(c.byRequest[k], m)
+				}
 				continue
 			}
 			if _, ok := c.srv[m.Dest]; !ok {
@@ -187,12 +195,7 @@ func (c *cluster) heal() {
 // reply is client's answer to msg_id, if any; it fails on a second one.
 func (c *cluster) reply(client string, id int) (outMsg, bool) {
 	c.t.Helper()
-	var found []outMsg
-	for _, r := range c.replies[client] {
-		if irt, ok := r.msg.intField("in_reply_to"); ok && irt == int64(id) {
-			found = append(found, r.msg)
-		}
-	}
+	found := c.byRequest[requestKey(client, int64(id))]
 	if len(found) > 1 {
 		c.t.Fatalf("%s got %d replies to %d: %v", client, len(found), id, found)
 	}
@@ -202,13 +205,16 @@ func (c *cluster) reply(client string, id int) (outMsg, bool) {
 	return found[0], true
 }
 
+// requestKey names one client request: its client and msg_id.
+func requestKey(client string, id int64) string { return fmt.Sprintf("%s/%d", client, id) }
+
 // checkDeadlines fails if any client got a reply after RequestTimeout.
 func (c *cluster) checkDeadlines() {
 	c.t.Helper()
 	for client, rs := range c.replies {
 		for _, r := range rs {
 			irt, _ := r.msg.intField("in_reply_to")
-			asked, ok := c.asked[fmt.Sprintf("%s/%d", client, irt)]
+			asked, ok := c.asked[requestKey(client, irt)]
 			if !ok {
 				c.t.Fatalf("reply to a request never made: %s", r.msg.Line)
 			}

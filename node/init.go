@@ -38,16 +38,15 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 	}
 	if s.id != "" {
 		// A repeated init is harmless only if it says the same thing,
-		// and it cannot undo a failed start.
-		if s.id == b.NodeID && slices.Equal(s.names, b.NodeIDs) && s.failed != nil && s.peer == nil {
-			s.replyError(in, maelstrom.Crash, "init: "+s.failed.Error())
-			return
-		}
-		if s.id == b.NodeID && slices.Equal(s.names, b.NodeIDs) {
+		// and it cannot undo a failed start (no peer: start failed).
+		switch {
+		case s.id != b.NodeID || !slices.Equal(s.names, b.NodeIDs):
+			s.replyError(in, maelstrom.NotSupported, "init: already initialized as "+s.id)
+		case s.peer == nil:
+			s.replyError(in, maelstrom.Crash, "init: "+errString(s.failed))
+		default:
 			s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
-			return
 		}
-		s.replyError(in, maelstrom.NotSupported, "init: already initialized as "+s.id)
 		return
 	}
 	s.id = b.NodeID

@@ -37,7 +37,7 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 	}
 	if reason := s.refuseWrites(); reason != "" {
 		// Definite: the operation never entered this node's pipeline.
-		s.replyError(in, maelstrom.TemporarilyUnavailable, reason)
+		s.replyError(in, codeNotDone, reason)
 		return
 	}
 	r := &request{id: s.newReqID(), client: in.src, msgID: in.msgID, arrived: now, kind: reqSend, key: key, msg: msg}

@@ -11,7 +11,8 @@ import (
 // flushes: zab messages from Ready and client operations forwarded to the
 // leader. A flush sends one Maelstrom message per destination, however
 // many zab messages and operations it carries; that coalescing is what
-// keeps server messages per client operation well below one (node.md).
+// keeps server messages per client operation well below one (package
+// doc, "Server messages per operation").
 type outbox struct {
 	byPeer map[zab.PeerID]*parcel
 }

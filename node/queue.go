@@ -26,22 +26,32 @@ func (s *Server) enqueue(op log.Op, now time.Time) {
 // HoldTimeout). It reports whether anything left the queue.
 func (s *Server) dispatch(now time.Time) bool {
 	before := len(s.queue)
-	st := s.peer.Status()
+	lead, leader, ok := s.dispatchTarget()
 	switch {
-	case st.Role == zab.RoleLeading && st.Phase == zab.PhaseBroadcast:
+	case ok && lead:
 		s.proposeQueued(now)
-	case st.Role == zab.RoleFollowing && st.Phase == zab.PhaseBroadcast && st.Leader != 0 && st.Leader != s.self:
-		s.forwardQueued(st.Leader)
+	case ok:
+		s.forwardQueued(leader)
 	}
 	return len(s.queue) < before
 }
 
-// canDispatch reports whether dispatch has somewhere to send operations:
-// this node leads, or follows a known leader, in broadcast.
-func (s *Server) canDispatch() bool {
+// dispatchTarget says where queued operations can go now: lead when this
+// node leads in broadcast, else leader when it follows a known leader in
+// broadcast. ok is false when they can go nowhere and must wait. It is
+// the one place dispatch and NextWake read the role from, so the two
+// cannot disagree.
+func (s *Server) dispatchTarget() (lead bool, leader zab.PeerID, ok bool) {
 	st := s.peer.Status()
-	return st.Phase == zab.PhaseBroadcast &&
-		(st.Role == zab.RoleLeading || (st.Role == zab.RoleFollowing && st.Leader != 0 && st.Leader != s.self))
+	switch {
+	case st.Phase != zab.PhaseBroadcast:
+		return false, 0, false
+	case st.Role == zab.RoleLeading:
+		return true, 0, true
+	case st.Role == zab.RoleFollowing && st.Leader != 0 && st.Leader != s.self:
+		return false, st.Leader, true
+	}
+	return false, 0, false
 }
 
 // proposeQueued proposes the queue in batches. If Propose refuses (the

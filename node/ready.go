@@ -64,7 +64,7 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 // apply applies one committed transaction to the kafka state and answers
 // the requests of ours it completes. Every node applies every
 // transaction; only the operation's origin answers, so a forwarded send
-// needs no reply from the leader (node.md).
+// needs no reply from the leader (package doc, "Who answers a client").
 func (s *Server) apply(t zab.Txn, now time.Time) {
 	if uint64(t.Zxid) <= s.kafka.AppliedZxid() {
 		return // already part of the snapshot the state was restored from

@@ -192,9 +192,8 @@ func (s *Server) Process(now time.Time) {
 
 // NextWake is when Process next has work that no input or tick will
 // bring: the end of the batching window (or of a follower's AckHold)
-// while messages wait, or while
-// operations wait for a leader that is known; the first hold timeout
-// while they wait for one that is not. ok is false when nothing waits.
+// while messages wait, or while operations wait for a leader that is
+// known; the first hold timeout while they wait for one that is not. ok is false when nothing waits.
 // It is never a time Process has already dealt with, so a loop that
 // sleeps until it cannot spin.
 func (s *Server) NextWake() (at time.Time, ok bool) {
@@ -206,8 +205,9 @@ func (s *Server) NextWake() (at time.Time, ok bool) {
 		window = s.holdUntil
 	}
 	flushAt := window
+	_, _, routable := s.dispatchTarget()
 	switch {
-	case len(s.queue) > 0 && s.canDispatch():
+	case len(s.queue) > 0 && routable:
 		if s.backoff.After(window) {
 			window = s.backoff
 		}

@@ -242,7 +242,7 @@ type (
 )
 
 // zabBody is the one node-to-node message type: everything a node has
-// for one peer in one flush, coalesced (node.md, outbox coalescing).
+// for one peer in one flush, coalesced (outbox.go).
 // Msgs are zab messages as the core produced them; Fwd is
 // log.EncodeBatch of client operations forwarded to the leader.
 type zabBody struct {

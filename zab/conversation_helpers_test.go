@@ -143,6 +143,41 @@ func (c *conv) lead(others ...PeerID) {
 	}
 }
 
+// establishedLeader returns peer n of n established in epoch 1 with
+// followers 1..n-1 synced (empty logs), under cfg tweaked, and the
+// followers' sessions.
+func establishedLeader(t *testing.T, n int, tweak func(*Config)) (*conv, map[PeerID]uint64) {
+	t.Helper()
+	c := newConvWith(t, PeerID(n), n, logOf(0, 0), tweak)
+	var others []PeerID
+	for i := 1; i < n; i++ {
+		others = append(others, PeerID(i))
+	}
+	c.lead(others...)
+	c.drain()
+	sessions := map[PeerID]uint64{}
+	for _, id := range others {
+		c.step(Message{Type: MsgFollowerInfo, From: id})
+	}
+	for _, m := range c.drain() {
+		if m.Type == MsgLeaderInfo {
+			sessions[m.To] = m.Session
+		}
+	}
+	for _, id := range others {
+		c.step(Message{Type: MsgAckEpoch, From: id, Epoch: 1, Session: sessions[id], Counted: true})
+	}
+	c.drain()
+	for _, id := range others {
+		c.step(Message{Type: MsgAckNewLeader, From: id, Epoch: 1, Session: sessions[id]})
+	}
+	c.drain()
+	if st := c.p.Status(); st.Phase != PhaseBroadcast || st.Epochs.Current != 1 {
+		t.Fatalf("leader not established: %+v", st)
+	}
+	return c, sessions
+}
+
 // only returns the messages of type typ, failing unless there are n.
 func only(t *testing.T, msgs []Message, typ MsgType, n int) []Message {
 	t.Helper()

@@ -116,7 +116,7 @@ func (p *Peer) leaderAckEpoch(l *learner, m Message) {
 		return
 	}
 	l.stage = stageEpochAcked
-	l.last, l.base, l.currentEpoch = m.Zxid, m.Commit, m.CurrentEpoch
+	l.last, l.base = m.Zxid, m.Commit
 	if m.Counted {
 		p.lead.epochAcks[m.From] = true
 	}

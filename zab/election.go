@@ -68,11 +68,11 @@ func (p *Peer) checkElection() {
 	p.decidedRound = d.Round
 	p.logger.Info("election decided", "leader", uint64(d.Leader), "round", d.Round,
 		"vote_zxid", Zxid(d.Vote.Zxid).String(), "vote_epoch", d.Vote.Epoch)
+	// Deciding settled the elector already (LEADING if the vote names
+	// us, FOLLOWING otherwise): it now answers LOOKING peers by itself.
 	if d.Leader == p.id {
-		p.elector.Settle(election.Leading, d.Vote)
 		p.becomeLeader()
 	} else {
-		p.elector.Settle(election.Following, d.Vote)
 		p.becomeFollower(d.Leader)
 	}
 }

@@ -9,41 +9,6 @@ import (
 // Lazy fan-out (fanout.go) and quiet heartbeats (pingQuiet), as
 // conversations with one leader.
 
-// establishedLeader returns peer n of n established in epoch 1 with
-// followers 1..n-1 synced (empty logs), under cfg tweaked, and the
-// followers' sessions.
-func establishedLeader(t *testing.T, n int, tweak func(*Config)) (*conv, map[PeerID]uint64) {
-	t.Helper()
-	c := newConvWith(t, PeerID(n), n, logOf(0, 0), tweak)
-	var others []PeerID
-	for i := 1; i < n; i++ {
-		others = append(others, PeerID(i))
-	}
-	c.lead(others...)
-	c.drain()
-	sessions := map[PeerID]uint64{}
-	for _, id := range others {
-		c.step(Message{Type: MsgFollowerInfo, From: id})
-	}
-	for _, m := range c.drain() {
-		if m.Type == MsgLeaderInfo {
-			sessions[m.To] = m.Session
-		}
-	}
-	for _, id := range others {
-		c.step(Message{Type: MsgAckEpoch, From: id, Epoch: 1, Session: sessions[id], Counted: true})
-	}
-	c.drain()
-	for _, id := range others {
-		c.step(Message{Type: MsgAckNewLeader, From: id, Epoch: 1, Session: sessions[id]})
-	}
-	c.drain()
-	if st := c.p.Status(); st.Phase != PhaseBroadcast {
-		t.Fatalf("leader not established: %+v", st)
-	}
-	return c, sessions
-}
-
 // paced configures a leader that paces its followers with the given
 // lazy bound, and keeps heartbeats, resends and timeouts out of the way.
 func paced(lazy int) func(*Config) {

@@ -212,11 +212,14 @@ func (h *history) retainedAfter() Zxid {
 // and false if the entries right after z are no longer retained. The
 // returned slice is fresh: the caller may keep or send it.
 func (h *history) entriesAfter(z Zxid, max int) ([]Txn, bool) {
-	if z < h.retainedAfter() {
-		return nil, false
-	}
 	var out []Txn
+	// Only a read that starts in storage can hit a compacted range:
+	// retainedAfter() <= memStart always, and skipping it keeps the two
+	// Storage calls it makes off the per-Ready reads from the tail.
 	if z < h.memStart {
+		if z < h.retainedAfter() {
+			return nil, false
+		}
 		es, err := h.storage.Entries(z, max)
 		if err != nil {
 			return nil, false
@@ -246,16 +249,19 @@ func (h *history) entriesAfter(z Zxid, max int) ([]Txn, bool) {
 	return append(out, rest...), true
 }
 
-// between returns the entries in (after, upTo], ascending.
-func (h *history) between(after, upTo Zxid) ([]Txn, bool) {
-	if upTo <= after {
-		return nil, true
-	}
+// between returns the entries in (after, upTo], ascending, at most max of
+// them (max <= 0: all). If some are no longer retained it returns those
+// read before the gap and false.
+func (h *history) between(after, upTo Zxid, max int) ([]Txn, bool) {
 	var out []Txn
-	for after < upTo {
-		es, ok := h.entriesAfter(after, storageReadChunk)
+	for after < upTo && (max <= 0 || len(out) < max) {
+		chunk := storageReadChunk
+		if max > 0 {
+			chunk = max - len(out)
+		}
+		es, ok := h.entriesAfter(after, chunk)
 		if !ok {
-			return nil, false
+			return out, false
 		}
 		if len(es) == 0 {
 			break

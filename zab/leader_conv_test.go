@@ -103,37 +103,10 @@ func TestLeaderGivesUpWhenFollowerAhead(t *testing.T) {
 	}
 }
 
-// establishedLeader5 returns peer 5 of 5 established in epoch 1 with
-// followers 1-4 synced (empty logs), and their sessions.
-func establishedLeader5(t *testing.T) (*conv, map[PeerID]uint64) {
-	c := leaderInDiscovery(t, 5, logOf(0, 0))
-	sessions := map[PeerID]uint64{}
-	for id := PeerID(1); id <= 4; id++ {
-		c.step(Message{Type: MsgFollowerInfo, From: id})
-	}
-	for _, m := range c.drain() {
-		if m.Type == MsgLeaderInfo {
-			sessions[m.To] = m.Session
-		}
-	}
-	for id := PeerID(1); id <= 4; id++ {
-		c.step(Message{Type: MsgAckEpoch, From: id, Epoch: 1, Session: sessions[id], Counted: true})
-	}
-	c.drain()
-	for id := PeerID(1); id <= 4; id++ {
-		c.step(Message{Type: MsgAckNewLeader, From: id, Epoch: 1, Session: sessions[id]})
-	}
-	c.drain()
-	if st := c.p.Status(); st.Phase != PhaseBroadcast || st.Epochs.Current != 1 {
-		t.Fatalf("leader not established: %+v", st)
-	}
-	return c, sessions
-}
-
 // Acks arriving out of order commit strictly in zxid order (scenario 23):
 // with cumulative acks, 1:2 cannot commit before 1:1.
 func TestLeaderOutOfOrderAcksCommitInOrder(t *testing.T) {
-	c, s := establishedLeader5(t)
+	c, s := establishedLeader(t, 5, nil)
 	z1, _ := c.p.Propose([]byte("a"))
 	z2, _ := c.p.Propose([]byte("b"))
 	c.drain()
@@ -161,7 +134,7 @@ func TestLeaderOutOfOrderAcksCommitInOrder(t *testing.T) {
 // The leader's own ack counts only once its append is durable (D6): two
 // follower acks of 5 are not enough while the leader has not Advanced.
 func TestLeaderOwnAckAfterAdvance(t *testing.T) {
-	c, s := establishedLeader5(t)
+	c, s := establishedLeader(t, 5, nil)
 	z1, _ := c.p.Propose([]byte("a"))
 	rd := c.p.Ready() // not yet persisted nor Advanced
 	for _, id := range []PeerID{1, 2} {
@@ -181,7 +154,7 @@ func TestLeaderOwnAckAfterAdvance(t *testing.T) {
 // Proposals are batched per follower: many proposals between two Readies
 // travel in one PROPOSAL message each, within MaxTxnsPerMessage.
 func TestLeaderBatchesProposals(t *testing.T) {
-	c, _ := establishedLeader5(t)
+	c, _ := establishedLeader(t, 5, nil)
 	for i := 0; i < 10; i++ {
 		if _, err := c.p.Propose([]byte{byte(i)}); err != nil {
 			t.Fatal(err)
@@ -198,7 +171,7 @@ func TestLeaderBatchesProposals(t *testing.T) {
 // Without acks the leader resends from the follower's match after
 // ResendTicks (design.md decision 3).
 func TestLeaderResendsFromMatch(t *testing.T) {
-	c, s := establishedLeader5(t)
+	c, s := establishedLeader(t, 5, nil)
 	z1, _ := c.p.Propose([]byte("a"))
 	c.drain()
 	for id := PeerID(1); id <= 3; id++ {
@@ -224,7 +197,7 @@ func TestLeaderResendsFromMatch(t *testing.T) {
 
 // A leader that hears from no quorum for SyncLimit ticks steps down.
 func TestLeaderStepsDownWithoutQuorum(t *testing.T) {
-	c, _ := establishedLeader5(t)
+	c, _ := establishedLeader(t, 5, nil)
 	for i := 0; i < 7; i++ {
 		c.p.Tick()
 	}
@@ -254,7 +227,7 @@ func TestProposeNotLeader(t *testing.T) {
 // (tests/sim seed 1252). A late joiner whose promise is this very epoch
 // (it reconnects) is simply synced.
 func TestLeaderStepsDownForFollowerWithNewerPromise(t *testing.T) {
-	c, _ := establishedLeader5(t)
+	c, _ := establishedLeader(t, 5, nil)
 	c.step(Message{Type: MsgFollowerInfo, From: 2, Epoch: 1})
 	if r := c.p.Status().Role; r != RoleLeading {
 		t.Fatalf("role %v after a FOLLOWERINFO promising our own epoch", r)

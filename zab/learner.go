@@ -28,9 +28,9 @@ type learner struct {
 	stage     learnerStage
 	lastHeard int64 // tick of the last message of this session
 
-	// What the follower reported in ACKEPOCH.
-	last, base   Zxid
-	currentEpoch Epoch
+	// What the follower reported in ACKEPOCH: its last zxid and its sync
+	// base (SyncInput.FollowerLast, FollowerBase).
+	last, base Zxid
 
 	// newLeader is the NEWLEADER sent (without Txns; they are re-read
 	// from the log on a re-send so no sent slice is kept).

@@ -196,32 +196,12 @@ func (p *Peer) takeDeliverable() []Txn {
 	if upTo <= p.delivered {
 		return nil
 	}
-	var out []Txn
-	after := p.delivered
-	for len(out) < maxDeliverPerReady {
-		es, ok := p.log.entriesAfter(after, maxDeliverPerReady-len(out))
-		if !ok {
-			p.logger.Error("committed entries are no longer readable", "after", after.String(), "upto", upTo.String())
-			break
-		}
-		if len(es) == 0 {
-			break
-		}
-		done := false
-		for _, e := range es {
-			if e.Zxid > upTo {
-				done = true
-				break
-			}
-			out = append(out, e)
-			after = e.Zxid
-		}
-		if done {
-			break
-		}
-	}
+	out, ok := p.log.between(p.delivered, upTo, maxDeliverPerReady)
 	if n := len(out); n > 0 {
 		p.delivered = out[n-1].Zxid
+	}
+	if !ok {
+		p.logger.Error("committed entries are no longer readable", "after", p.delivered.String(), "upto", upTo.String())
 	}
 	return out
 }

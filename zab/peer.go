@@ -87,17 +87,13 @@ func NewPeer(cfg Config) (*Peer, error) {
 	if snap, ok := cfg.Storage.Snapshot(); ok {
 		p.committed, p.delivered = snap.Zxid, snap.Zxid
 	}
-	var rnd interface{ Intn(int) int }
-	if cfg.Rand != nil {
-		rnd = cfg.Rand
-	}
 	p.elector = election.New(election.Config{
 		ID:             cfg.ID,
 		Voters:         voters,
 		FinalizeTicks:  cfg.ElectionFinalizeTicks,
 		MinResendTicks: cfg.ElectionMinResendTicks,
 		MaxResendTicks: cfg.ElectionMaxResendTicks,
-		Rand:           rnd,
+		Rand:           cfg.Rand, // a nil Rand converts to a nil interface: no jitter
 	})
 	p.logger.Info("starting", "epochs", fmt.Sprintf("%d/%d", p.epochs.Accepted, p.epochs.Current),
 		"last", h.last().String(), "committed", p.committed.String(), "peers", len(voters))

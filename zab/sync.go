@@ -55,7 +55,7 @@ func (p *Peer) startSync(l *learner) {
 // resendNewLeader sends (again) the learner's NEWLEADER, re-reading its
 // entries from the log.
 func (p *Peer) resendNewLeader(l *learner) {
-	txns, ok := p.log.between(l.newLeader.Zxid, l.syncedTo)
+	txns, ok := p.log.between(l.newLeader.Zxid, l.syncedTo, 0)
 	if !ok {
 		p.logger.Info("sync source compacted; restarting session", "follower", uint64(l.id))
 		p.startSession(l.id)

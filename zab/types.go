@@ -130,13 +130,17 @@ type Config struct {
 	// SyncLimit is how long a follower or leader goes without hearing from
 	// the other side before it gives up (ZooKeeper's syncLimit).
 	SyncLimit int
-	// HeartbeatTicks is the interval between leader PINGs.
+	// HeartbeatTicks is how long the leader lets a synced follower go
+	// without any message before it sends a PING (pingQuiet).
 	HeartbeatTicks int
 	// ResendTicks is how long the leader waits for an ACK before resending
-	// a follower's queue from its last ACK (design.md decision 3).
+	// a follower's proposals from its last ACK (design.md decision 3); it
+	// also paces re-sends of NEWLEADER and of a follower's FOLLOWERINFO
+	// and ACKEPOCH.
 	ResendTicks int
 	// MaxInflight bounds the proposals sent to one follower and not yet
-	// ACKed; beyond it proposals wait in the follower's queue.
+	// ACKed; beyond it proposals wait in the leader's log until ACKs
+	// make room.
 	MaxInflight int
 	// MaxTxnsPerMessage bounds how many proposals one PROPOSAL message
 	// carries. A NEWLEADER is self-contained and carries the whole sync.

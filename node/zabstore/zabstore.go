@@ -21,14 +21,20 @@ type view struct{ s log.Store }
 // New returns the core's read-only view of s.
 func New(s log.Store) zab.Storage { return view{s} }
 
+// Epochs implements zab.Storage.
 func (v view) Epochs() zab.Epochs {
 	a, c := v.s.Epochs()
 	return zab.Epochs{Accepted: zab.Epoch(a), Current: zab.Epoch(c)}
 }
 
-func (v view) LastZxid() zab.Zxid  { return zab.Zxid(v.s.LastZxid()) }
+// LastZxid implements zab.Storage.
+func (v view) LastZxid() zab.Zxid { return zab.Zxid(v.s.LastZxid()) }
+
+// FirstZxid implements zab.Storage.
 func (v view) FirstZxid() zab.Zxid { return zab.Zxid(v.s.FirstZxid()) }
 
+// Entries implements zab.Storage, converting log.Entry to zab.Txn (the
+// data is shared, not copied).
 func (v view) Entries(after zab.Zxid, max int) ([]zab.Txn, error) {
 	es, err := v.s.Entries(uint64(after), max)
 	if err != nil {
@@ -41,6 +47,7 @@ func (v view) Entries(after zab.Zxid, max int) ([]zab.Txn, error) {
 	return txns, nil
 }
 
+// Snapshot implements zab.Storage.
 func (v view) Snapshot() (zab.Snapshot, bool) {
 	s, ok := v.s.Snapshot()
 	if !ok {

@@ -61,13 +61,6 @@ func (m *mailbox) headDue(now int64) bool {
 	return len(m.heap) > 0 && m.heap[0].deadline <= now
 }
 
-// size is the number of queued messages.
-func (m *mailbox) size() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.heap)
-}
-
 // takeStop says why take returned (takeOK: with a message).
 type takeStop int
 

@@ -169,16 +169,6 @@ func (p *nodeProc) wait() {
 	close(p.exited)
 }
 
-// hasExited reports whether the process has been reaped.
-func (p *nodeProc) hasExited() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
-
 // kill sends SIGKILL to the node's process group.
 func (p *nodeProc) kill() {
 	p.killing.Store(true)

@@ -39,6 +39,27 @@ func newRun(cfg sim.Config) (*run, error) {
 	return &run{w: w, cap: Attach(w)}, nil
 }
 
+// startCommitted is the common opening of the diagram scripts: a run of
+// `peers` peers, a leader all of them follow, and k values proposed there
+// and delivered everywhere.
+func startCommitted(peers, k int) (r *run, leader zab.PeerID, zs []zab.Zxid, err error) {
+	r, err = newRun(sim.Config{Seed: 1, Peers: peers})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	all := r.w.IDs()
+	if leader, err = r.stable(all...); err != nil {
+		return nil, 0, nil, err
+	}
+	if zs, err = r.propose(leader, k); err != nil {
+		return nil, 0, nil, err
+	}
+	if err = r.waitDelivered(zs[k-1], all...); err != nil {
+		return nil, 0, nil, err
+	}
+	return r, leader, zs, nil
+}
+
 // stable runs until the listed peers are in BROADCAST under one of them.
 func (r *run) stable(ids ...zab.PeerID) (zab.PeerID, error) {
 	var l zab.PeerID

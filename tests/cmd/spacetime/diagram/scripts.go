@@ -55,25 +55,14 @@ func firstElection() (*run, View, error) {
 // minorityProposal: zab-reference 8.1 "leader crash after proposing to a
 // minority", as tests/scenarios TestProposalSeenByMinorityOnlyIsSkipped.
 func minorityProposal() (*run, View, error) {
-	r, err := newRun(sim.Config{Seed: 1, Peers: 5})
-	if err != nil {
-		return nil, View{}, err
-	}
-	all := r.w.IDs()
-	a, err := r.stable(all...)
-	if err != nil {
-		return nil, View{}, err
-	}
-	zs, err := r.propose(a, 2)
-	if err == nil {
-		err = r.waitDelivered(zs[1], all...)
-	}
+	r, a, _, err := startCommitted(5, 2)
 	if err == nil {
 		err = expect(a == 5, "first leader n%d, want n5", a)
 	}
 	if err != nil {
 		return nil, View{}, err
 	}
+	all := r.w.IDs()
 	from := r.w.Now()
 	witness := without(all, a)[0]
 	r.cap.SetFilter(func(m *zab.Message) sim.Verdict {
@@ -140,22 +129,11 @@ func minorityProposal() (*run, View, error) {
 // uncommitted proposals", as tests/scenarios
 // TestOldLeaderReturnsAndIsTruncated.
 func oldLeaderTrunc() (*run, View, error) {
-	r, err := newRun(sim.Config{Seed: 1, Peers: 3})
+	r, a, _, err := startCommitted(3, 3)
 	if err != nil {
 		return nil, View{}, err
 	}
 	all := r.w.IDs()
-	a, err := r.stable(all...)
-	var zs []zab.Zxid
-	if err == nil {
-		zs, err = r.propose(a, 3)
-	}
-	if err == nil {
-		err = r.waitDelivered(zs[2], all...)
-	}
-	if err != nil {
-		return nil, View{}, err
-	}
 	from := r.w.Now()
 	r.w.Isolate(a)
 	xs, err := r.propose(a, 2)
@@ -190,22 +168,11 @@ func oldLeaderTrunc() (*run, View, error) {
 
 // laggingDiff: as tests/scenarios TestLaggingFollowerGetsDiff.
 func laggingDiff() (*run, View, error) {
-	r, err := newRun(sim.Config{Seed: 1, Peers: 3})
+	r, l, zs, err := startCommitted(3, 2)
 	if err != nil {
 		return nil, View{}, err
 	}
 	all := r.w.IDs()
-	l, err := r.stable(all...)
-	var zs []zab.Zxid
-	if err == nil {
-		zs, err = r.propose(l, 2)
-	}
-	if err == nil {
-		err = r.waitDelivered(zs[1], all...)
-	}
-	if err != nil {
-		return nil, View{}, err
-	}
 	lag := without(all, l)[0]
 	if err := expect(l == 3 && lag == 1, "leader n%d, lagging n%d; want n3, n1", l, lag); err != nil {
 		return nil, View{}, err
@@ -246,22 +213,11 @@ func laggingDiff() (*run, View, error) {
 // pipelined: proposals made faster than they commit (zab-reference 6.2).
 func pipelined() (*run, View, error) {
 	const n, spacing = 6, 2
-	r, err := newRun(sim.Config{Seed: 1, Peers: 3})
+	r, l, _, err := startCommitted(3, 1)
 	if err != nil {
 		return nil, View{}, err
 	}
 	all := r.w.IDs()
-	l, err := r.stable(all...)
-	var zs []zab.Zxid
-	if err == nil {
-		zs, err = r.propose(l, 1)
-	}
-	if err == nil {
-		err = r.waitDelivered(zs[0], all...)
-	}
-	if err != nil {
-		return nil, View{}, err
-	}
 	r.w.RunTicks(1)
 	from := r.w.Now()
 	var made []zab.Zxid

@@ -32,8 +32,7 @@ type FileStore struct {
 	// segment's base is the last zxid of the one before it, and segs[0].base
 	// is 0 or covered by snap.
 	segs     []*segment
-	accepted uint32
-	current  uint32
+	epochs   epochsState
 	dirDirty bool   // segments created or deleted since the last directory fsync
 	wbuf     []byte // reused encoding buffer for Append
 	failed   error  // sticky: the first I/O error of a write
@@ -295,7 +294,7 @@ func (s *FileStore) Epochs() (accepted, current uint32) {
 		return 0, 0
 	}
 	defer s.mu.Unlock()
-	return s.accepted, s.current
+	return s.epochs.accepted, s.epochs.current
 }
 
 // SetEpochs implements Store: the epochs file is replaced atomically and
@@ -305,13 +304,44 @@ func (s *FileStore) SetEpochs(accepted, current uint32) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if err := checkEpochs(s.accepted, s.current, accepted, current); err != nil {
+	if err := checkEpochs(s.epochs.accepted, s.epochs.current, accepted, current); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.dir, epochsFile, encodeEpochs(accepted, current)); err != nil {
+	st := s.epochs
+	st.accepted, st.current = accepted, current
+	return s.writeEpochs(st)
+}
+
+// FollowAttempt implements Store. It returns 0 on a closed or broken store.
+func (s *FileStore) FollowAttempt() uint64 {
+	if s.lock() != nil {
+		return 0
+	}
+	defer s.mu.Unlock()
+	return s.epochs.attempt
+}
+
+// SetFollowAttempt implements Store: it shares the epochs file, replaced
+// atomically and durably before it returns.
+func (s *FileStore) SetFollowAttempt(n uint64) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := checkFollowAttempt(s.epochs.attempt, n); err != nil {
+		return err
+	}
+	st := s.epochs
+	st.attempt = n
+	return s.writeEpochs(st)
+}
+
+// writeEpochs replaces the epochs file with st. The caller holds s.mu.
+func (s *FileStore) writeEpochs(st epochsState) error {
+	if err := writeFileAtomic(s.dir, epochsFile, encodeEpochs(st)); err != nil {
 		return s.fail(err)
 	}
-	s.accepted, s.current = accepted, current
+	s.epochs = st
 	return nil
 }
 

@@ -71,7 +71,7 @@ func (s *FileStore) loadMeta() error {
 		return err
 	}
 	if ok {
-		if s.accepted, s.current, err = decodeEpochs(b); err != nil {
+		if s.epochs, err = decodeEpochs(b); err != nil {
 			return err
 		}
 	}

@@ -345,8 +345,9 @@ func TestFileStoreOpenRejectsDamagedMetaFiles(t *testing.T) {
 		data       []byte
 	}{
 		{"epochs garbage", epochsFile, []byte("garbage")},
-		{"epochs bit flip", epochsFile, flipped(encodeEpochs(3, 2), 5)},
+		{"epochs bit flip", epochsFile, flipped(encodeEpochs(epochsState{accepted: 3, current: 2, attempt: 4}), 5)},
 		{"epochs too large", epochsFile, make([]byte, 100)},
+		{"epochs attempt bit flip", epochsFile, flipped(encodeEpochs(epochsState{accepted: 3, current: 2, attempt: 4}), 13)},
 		{"snapshot garbage", snapshotFile, []byte("garbage")},
 		{"snapshot bit flip", snapshotFile, flipped(encodeSnapshotFile(snapshotState{gen: 1, snap: &Snapshot{Zxid: 9, Data: []byte("abc")}}), 20)},
 		{"snapshot truncated", snapshotFile, encodeSnapshotFile(snapshotState{gen: 1, snap: &Snapshot{Zxid: 9, Data: []byte("abc")}})[:30]},

@@ -37,6 +37,7 @@ type memDisk struct {
 	snap     *Snapshot
 	accepted uint32
 	current  uint32
+	attempt  uint64
 }
 
 var _ Store = (*MemStore)(nil)
@@ -212,6 +213,29 @@ func (m *MemStore) SetEpochs(accepted, current uint32) error {
 		return err
 	}
 	m.disk.accepted, m.disk.current = accepted, current
+	return nil
+}
+
+// FollowAttempt implements Store. It returns 0 on a retired handle.
+func (m *MemStore) FollowAttempt() uint64 {
+	if m.lock() != nil {
+		return 0
+	}
+	defer m.disk.mu.Unlock()
+	return m.disk.attempt
+}
+
+// SetFollowAttempt implements Store; like the epochs, it is durable at
+// once.
+func (m *MemStore) SetFollowAttempt(n uint64) error {
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.disk.mu.Unlock()
+	if err := checkFollowAttempt(m.disk.attempt, n); err != nil {
+		return err
+	}
+	m.disk.attempt = n
 	return nil
 }
 

@@ -18,33 +18,48 @@ const (
 	epochsFile   = "epochs"
 	snapshotFile = "snapshot"
 
-	epochsMagic   = "ZKE1"
+	epochsMagic   = "ZKE2"
 	snapshotMagic = "ZKS1"
 
-	epochsFileSize = 4 + 4 + 4 + 4 // magic, accepted, current, crc
+	epochsFileSize = 4 + 4 + 4 + 8 + 4 // magic, accepted, current, follow attempt, crc
 	// snapshotHeaderSize: magic, generation, flags, zxid, data length.
 	snapshotHeaderSize = 4 + 8 + 1 + 8 + 8
 	snapshotHasData    = 1 // flags bit: the file holds a snapshot
 )
 
+// epochsState is the content of the epochs file: the two epochs and the
+// last follow attempt number (Store.FollowAttempt). They share one file
+// because each is a few bytes written rarely, and one atomic replace
+// keeps them consistent with each other.
+type epochsState struct {
+	accepted, current uint32
+	attempt           uint64
+}
+
 // encodeEpochs lays out the epochs file.
-func encodeEpochs(accepted, current uint32) []byte {
+func encodeEpochs(st epochsState) []byte {
 	b := make([]byte, 0, epochsFileSize)
 	b = append(b, epochsMagic...)
-	b = binary.LittleEndian.AppendUint32(b, accepted)
-	b = binary.LittleEndian.AppendUint32(b, current)
+	b = binary.LittleEndian.AppendUint32(b, st.accepted)
+	b = binary.LittleEndian.AppendUint32(b, st.current)
+	b = binary.LittleEndian.AppendUint64(b, st.attempt)
 	return binary.LittleEndian.AppendUint32(b, crc32c(b))
 }
 
 // decodeEpochs parses the epochs file.
-func decodeEpochs(b []byte) (accepted, current uint32, err error) {
+func decodeEpochs(b []byte) (epochsState, error) {
 	if len(b) != epochsFileSize || string(b[:4]) != epochsMagic {
-		return 0, 0, fmt.Errorf("%w: %s: bad size or magic", ErrCorrupt, epochsFile)
+		return epochsState{}, fmt.Errorf("%w: %s: bad size or magic", ErrCorrupt, epochsFile)
 	}
-	if crc32c(b[:12]) != binary.LittleEndian.Uint32(b[12:]) {
-		return 0, 0, fmt.Errorf("%w: %s: crc mismatch", ErrCorrupt, epochsFile)
+	body := len(b) - 4
+	if crc32c(b[:body]) != binary.LittleEndian.Uint32(b[body:]) {
+		return epochsState{}, fmt.Errorf("%w: %s: crc mismatch", ErrCorrupt, epochsFile)
 	}
-	return binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint32(b[8:]), nil
+	return epochsState{
+		accepted: binary.LittleEndian.Uint32(b[4:]),
+		current:  binary.LittleEndian.Uint32(b[8:]),
+		attempt:  binary.LittleEndian.Uint64(b[12:]),
+	}, nil
 }
 
 // snapshotState is the content of the snapshot file: the log generation

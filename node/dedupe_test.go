@@ -147,15 +147,22 @@ func TestRestartDoesNotReuseIdentities(t *testing.T) {
 		t.Fatalf("log %v", got)
 	}
 
-	// A damaged record is not guessed past: init fails (13).
+	// A damaged or unreadable record is not guessed past: init fails (13).
 	h2.s.Close()
-	if err := os.WriteFile(filepath.Join(cfg.DataDir, "n1", incarnationFile), []byte("x\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	h3 := newSingle(t, cfg)
-	got := h3.input(line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1"}}))
-	if code, _ := got[0].intField("code"); len(got) != 1 || code != 13 {
-		t.Fatalf("init over a damaged incarnation record: %v", got)
+	record := filepath.Join(cfg.DataDir, "n1", incarnationFile)
+	for _, damage := range []func() error{
+		func() error { return os.WriteFile(record, []byte("x\n"), 0o644) },
+		func() error { return os.WriteFile(record, []byte("18446744073709551615\n"), 0o644) }, // no successor
+		func() error { os.Remove(record); return os.Mkdir(record, 0o755) },                    // unreadable
+	} {
+		if err := damage(); err != nil {
+			t.Fatal(err)
+		}
+		h3 := newSingle(t, cfg)
+		got := h3.input(line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1"}}))
+		if code, _ := got[0].intField("code"); len(got) != 1 || code != 13 || h3.s.peer != nil {
+			t.Fatalf("init over a damaged incarnation record: %v", got)
+		}
 	}
 }
 

@@ -52,6 +52,7 @@ func TestBadInputIsAnsweredOrDropped(t *testing.T) {
 		{"commit without msg_id", `{"src":"c1","dest":"n1","body":{"type":"commit_offsets","offsets":{"k":0}}}`, 12, -1},
 		{"poll without msg_id", `{"src":"c1","dest":"n1","body":{"type":"poll","offsets":{"k":0}}}`, 12, -1},
 		{"list without msg_id", `{"src":"c1","dest":"n1","body":{"type":"list_committed_offsets","keys":[]}}`, 12, -1},
+		{"init without msg_id", `{"src":"c1","dest":"n1","body":{"type":"init","node_id":"n1","node_ids":["n1"]}}`, 12, -1},
 		{"msg_id null", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":null,"key":"k","msg":1}}`, 12, -1},
 		// A message for another node is not ours to serve.
 		{"dest another node", `{"src":"c1","dest":"n2","body":{"type":"send","msg_id":12,"key":"k","msg":1}}`, 12, 12},

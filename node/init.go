@@ -31,6 +31,12 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, "init: "+err.Error())
 		return
 	}
+	if in.dest != b.NodeID {
+		// Maelstrom sends each node's init to that node; one naming
+		// another node was meant for someone else.
+		s.replyError(in, maelstrom.MalformedRequest, fmt.Sprintf("init: node_id %q, but sent to %q", b.NodeID, in.dest))
+		return
+	}
 	if s.cfg.DataDir != "" && !isPlainName(b.NodeID) {
 		// The id names this node's directory under --data-dir.
 		s.replyError(in, maelstrom.MalformedRequest, fmt.Sprintf("init: node_id %q cannot name a directory", b.NodeID))
@@ -58,7 +64,6 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 	}
 	s.self = s.ids[s.id]
 	s.logger = s.base.With("node", s.id)
-	s.nextReqID = reqIDBase(now)
 
 	if err := s.start(now); err != nil {
 		s.failed = err
@@ -95,23 +100,15 @@ func isPlainName(name string) bool {
 	return name != "." && name != ".." && !strings.ContainsAny(name, `/\`) && !strings.ContainsRune(name, 0)
 }
 
-// reqIDBase starts this incarnation's request ids at the clock in
-// nanoseconds. A node restarted on its data dir re-applies committed
-// operations carrying its previous incarnation's ids; starting above them
-// (ids grow by one per request, far slower than the clock) keeps those
-// from answering a new request. Each pending send also checks key and
-// message, as a second guard.
-func reqIDBase(now time.Time) uint64 {
-	if n := now.UnixNano(); n > 0 {
-		return uint64(n)
-	}
-	return 1
-}
-
 // start opens the log, restores the kafka state and creates the peer.
 func (s *Server) start(now time.Time) error {
 	store, err := s.openStore()
 	if err != nil {
+		return err
+	}
+	inc, err := startIncarnation(s.dataDir(), now)
+	if err != nil {
+		store.Close()
 		return err
 	}
 	kafka := log.NewKafka()
@@ -154,8 +151,9 @@ func (s *Server) start(now time.Time) error {
 		return fmt.Errorf("start zab peer: %w", err)
 	}
 	s.store, s.kafka, s.peer = store, kafka, peer
+	s.incarnation, s.lastSeq = inc, 0
 	accepted, current := store.Epochs()
-	s.logger.Info("initialized", "peer", s.self, "cluster", len(s.names), "data_dir", s.dataDir(),
+	s.logger.Info("initialized", "peer", s.self, "cluster", len(s.names), "data_dir", s.dataDir(), "incarnation", inc,
 		"last", zab.Zxid(store.LastZxid()), "applied", zab.Zxid(kafka.AppliedZxid()),
 		"accepted_epoch", accepted, "current_epoch", current)
 	return nil

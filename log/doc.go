@@ -52,31 +52,32 @@
 //     an intact record after it.
 //   - A crash during a write leaves its bytes on disk or not, in pieces:
 //     the file may end early, inside a record, or hold zeros (or nothing
-//     recognisable) where blocks were not written. Such a tail holds no
-//     intact record: had the whole write landed, it would not be torn.
+//     recognisable) where blocks were not written. Written in order, such
+//     a tail holds no intact record after its first bad one (the limits
+//     below say what happens otherwise).
 //   - TruncateAfter and the repairs at open make a cut durable before
 //     anything is written after it, so old and new records never mix.
 //   - Segments are created, named in the manifest, and deleted in an order
 //     that leaves any segment outside the manifest's range holding nothing
-//     acknowledged (metafile.go, manifestState); InstallSnapshot's
+//     the log still needs (metafile.go, manifestState); InstallSnapshot's
 //     snapshot file is the single step that replaces the log, and open
 //     finishes an install the crash interrupted.
 //
 // Hence the rule: a record that fails its checks may be cut only if it is
 // in the last segment and no intact record follows it anywhere in the
 // file; the cut takes it and what follows. Everything else is damage: a
-// bad record with an intact one after it (the first one broken by a
-// flipped byte, say; the sync mark after the last acknowledged entry
-// makes this cover the end of the log too), a bad record in any other
-// segment, a record that breaks the zxid chain (each record names the one
-// before it, so even a whole record cut out is seen), a segment missing
-// from the manifest's range or out of place in it, a missing or damaged
-// epochs, snapshot or manifest file, and a log starting after a zxid no
-// snapshot covers. A deleted segment is always seen, also when the log it
-// held was empty: the manifest names the segments a log must have, and a
-// store keeps at least one from the moment it is created. An empty log is
-// legal (an epoch established before anything was written, a SNAP just
-// installed) and is not taken for a deleted one.
+// bad record with an intact one after it (a byte flipped in any
+// acknowledged entry, the last one included: the sync mark after it is
+// the intact record), a bad record in any other segment, a record that
+// breaks the zxid chain (each record names the one before it, so even a
+// whole record cut out is seen), a segment missing from the manifest's
+// range or out of place in it, a missing or damaged epochs, snapshot or
+// manifest file, and a log starting after a zxid no snapshot covers. A
+// deleted segment is always seen, also when the log it held was empty:
+// the manifest names the segments a log must have, and a store keeps at
+// least one from the moment it is created. An empty log is legal (an
+// epoch established before anything was written, a SNAP just installed)
+// and is not taken for a deleted one.
 //
 // Two limits follow from the same facts. Damage that destroys the end of
 // the last segment from inside the last acknowledged write through the

@@ -116,7 +116,8 @@ var (
 	ErrEpochs = errors.New("log: invalid epochs")
 	// ErrTooLarge: an entry or snapshot exceeds the size a record can hold.
 	ErrTooLarge = errors.New("log: record too large")
-	// ErrCorrupt: a file the store cannot repair failed its checks.
+	// ErrCorrupt: a file the store cannot repair failed its checks. A
+	// FileStore wraps it in a *CorruptError naming the file and byte.
 	ErrCorrupt = errors.New("log: corrupt data")
 	// ErrClosed: the store was closed (or crashed, for a MemStore).
 	ErrClosed = errors.New("log: store closed")

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand"
 	"path/filepath"
@@ -49,7 +50,7 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 		case s.id != b.NodeID || !slices.Equal(s.names, b.NodeIDs):
 			s.replyError(in, maelstrom.NotSupported, "init: already initialized as "+s.id)
 		case s.peer == nil:
-			s.replyError(in, maelstrom.Crash, "init: "+errString(s.failed))
+			s.replyError(in, codeNotStarted, "init: "+errString(s.failed))
 		default:
 			s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
 		}
@@ -67,11 +68,34 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 
 	if err := s.start(now); err != nil {
 		s.failed = err
-		s.logger.Error("init failed", "err", err)
-		s.replyError(in, maelstrom.Crash, "init: "+err.Error())
+		s.logStartFailure(err)
+		s.replyError(in, codeNotStarted, "init: "+err.Error())
 		return
 	}
 	s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
+}
+
+// codeNotStarted answers an init the node could not carry out: abort (14),
+// Maelstrom's definite catch-all (doc/protocol.md, "Errors"). The node
+// definitely did not start; crash (13) would say it might have. No later
+// init can change that, so the same code answers those too.
+const codeNotStarted = maelstrom.Abort
+
+// logStartFailure says why the node did not start. A damaged log gets the
+// file, the byte and the problem as fields of their own, and what the
+// operator can do: the node never votes or serves on it (it answers
+// clients with errors and drops peer messages), so wiping it is safe
+// while the rest of the cluster holds a quorum (docs/running.md, "A node
+// whose log is damaged").
+func (s *Server) logStartFailure(err error) {
+	var ce *log.CorruptError
+	if errors.As(err, &ce) {
+		s.logger.Error("log damaged; node will not start, vote or serve",
+			"file", ce.File, "offset", ce.Offset, "problem", ce.Problem,
+			"remedy", "stop the node, wipe its data dir, restart it (docs/running.md)")
+		return
+	}
+	s.logger.Error("init failed; node will not start, vote or serve", "err", err)
 }
 
 // checkMembers validates init's node_id and node_ids.

@@ -250,8 +250,8 @@ func TestInitValidation(t *testing.T) {
 		}
 		h := newSingle(t, cfg)
 		for i := 0; i < 2; i++ {
-			if c := errCode(t, h.input(init("n1", []string{"n1"}))); c != 13 {
-				t.Fatalf("init %d on an unusable data dir: want 13, got %d", i, c)
+			if c := errCode(t, h.input(init("n1", []string{"n1"}))); c != 14 {
+				t.Fatalf("init %d on an unusable data dir: want 14 (abort: it definitely did not start), got %d", i, c)
 			}
 		}
 		m, _ := h.call("c1", map[string]any{"type": "send", "msg_id": 5, "key": "a", "msg": 1}, 0)

@@ -30,6 +30,7 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 		return
 	}
 	if s.failed != nil {
+		s.logger.Debug("dropped zab message: node stopped", "src", in.src, "err", s.failed)
 		return
 	}
 	var body zabInbound

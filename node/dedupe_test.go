@@ -147,7 +147,8 @@ func TestRestartDoesNotReuseIdentities(t *testing.T) {
 		t.Fatalf("log %v", got)
 	}
 
-	// A damaged or unreadable record is not guessed past: init fails (13).
+	// A damaged or unreadable record is not guessed past: init fails with
+	// abort (14), as every start failure does (node/init.go).
 	h2.s.Close()
 	record := filepath.Join(cfg.DataDir, "n1", incarnationFile)
 	for _, damage := range []func() error{
@@ -160,7 +161,7 @@ func TestRestartDoesNotReuseIdentities(t *testing.T) {
 		}
 		h3 := newSingle(t, cfg)
 		got := h3.input(line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1"}}))
-		if code, _ := got[0].intField("code"); len(got) != 1 || code != 13 || h3.s.peer != nil {
+		if code, _ := got[0].intField("code"); len(got) != 1 || code != 14 || h3.s.peer != nil {
 			t.Fatalf("init over a damaged incarnation record: %v", got)
 		}
 	}

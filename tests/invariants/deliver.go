@@ -23,7 +23,7 @@ func (c *Checker) Deliver(p zab.PeerID, t zab.Txn) error {
 	case b.value != en.value:
 		keep(c.fail(RuleIntegrity, p, en.zxid, "delivered %q, but peer %d broadcast %q", en.value, b.leader, b.value))
 	}
-	keep(c.checkDeliverQuorum(p, en.zxid))
+	keep(c.checkDeliverQuorum(p, en.zxid, len(s.entries)))
 	keep(c.checkOrder(s, en, b, broadcastSeen))
 	keep(c.checkPrefix(s, en))
 	s.entries = append(s.entries, en)

@@ -235,13 +235,17 @@ func (c *Checker) Send(m zab.Message) error {
 	return nil
 }
 
-// checkDeliverQuorum enforces RuleDeliverNoQuorum for a delivery of z: a
-// quorum of peers holds z durably (in the log or under a snapshot) right
-// now. Committing means exactly that a quorum has it; a delivery without
-// that is one crash away from being forgotten by every later leader.
-func (c *Checker) checkDeliverQuorum(p zab.PeerID, z zab.Zxid) error {
+// checkDeliverQuorum enforces RuleDeliverNoQuorum for a delivery of z at
+// position i of p's sequence: a quorum of peers holds z durably (in the
+// log or under a snapshot) right now. Committing means exactly that a
+// quorum has it; a delivery without that is one crash away from being
+// forgotten by every later leader. Only the first delivery of z is
+// checked: from then on z is committed, and any disk that loses it
+// breaks RuleCommittedRemoved, so a later delivery cannot find fewer
+// copies unnoticed.
+func (c *Checker) checkDeliverQuorum(p zab.PeerID, z zab.Zxid, i int) error {
 	t := c.disks
-	if t == nil {
+	if t == nil || (i < len(c.canon) && c.canon[i].zxid == z) {
 		return nil
 	}
 	n := 0

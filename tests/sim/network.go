@@ -277,17 +277,26 @@ func (n *Network) take(k poolKey, i int) pooled {
 func (n *Network) pickLate(count int) []pooled {
 	var out []pooled
 	for range count {
-		var live []poolKey
+		live := 0
 		for _, k := range n.keys {
 			if len(n.pool[k]) > 0 {
-				live = append(live, k)
+				live++
 			}
 		}
-		if len(live) == 0 {
+		if live == 0 {
 			break
 		}
-		k := live[n.lateRng.Intn(len(live))]
-		out = append(out, n.take(k, n.lateRng.Intn(len(n.pool[k]))))
+		j := n.lateRng.Intn(live)
+		for _, k := range n.keys {
+			if len(n.pool[k]) == 0 {
+				continue
+			}
+			if j == 0 {
+				out = append(out, n.take(k, n.lateRng.Intn(len(n.pool[k]))))
+				break
+			}
+			j--
+		}
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"strconv"
 
 	"zabkafka/log"
 	"zabkafka/tests/invariants"
@@ -343,7 +344,7 @@ func (w *World) ReleaseAllLate(within int64) {
 
 func (w *World) scheduleLate(c pooled, at int64) {
 	w.Net.Stats.Replayed++
-	w.schedule(&event{at: at, kind: evDeliver, msg: c.msg, note: fmt.Sprintf("late, sent at t=%d", c.sentAt)})
+	w.schedule(&event{at: at, kind: evDeliver, msg: c.msg, note: "late, sent at t=" + strconv.FormatInt(c.sentAt, 10)})
 }
 
 // CutOneWay blocks the link from one peer to another only: `to` stops

@@ -37,11 +37,15 @@ const (
 	KindRestart
 	// KindNetwork: a partition, heal or other network change (Note).
 	KindNetwork
+	// KindViolation: the invariant checker reported a violation (Note),
+	// right where it happened in the trace.
+	KindViolation
 )
 
 var kindNames = [...]string{
 	KindDeliver: "deliver", KindDrop: "drop", KindRole: "role", KindCommit: "commit",
 	KindPropose: "propose", KindCrash: "crash", KindRestart: "restart", KindNetwork: "network",
+	KindViolation: "VIOLATION",
 }
 
 // String names k.
@@ -87,7 +91,7 @@ func (e Event) String() string {
 		return s
 	case KindRole:
 		return fmt.Sprintf("%8d %-7s peer %d %s/%s leader=%d epoch=%d", e.Time, e.Kind, e.Peer, e.Role, e.Phase, e.Leader, e.Epoch)
-	case KindNetwork:
+	case KindNetwork, KindViolation:
 		return fmt.Sprintf("%8d %-7s %s", e.Time, e.Kind, e.Note)
 	}
 	s := fmt.Sprintf("%8d %-7s peer %d z=%v", e.Time, e.Kind, e.Peer, e.Zxid)

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"testing"
 
+	"zabkafka/tests/invariants"
 	"zabkafka/tests/sim"
 	"zabkafka/zab"
 )
@@ -18,7 +19,7 @@ type staleSync struct {
 
 // runStaleSync scripts a late LEADERINFO+NEWLEADER pair of an earlier sync
 // session reaching a follower that has just started following the same
-// leader again (issue #8; found by tests/sim TestRandom, first at seed
+// leader again (found by tests/sim TestRandom, first at seed
 // 54 of the default run, and at seed 164 in exactly this shape):
 //
 //  1. Peers 1, 2, 3 elect leader L; follower F syncs in session s1 (its
@@ -111,9 +112,10 @@ func runStaleSync(t *testing.T, cfg sim.Config) *staleSync {
 // violation, and the three entries committed before the restart are
 // delivered on every peer at the end.
 //
-// It FAILS until the core refuses such a NEWLEADER (the fix for issue #8
-// in zab/discovery.go and zab/sync.go): today the follower truncates the
-// committed entries and the checker reports committed-removed.
+// The core refuses the late pair: the LEADERINFO and NEWLEADER answer the
+// follower's attempt before the restart, not its current one
+// (docs/safety.md, "Late messages cannot replay a sync");
+// TestLateSyncOfEarlierSessionTwin shows the loss without that check.
 func TestLateSyncOfEarlierSessionKeepsCommitted(t *testing.T) {
 	h := runStaleSync(t, sim.Config{})
 	h.noViolation()
@@ -127,12 +129,12 @@ func TestLateSyncOfEarlierSessionKeepsCommitted(t *testing.T) {
 	}
 }
 
-// TODO(issue #8): the deliberately broken twin, once zab.Config gains
-// TestingKnobs with a field that reverts the fix (the name below is a
-// placeholder for it). The twin must see the loss:
-//
-//	func TestLateSyncOfEarlierSessionTwin(t *testing.T) {
-//		h := runStaleSync(t, sim.Config{Zab: zab.Config{TestingKnobs: zab.TestingKnobs{AcceptStaleSync: true}}})
-//		wantViolation(t, h.Checker.Err(), invariants.RuleCommittedRemoved)
-//		wantSomeViolation(t, h.Checker.Violations(), invariants.RuleCommittedLost, invariants.RulePrefix, invariants.RulePrimaryIntegrity)
-//	}
+// TestLateSyncOfEarlierSessionTwin is the deliberately broken twin: with
+// the follower's attempt and report checks switched off
+// (zab.TestingKnobs.AcceptStaleSyncSessions) the same story must lose the
+// committed entries, and the checker must say so as the cut is synced.
+func TestLateSyncOfEarlierSessionTwin(t *testing.T) {
+	h := runStaleSync(t, sim.Config{Zab: zab.Config{TestingKnobs: &zab.TestingKnobs{AcceptStaleSyncSessions: true}}})
+	wantViolation(t, h.Checker.Err(), invariants.RuleCommittedRemoved)
+	wantSomeViolation(t, h.Checker.Violations(), invariants.RuleCommittedLost, invariants.RulePrefix, invariants.RulePrimaryIntegrity)
+}

@@ -101,6 +101,9 @@ type RunOptions struct {
 	// Watch, if set, is called with the World before the run starts, to
 	// attach a Filter or inspect it while debugging a seed.
 	Watch func(*World)
+	// Knobs, if set, are the core's testing knobs: a deliberately broken
+	// peer, to show that random runs find the bug a check prevents.
+	Knobs *zab.TestingKnobs
 }
 
 // Result is the outcome of one random run.
@@ -136,7 +139,7 @@ func Run(seed int64, plan Plan, opts RunOptions) Result {
 	w, err := New(Config{
 		Seed: seed, Peers: plan.Peers, Net: plan.Net, KeepTrace: opts.KeepTrace, Logger: opts.Logger,
 		SnapshotEvery: plan.SnapshotEvery, RetainEntries: plan.RetainEntries,
-		Zab:  zab.Config{LazyFanoutTicks: plan.LazyFanout},
+		Zab:  zab.Config{LazyFanoutTicks: plan.LazyFanout, TestingKnobs: opts.Knobs},
 		Disk: plan.Disk,
 	})
 	if err != nil {

@@ -57,6 +57,13 @@ func (w *World) handleReady(n *node, rd zab.Ready) {
 			return
 		}
 	}
+	if rd.FollowAttempt != 0 {
+		// Step 5 too: the attempt number is durable before the
+		// FOLLOWERINFO that carries it leaves.
+		if !w.persist(n, &zab.Ready{FollowAttempt: rd.FollowAttempt}) || w.crashAt(n, CrashAfterEpochs, &rd) {
+			return
+		}
+	}
 	if !sent && (!w.sendAll(n, &rd) || w.crashAt(n, CrashAfterSend, &rd)) {
 		return
 	}

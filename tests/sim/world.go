@@ -422,7 +422,8 @@ func joinNotes(a, b string) string {
 }
 
 func (w *World) recordMsg(k EventKind, m *zab.Message, note string) {
-	w.Trace.Record(Event{Time: w.now, Kind: k, From: m.From, To: m.To, Type: m.Type, Zxid: m.Zxid, Epoch: m.Epoch, Note: note})
+	w.Trace.Record(Event{Time: w.now, Kind: k, From: m.From, To: m.To, Type: m.Type, Zxid: m.Zxid, Epoch: m.Epoch,
+		Session: m.Session, Attempt: m.Attempt, Note: note})
 }
 
 // tick ticks a peer and schedules its next tick, as long as the

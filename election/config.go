@@ -1,17 +1,17 @@
 package election
 
-import "sort"
+import "zabkafka/election/quorum"
 
 // Config configures an Elector. Durations are in ticks; the caller decides
 // how long a tick is.
 type Config struct {
 	// ID is this peer. It should be one of Voters: a peer outside Voters
 	// can never be elected, and its own vote is not counted.
-	ID PeerID
+	ID quorum.PeerID
 	// Voters are the voting members, this peer included. Duplicates are
 	// ignored. Notifications from anyone else, or naming anyone else as
 	// leader, are dropped (FastLeaderElection.validVoter).
-	Voters []PeerID
+	Voters []quorum.PeerID
 	// FinalizeTicks is how long a peer whose proposal has a quorum waits
 	// for a better vote before deciding (finalizeWait, 200 ms in
 	// ZooKeeper). 0 decides as soon as the quorum is seen; negative is 0.
@@ -41,43 +41,4 @@ func (c Config) normalized() Config {
 		c.MaxResendTicks = c.MinResendTicks
 	}
 	return c
-}
-
-// voterSet is the set of voting members and the majority quorum over it
-// (QuorumMaj.containsQuorum).
-type voterSet struct {
-	ids    []PeerID // ascending, no duplicates: the broadcast order
-	member map[PeerID]bool
-}
-
-// newVoterSet builds the set from ids, dropping duplicates.
-func newVoterSet(ids []PeerID) voterSet {
-	s := voterSet{member: make(map[PeerID]bool, len(ids))}
-	for _, id := range ids {
-		if !s.member[id] {
-			s.member[id] = true
-			s.ids = append(s.ids, id)
-		}
-	}
-	sort.Slice(s.ids, func(i, j int) bool { return s.ids[i] < s.ids[j] })
-	return s
-}
-
-// has reports whether id is a voter.
-func (s voterSet) has(id PeerID) bool { return s.member[id] }
-
-// isQuorum reports whether n distinct voters are strictly more than half
-// of all voters. With no voters at all nothing is a quorum.
-func (s voterSet) isQuorum(n int) bool { return len(s.ids) > 0 && 2*n > len(s.ids) }
-
-// supporters returns, ascending, the voters whose ballot in votes matches
-// target (FastLeaderElection.getVoteTracker).
-func (s voterSet) supporters(votes map[PeerID]ballot, target ballot) []PeerID {
-	var ids []PeerID
-	for _, id := range s.ids {
-		if b, ok := votes[id]; ok && b.matches(target) {
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }

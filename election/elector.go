@@ -1,16 +1,18 @@
 package election
 
+import "zabkafka/election/quorum"
+
 // Decision is the outcome of an election round: the peer to follow (or,
 // when Leader is the elector's own ID, to lead as), the vote that won and
 // the round it was decided in.
 type Decision struct {
-	Leader PeerID
+	Leader quorum.PeerID
 	Vote   Vote
 	Round  uint64
 	// Support are the voters, ascending, whose matching votes made the
 	// quorum (ZooKeeper hands this set to a new leader as its
 	// leadingVoteSet). It is for logs and tests; the caller owns it.
-	Support []PeerID
+	Support []quorum.PeerID
 }
 
 // phase is where an Elector is in its life.
@@ -31,7 +33,7 @@ const (
 // create one with New.
 type Elector struct {
 	cfg    Config
-	voters voterSet
+	voters quorum.Set // the voting members and the majority rule over them
 	phase  phase
 
 	// round is FLE's logicalclock: the election instance this peer is in.
@@ -49,11 +51,11 @@ type Elector struct {
 
 	// recv holds, per voter, the latest ballot of the current round (FLE's
 	// recvset), this peer's own ballot included. Cleared on a new round.
-	recv map[PeerID]ballot
+	recv map[quorum.PeerID]ballot
 	// outOfElection holds the latest FOLLOWING/LEADING ballot of each
 	// voter, whatever its round (FLE's outofelection). It is how a late
 	// peer learns of a leader elected without it.
-	outOfElection map[PeerID]ballot
+	outOfElection map[quorum.PeerID]ballot
 
 	finalize finalizeWait
 	resend   backoff
@@ -71,7 +73,7 @@ func New(cfg Config) *Elector {
 	cfg = cfg.normalized()
 	return &Elector{
 		cfg:    cfg,
-		voters: newVoterSet(cfg.Voters),
+		voters: quorum.NewSet(cfg.Voters),
 		resend: newBackoff(cfg.MinResendTicks, cfg.MaxResendTicks, cfg.Rand),
 	}
 }
@@ -85,8 +87,8 @@ func (e *Elector) Start(initial Vote) []Notification {
 	e.phase = phaseLooking
 	e.round++
 	e.initial = initial
-	e.recv = make(map[PeerID]ballot, len(e.voters.ids))
-	e.outOfElection = make(map[PeerID]ballot, len(e.voters.ids))
+	e.recv = make(map[quorum.PeerID]ballot, e.voters.Len())
+	e.outOfElection = make(map[quorum.PeerID]ballot, e.voters.Len())
 	e.decided = false
 	e.decision = Decision{}
 	e.settled = ballot{}
@@ -121,7 +123,7 @@ func (e *Elector) Decided() (Decision, bool) {
 		return Decision{}, false
 	}
 	d := e.decision
-	d.Support = append([]PeerID(nil), d.Support...)
+	d.Support = append([]quorum.PeerID(nil), d.Support...)
 	return d, true
 }
 
@@ -168,7 +170,7 @@ func (e *Elector) ownBallot() ballot {
 
 // decide ends the election for vote v in round: this peer will lead if v
 // names it, follow v.Leader otherwise (FastLeaderElection.setPeerState).
-func (e *Elector) decide(v Vote, round uint64, support []PeerID) {
+func (e *Elector) decide(v Vote, round uint64, support []quorum.PeerID) {
 	state := Following
 	if v.Leader == e.cfg.ID {
 		state = Leading

@@ -3,21 +3,23 @@ package election
 import (
 	"reflect"
 	"testing"
+
+	"zabkafka/election/quorum"
 )
 
 // quiet returns an elector among voters 1..n that never re-sends during a
 // short test, so every notification it returns is a reaction to the test.
-func quiet(id PeerID, n, finalizeTicks int) *Elector {
+func quiet(id quorum.PeerID, n, finalizeTicks int) *Elector {
 	return New(Config{ID: id, Voters: peerIDs(n), FinalizeTicks: finalizeTicks, MinResendTicks: 1000, MaxResendTicks: 1000})
 }
 
 // looking builds a LOOKING notification from -> to.
-func looking(from, to PeerID, round uint64, v Vote) Notification {
+func looking(from, to quorum.PeerID, round uint64, v Vote) Notification {
 	return Notification{From: from, To: to, Vote: v, Round: round, State: Looking}
 }
 
 // vote builds a vote for leader with the given epoch and counter.
-func vote(leader PeerID, epoch uint32, counter uint64) Vote {
+func vote(leader quorum.PeerID, epoch uint32, counter uint64) Vote {
 	return Vote{Leader: leader, Epoch: epoch, Zxid: uint64(epoch)<<32 | counter}
 }
 
@@ -152,7 +154,7 @@ func TestQuorumOfMatchingVotesDecides(t *testing.T) {
 	if !ok {
 		t.Fatal("no decision on 3 of 5 matching votes")
 	}
-	want := Decision{Leader: 4, Vote: best, Round: 1, Support: []PeerID{1, 2, 4}}
+	want := Decision{Leader: 4, Vote: best, Round: 1, Support: []quorum.PeerID{1, 2, 4}}
 	if !reflect.DeepEqual(d, want) {
 		t.Fatalf("decision %+v, want %+v", d, want)
 	}
@@ -174,7 +176,7 @@ func TestSameRoundLeadingNotificationCounts(t *testing.T) {
 		t.Fatalf("joining sent %v", out)
 	}
 	d, ok := e.Decided()
-	if !ok || d.Leader != 3 || d.Round != 1 || !reflect.DeepEqual(d.Support, []PeerID{1, 3}) {
+	if !ok || d.Leader != 3 || d.Round != 1 || !reflect.DeepEqual(d.Support, []quorum.PeerID{1, 3}) {
 		t.Fatalf("decided=%v %+v, want to follow 3 in round 1 with support [1 3] without a finalize wait", ok, d)
 	}
 }
@@ -387,7 +389,7 @@ func TestIdleElectorDoesNothing(t *testing.T) {
 }
 
 func TestSingleVoterElectsItself(t *testing.T) {
-	e := New(Config{ID: 4, Voters: []PeerID{4, 4}, FinalizeTicks: 2})
+	e := New(Config{ID: 4, Voters: []quorum.PeerID{4, 4}, FinalizeTicks: 2})
 	v := vote(4, 3, 3)
 	if out := e.Start(v); len(out) != 0 {
 		t.Fatalf("single voter sent %v", out)
@@ -398,11 +400,11 @@ func TestSingleVoterElectsItself(t *testing.T) {
 	}
 	ticks(t, e, 1)
 	d, ok := e.Decided()
-	if !ok || d.Leader != 4 || d.Vote != v || !reflect.DeepEqual(d.Support, []PeerID{4}) {
+	if !ok || d.Leader != 4 || d.Vote != v || !reflect.DeepEqual(d.Support, []quorum.PeerID{4}) {
 		t.Fatalf("decided=%v %+v, want to lead alone", ok, d)
 	}
 
-	e = New(Config{ID: 4, Voters: []PeerID{4}})
+	e = New(Config{ID: 4, Voters: []quorum.PeerID{4}})
 	e.Start(v)
 	if _, ok := e.Decided(); !ok {
 		t.Fatal("FinalizeTicks 0: no decision at Start")

@@ -3,6 +3,8 @@ package election
 import (
 	"math/rand/v2"
 	"testing"
+
+	"zabkafka/election/quorum"
 )
 
 // checkAllFollowBest asserts that every live peer decided the best live
@@ -68,7 +70,7 @@ func TestEnsembleElectsBestVoteAcrossRounds(t *testing.T) {
 
 // bumpRound makes peer id go through k silent elections, as if every
 // notification of its earlier rounds had been lost.
-func bumpRound(s *sim, id PeerID, k int) {
+func bumpRound(s *sim, id quorum.PeerID, k int) {
 	for i := 0; i < k; i++ {
 		s.peers[id].e.Start(s.peers[id].initial)
 	}
@@ -91,7 +93,7 @@ func TestElectionUnderLossAndReordering(t *testing.T) {
 }
 
 // runLossy starts every peer and runs ticks until the peers converge.
-func runLossy(s *sim, maxTicks int) PeerID {
+func runLossy(s *sim, maxTicks int) quorum.PeerID {
 	s.t.Helper()
 	s.startAll()
 	for s.now < maxTicks {
@@ -110,7 +112,7 @@ func runLossy(s *sim, maxTicks int) PeerID {
 // rounds first (so the election is decided in round rounds+1).
 func electedSim(t *testing.T, seed uint64, n, rounds int) *sim {
 	t.Helper()
-	votes := map[PeerID]Vote{}
+	votes := map[quorum.PeerID]Vote{}
 	for _, id := range peerIDs(n) {
 		votes[id] = vote(id, 2, uint64(10+id))
 	}
@@ -126,7 +128,7 @@ func electedSim(t *testing.T, seed uint64, n, rounds int) *sim {
 
 // restart replaces peer id's elector by a fresh one, as after a crash:
 // it remembers nothing, its round starts from 0.
-func restart(s *sim, id PeerID) {
+func restart(s *sim, id quorum.PeerID) {
 	p := s.peers[id]
 	p.e = New(simConfig(id, s.ids, s.rng))
 	p.seen = false
@@ -136,7 +138,7 @@ func restart(s *sim, id PeerID) {
 // checkJoinedWithoutNewRound asserts that peer id follows the leader of
 // the ensemble in the ensemble's round, and that nobody else left their
 // decision: joining forced no new election.
-func checkJoinedWithoutNewRound(s *sim, id, leader PeerID, round uint64, decisionsBefore int) {
+func checkJoinedWithoutNewRound(s *sim, id, leader quorum.PeerID, round uint64, decisionsBefore int) {
 	s.t.Helper()
 	d, ok := s.peers[id].e.Decided()
 	if !ok || d.Leader != leader || d.Round != round || s.peers[id].e.Round() != round {

@@ -65,8 +65,8 @@ func (e *Elector) reviewQuorum(sawBetter bool) {
 		return
 	}
 	own := e.ownBallot()
-	support := e.voters.supporters(e.recv, own)
-	if !e.voters.isQuorum(len(support)) {
+	support := e.supporters(e.recv, own)
+	if !e.voters.IsQuorum(len(support)) {
 		e.finalize.stop()
 		return
 	}

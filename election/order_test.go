@@ -3,6 +3,8 @@ package election
 import (
 	"math/rand/v2"
 	"testing"
+
+	"zabkafka/election/quorum"
 )
 
 // TestVoteBeatsOrder checks totalOrderPredicate's order: epoch first, then
@@ -38,7 +40,7 @@ func TestVoteBeatsIsStrictTotalOrder(t *testing.T) {
 	seed := uint64(20240601)
 	rng := rand.New(rand.NewPCG(seed, seed))
 	small := func() Vote {
-		return Vote{Leader: PeerID(rng.IntN(3)), Epoch: uint32(rng.IntN(3)), Zxid: uint64(rng.IntN(3))}
+		return Vote{Leader: quorum.PeerID(rng.IntN(3)), Epoch: uint32(rng.IntN(3)), Zxid: uint64(rng.IntN(3))}
 	}
 	for i := 0; i < 5000; i++ {
 		a, b, c := small(), small(), small()

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"math/rand/v2"
 	"testing"
+
+	"zabkafka/election/quorum"
 )
 
 // replaySeed runs the randomized tests on one seed only:
@@ -95,7 +97,7 @@ func TestPropertyGarbageNeverPanics(t *testing.T) {
 		ids := peerIDs(1 + rng.IntN(5))
 		e := New(Config{ID: 1, Voters: ids, FinalizeTicks: rng.IntN(3), MinResendTicks: rng.IntN(3), MaxResendTicks: rng.IntN(9), Rand: intn{rng}})
 		initial := vote(1, uint32(rng.IntN(3)), uint64(rng.IntN(3)))
-		anyID := func() PeerID { return PeerID(rng.IntN(len(ids) + 2)) }
+		anyID := func() quorum.PeerID { return quorum.PeerID(rng.IntN(len(ids) + 2)) }
 		for i := 0; i < 2000; i++ {
 			var out []Notification
 			switch k := rng.IntN(20); {
@@ -109,7 +111,7 @@ func TestPropertyGarbageNeverPanics(t *testing.T) {
 				out = e.Tick()
 			default:
 				out = e.Step(Notification{
-					From: anyID(), To: PeerID(rng.IntN(3)),
+					From: anyID(), To: quorum.PeerID(rng.IntN(3)),
 					Vote:  Vote{Leader: anyID(), Epoch: uint32(rng.IntN(4)), Zxid: uint64(rng.IntN(4)) << uint(rng.IntN(40))},
 					Round: uint64(rng.IntN(6)), State: State(rng.IntN(5)),
 				})
@@ -143,11 +145,11 @@ func FuzzStep(f *testing.F) {
 			case 1:
 				e.Start(vote(1, 1, 1))
 			case 2:
-				e.Settle(State(b[1]), Vote{Leader: PeerID(b[2])})
+				e.Settle(State(b[1]), Vote{Leader: quorum.PeerID(b[2])})
 			default:
 				e.Step(Notification{
-					From: PeerID(b[1] % 5), To: PeerID(b[2] % 3),
-					Vote:  Vote{Leader: PeerID(b[3] % 5), Epoch: uint32(b[4] % 4), Zxid: uint64(b[4])},
+					From: quorum.PeerID(b[1] % 5), To: quorum.PeerID(b[2] % 3),
+					Vote:  Vote{Leader: quorum.PeerID(b[3] % 5), Epoch: uint32(b[4] % 4), Zxid: uint64(b[4])},
 					Round: uint64(b[3] % 4), State: State(b[0] >> 5),
 				})
 			}

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
+
+	"zabkafka/election/quorum"
 )
 
 // sim is a tiny deterministic network of Electors for tests. Every choice
@@ -17,8 +19,8 @@ type sim struct {
 	seed uint64
 	rng  *rand.Rand
 
-	ids   []PeerID
-	peers map[PeerID]*simPeer
+	ids   []quorum.PeerID
+	peers map[quorum.PeerID]*simPeer
 	// pending are sent but not yet delivered notifications.
 	pending []Notification
 
@@ -33,14 +35,14 @@ type sim struct {
 	now       int
 	delivered int
 	// sent is every notification each peer ever sent, for property checks.
-	sent map[PeerID][]Notification
+	sent map[quorum.PeerID][]Notification
 	// decisions logs every decision in order, for property checks.
 	decisions []simDecision
 }
 
 // simPeer is one peer of the simulation.
 type simPeer struct {
-	id      PeerID
+	id      quorum.PeerID
 	e       *Elector
 	initial Vote
 	down    bool
@@ -52,7 +54,7 @@ type simPeer struct {
 
 // simDecision records who decided what, and when.
 type simDecision struct {
-	peer PeerID
+	peer quorum.PeerID
 	at   int
 	d    Decision
 }
@@ -64,19 +66,19 @@ type intn struct{ r *rand.Rand }
 func (i intn) Intn(n int) int { return i.r.IntN(n) }
 
 // simConfig is the election configuration every sim peer uses.
-func simConfig(id PeerID, voters []PeerID, rng *rand.Rand) Config {
+func simConfig(id quorum.PeerID, voters []quorum.PeerID, rng *rand.Rand) Config {
 	return Config{ID: id, Voters: voters, FinalizeTicks: 2, MinResendTicks: 2, MaxResendTicks: 16, Rand: intn{rng}}
 }
 
 // newSim builds a network of peers with the given initial votes. Peers are
 // created idle; call start to make them look for a leader.
-func newSim(t testing.TB, seed uint64, initial map[PeerID]Vote) *sim {
+func newSim(t testing.TB, seed uint64, initial map[quorum.PeerID]Vote) *sim {
 	s := &sim{
 		t:     t,
 		seed:  seed,
 		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		peers: map[PeerID]*simPeer{},
-		sent:  map[PeerID][]Notification{},
+		peers: map[quorum.PeerID]*simPeer{},
+		sent:  map[quorum.PeerID][]Notification{},
 	}
 	for id := range initial {
 		s.ids = append(s.ids, id)
@@ -95,7 +97,7 @@ func (s *sim) fatalf(format string, args ...any) {
 }
 
 // start makes peer id enter a new election with its initial vote.
-func (s *sim) start(id PeerID) {
+func (s *sim) start(id quorum.PeerID) {
 	p := s.peers[id]
 	p.seen = false
 	s.send(id, p.e.Start(p.initial))
@@ -113,7 +115,7 @@ func (s *sim) startAll() {
 // everything to or from a peer that is down. It also checks the FLE
 // invariant on every LOOKING notification: a peer never advertises a vote
 // worse than its own initial vote.
-func (s *sim) send(from PeerID, out []Notification) {
+func (s *sim) send(from quorum.PeerID, out []Notification) {
 	s.t.Helper()
 	for _, n := range out {
 		if n.From != from {
@@ -245,7 +247,7 @@ func (s *sim) checkDecision(p *simPeer, d Decision) {
 
 // sentMatching reports whether from ever sent to a ballot matching one of
 // want.
-func (s *sim) sentMatching(from, to PeerID, want []ballot) bool {
+func (s *sim) sentMatching(from, to quorum.PeerID, want []ballot) bool {
 	for _, n := range s.sent[from] {
 		if n.To != to {
 			continue
@@ -283,14 +285,14 @@ func (s *sim) emulateDiscovery() {
 }
 
 // leads reports whether id is up and has settled as leader.
-func (s *sim) leads(id PeerID) bool {
+func (s *sim) leads(id quorum.PeerID) bool {
 	p, ok := s.peers[id]
 	return ok && !p.down && p.seen && !p.e.Looking() && p.e.Vote().Leader == id
 }
 
 // followers counts the live settled peers, the leader included, whose
 // vote names leader.
-func (s *sim) followers(leader PeerID) int {
+func (s *sim) followers(leader quorum.PeerID) int {
 	n := 0
 	for _, id := range s.ids {
 		p := s.peers[id]
@@ -303,8 +305,8 @@ func (s *sim) followers(leader PeerID) int {
 
 // converged returns the leader that every live peer has settled on, if
 // there is one and it leads.
-func (s *sim) converged() (PeerID, bool) {
-	var leader PeerID
+func (s *sim) converged() (quorum.PeerID, bool) {
+	var leader quorum.PeerID
 	first := true
 	for _, id := range s.ids {
 		p := s.peers[id]
@@ -363,8 +365,8 @@ func (s *sim) allDecided() bool {
 
 // randomVotes returns initial votes for ids drawn from a small space, so
 // that ties on epoch and zxid are common and the id tie-break matters.
-func randomVotes(rng *rand.Rand, ids []PeerID) map[PeerID]Vote {
-	votes := map[PeerID]Vote{}
+func randomVotes(rng *rand.Rand, ids []quorum.PeerID) map[quorum.PeerID]Vote {
+	votes := map[quorum.PeerID]Vote{}
 	for _, id := range ids {
 		e := uint32(rng.IntN(3))
 		votes[id] = Vote{Leader: id, Epoch: e, Zxid: uint64(e)<<32 | uint64(rng.IntN(3))}
@@ -373,10 +375,10 @@ func randomVotes(rng *rand.Rand, ids []PeerID) map[PeerID]Vote {
 }
 
 // peerIDs returns 1..n.
-func peerIDs(n int) []PeerID {
-	ids := make([]PeerID, n)
+func peerIDs(n int) []quorum.PeerID {
+	ids := make([]quorum.PeerID, n)
 	for i := range ids {
-		ids[i] = PeerID(i + 1)
+		ids[i] = quorum.PeerID(i + 1)
 	}
 	return ids
 }

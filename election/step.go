@@ -1,5 +1,7 @@
 package election
 
+import "zabkafka/election/quorum"
+
 // Step handles one notification from another peer and returns the
 // notifications to send in response. Anything malformed is ignored and
 // yields nothing: a notification not addressed to this peer, from itself,
@@ -27,7 +29,7 @@ func (e *Elector) Step(n Notification) []Notification {
 // (FastLeaderElection.validVoter; the receiver's length and state checks).
 func (e *Elector) valid(n Notification) bool {
 	return n.To == e.cfg.ID && n.From != e.cfg.ID &&
-		e.voters.has(n.From) && e.voters.has(n.Vote.Leader) &&
+		e.voters.Has(n.From) && e.voters.Has(n.Vote.Leader) &&
 		n.State <= Leading
 }
 
@@ -57,7 +59,7 @@ func (e *Elector) stepLookingSender(n Notification) []Notification {
 		// from our own initial vote, not from what an older round made
 		// us believe: the peer whose vote we had adopted may be gone.
 		e.round = n.Round
-		e.recv = make(map[PeerID]ballot, len(e.voters.ids))
+		e.recv = make(map[quorum.PeerID]ballot, e.voters.Len())
 		if e.prefers(n.Vote, e.initial) {
 			e.propose(n.Vote)
 		} else {
@@ -104,9 +106,9 @@ func (e *Elector) stepEstablishedSender(n Notification) bool {
 
 // establishedQuorum reports whether the ballots in votes matching b form a
 // quorum that passes checkLeader, and returns that quorum.
-func (e *Elector) establishedQuorum(votes map[PeerID]ballot, b ballot) ([]PeerID, bool) {
-	support := e.voters.supporters(votes, b)
-	if !e.voters.isQuorum(len(support)) || !e.checkLeader(votes, b.vote.Leader, b.round) {
+func (e *Elector) establishedQuorum(votes map[quorum.PeerID]ballot, b ballot) ([]quorum.PeerID, bool) {
+	support := e.supporters(votes, b)
+	if !e.voters.IsQuorum(len(support)) || !e.checkLeader(votes, b.vote.Leader, b.round) {
 		return nil, false
 	}
 	return support, true
@@ -117,7 +119,7 @@ func (e *Elector) establishedQuorum(votes map[PeerID]ballot, b ballot) ([]PeerID
 // after it died. If the leader is another peer, it must itself have told
 // us it is LEADING. If it is this peer, the quorum must be of our current
 // round: we cannot be leading an ensemble we do not remember electing.
-func (e *Elector) checkLeader(votes map[PeerID]ballot, leader PeerID, round uint64) bool {
+func (e *Elector) checkLeader(votes map[quorum.PeerID]ballot, leader quorum.PeerID, round uint64) bool {
 	if leader != e.cfg.ID {
 		b, ok := votes[leader]
 		return ok && b.state == Leading
@@ -128,15 +130,15 @@ func (e *Elector) checkLeader(votes map[PeerID]ballot, leader PeerID, round uint
 // prefers is totalOrderPredicate: v beats cur and names a voter (a peer
 // that cannot vote can never win).
 func (e *Elector) prefers(v, cur Vote) bool {
-	return e.voters.has(v.Leader) && v.Beats(cur)
+	return e.voters.Has(v.Leader) && v.Beats(cur)
 }
 
 // broadcast is sendNotifications: our current proposal to every other
 // voter, in ascending id order. Sending restarts the resend wait, since
 // everyone has just heard from us.
 func (e *Elector) broadcast() []Notification {
-	out := make([]Notification, 0, len(e.voters.ids))
-	for _, id := range e.voters.ids {
+	out := make([]Notification, 0, e.voters.Len())
+	for _, id := range e.voters.IDs() {
 		if id != e.cfg.ID {
 			out = append(out, e.lookingReply(id))
 		}
@@ -146,11 +148,23 @@ func (e *Elector) broadcast() []Notification {
 }
 
 // lookingReply is our LOOKING notification for peer to.
-func (e *Elector) lookingReply(to PeerID) Notification {
+func (e *Elector) lookingReply(to quorum.PeerID) Notification {
 	return Notification{From: e.cfg.ID, To: to, Vote: e.proposal, Round: e.round, State: Looking}
 }
 
 // settledReply is the answer of a peer that has left the election.
-func (e *Elector) settledReply(to PeerID) Notification {
+func (e *Elector) settledReply(to quorum.PeerID) Notification {
 	return Notification{From: e.cfg.ID, To: to, Vote: e.settled.vote, Round: e.settled.round, State: e.settled.state}
+}
+
+// supporters returns, ascending, the voters whose ballot in votes matches
+// target (FastLeaderElection.getVoteTracker).
+func (e *Elector) supporters(votes map[quorum.PeerID]ballot, target ballot) []quorum.PeerID {
+	var ids []quorum.PeerID
+	for _, id := range e.voters.IDs() {
+		if b, ok := votes[id]; ok && b.matches(target) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

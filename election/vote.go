@@ -1,9 +1,6 @@
 package election
 
-// PeerID names a voting peer. The node maps Maelstrom node names to ids;
-// among votes with the same epoch and zxid the higher id wins (FLE's
-// totalOrderPredicate), so ids must be distinct and stable.
-type PeerID uint64
+import "zabkafka/election/quorum"
 
 // State is what a peer is doing, as its notifications report it
 // (ZooKeeper's ServerState, minus observers).
@@ -34,17 +31,17 @@ func (s State) String() string {
 // currentEpoch (ZooKeeper's peerEpoch). Zxid and Epoch are raw numbers
 // here; the zab package gives them meaning.
 type Vote struct {
-	Leader PeerID `json:"l"`
-	Zxid   uint64 `json:"z,omitempty"`
-	Epoch  uint32 `json:"e,omitempty"`
+	Leader quorum.PeerID `json:"l"`
+	Zxid   uint64        `json:"z,omitempty"`
+	Epoch  uint32        `json:"e,omitempty"`
 }
 
 // Notification is one election message (FastLeaderElection.Notification):
 // the sender's current vote, its election round and its state.
 type Notification struct {
-	From  PeerID `json:"f"`
-	To    PeerID `json:"to"`
-	Vote  Vote   `json:"v"`
-	Round uint64 `json:"r"`
-	State State  `json:"s,omitempty"`
+	From  quorum.PeerID `json:"f"`
+	To    quorum.PeerID `json:"to"`
+	Vote  Vote          `json:"v"`
+	Round uint64        `json:"r"`
+	State State         `json:"s,omitempty"`
 }

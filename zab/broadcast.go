@@ -1,5 +1,7 @@
 package zab
 
+import "zabkafka/election/quorum"
+
 // Phase 3, broadcast (DSN'11 Phase 3; Leader.propose / processAck /
 // tryToCommit, Follower.processPacket). Over a network that loses and
 // reorders messages the zxids themselves sequence the stream
@@ -73,7 +75,7 @@ func (p *Peer) advanceCommit() {
 		}
 	}
 	ls.matches = ms
-	c := quorumMatch(ms, p.quorumSize())
+	c := quorum.CommittedIndex(p.voters, ms)
 	if c > p.committed {
 		p.committed = c
 	}

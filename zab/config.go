@@ -3,7 +3,8 @@ package zab
 import (
 	"fmt"
 	"log/slog"
-	"sort"
+
+	"zabkafka/election/quorum"
 )
 
 // Defaults for Config fields left at zero. They follow ZooKeeper's sample
@@ -22,31 +23,20 @@ const (
 	defaultMinResendTicks    = 1
 )
 
-// normalize checks cfg and fills in defaults. It returns the voters,
-// ascending and without duplicates.
-func normalize(cfg *Config) ([]PeerID, error) {
+// normalize checks cfg and fills in defaults. It returns the voters.
+func normalize(cfg *Config) (quorum.Set, error) {
 	if cfg.ID == 0 {
-		return nil, fmt.Errorf("%w: ID 0 is reserved for \"no leader\"", ErrInvalidConfig)
+		return quorum.Set{}, fmt.Errorf("%w: ID 0 is reserved for \"no leader\"", ErrInvalidConfig)
 	}
 	if cfg.Storage == nil {
-		return nil, fmt.Errorf("%w: no Storage", ErrInvalidConfig)
+		return quorum.Set{}, fmt.Errorf("%w: no Storage", ErrInvalidConfig)
 	}
-	voters := append([]PeerID(nil), cfg.Peers...)
-	sort.Slice(voters, func(i, j int) bool { return voters[i] < voters[j] })
-	uniq := voters[:0]
-	self := false
-	for i, id := range voters {
-		if id == 0 {
-			return nil, fmt.Errorf("%w: peer ID 0", ErrInvalidConfig)
-		}
-		if i > 0 && id == voters[i-1] {
-			continue
-		}
-		self = self || id == cfg.ID
-		uniq = append(uniq, id)
+	voters := quorum.NewSet(cfg.Peers)
+	if voters.Has(0) {
+		return quorum.Set{}, fmt.Errorf("%w: peer ID 0", ErrInvalidConfig)
 	}
-	if !self {
-		return nil, fmt.Errorf("%w: ID %d is not among Peers", ErrInvalidConfig, cfg.ID)
+	if !voters.Has(cfg.ID) {
+		return quorum.Set{}, fmt.Errorf("%w: ID %d is not among Peers", ErrInvalidConfig, cfg.ID)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -71,7 +61,7 @@ func normalize(cfg *Config) ([]PeerID, error) {
 	cfg.LazyFanoutTicks = max(cfg.LazyFanoutTicks, 0)
 	cfg.FanoutSpare = max(cfg.FanoutSpare, 0)
 	if cfg.InitialCounter >= MaxCounter {
-		return nil, fmt.Errorf("%w: InitialCounter %#x leaves no counter to assign", ErrInvalidConfig, cfg.InitialCounter)
+		return quorum.Set{}, fmt.Errorf("%w: InitialCounter %#x leaves no counter to assign", ErrInvalidConfig, cfg.InitialCounter)
 	}
-	return uniq, nil
+	return voters, nil
 }

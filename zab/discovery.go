@@ -63,11 +63,11 @@ func (p *Peer) leaderFollowerInfo(m Message) {
 // e (D2, ZOOKEEPER-1291).
 func (p *Peer) maybeFreezeEpoch() {
 	ls := p.lead
-	if ls.frozen || !p.isQuorum(len(ls.connecting)) {
+	if ls.frozen || !p.voters.IsQuorum(len(ls.connecting)) {
 		return
 	}
 	var max Epoch
-	for _, id := range p.voters {
+	for _, id := range p.voters.IDs() {
 		if a, ok := ls.connecting[id]; ok && a > max {
 			max = a
 		}
@@ -84,7 +84,7 @@ func (p *Peer) maybeFreezeEpoch() {
 	p.writeEpochs()
 	p.logger.Info("new epoch proposed", "epoch", uint32(ls.epoch), "quorum", len(ls.connecting))
 	ls.epochAcks[p.id] = true // the leader's own state is its own ack
-	for _, id := range p.voters {
+	for _, id := range p.voters.IDs() {
 		if _, ok := ls.connecting[id]; ok && id != p.id {
 			p.startSession(id)
 		}
@@ -153,7 +153,7 @@ func (p *Peer) leaderAckEpoch(l *learner, m Message) {
 // follower that has acked.
 func (p *Peer) maybeEpochQuorum() {
 	ls := p.lead
-	if ls.epochAcked || !ls.frozen || !p.isQuorum(len(ls.epochAcks)) {
+	if ls.epochAcked || !ls.frozen || !p.voters.IsQuorum(len(ls.epochAcks)) {
 		return
 	}
 	ls.epochAcked = true

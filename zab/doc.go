@@ -55,8 +55,9 @@
 //	                        fanout.go     optional pacing: which followers hear of a batch at once
 //	leader's view of a      learner.go    per-follower session, match, next (LearnerHandler)
 //	follower
-//	commit arithmetic       quorum.go     the quorum-th highest cumulative ACK
 //	roles and timers        peer.go, leader.go, follower.go
+//	majority, commit rule   package election/quorum: quorum.Set (voters, IsQuorum) and
+//	                                      CommittedIndex, shared with the election
 //	the log as the core     history.go    durable Storage + in-memory tail, epoch boundary list
 //	sees it
 //	Ready hand-over         output.go     outbox, Ready, Advance

@@ -57,7 +57,7 @@ func (p *Peer) startRound() {
 		}
 		return a.servedRound < b.servedRound
 	})
-	need := p.quorumSize() - 1 + p.cfg.FanoutSpare
+	need := p.voters.QuorumSize() - 1 + p.cfg.FanoutSpare
 	for i, l := range cands {
 		l.eager = i < need
 	}

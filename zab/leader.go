@@ -114,7 +114,7 @@ func (p *Peer) tickLeader() {
 			alive++
 		}
 	}
-	if !p.isQuorum(alive) {
+	if !p.voters.IsQuorum(alive) {
 		p.becomeLooking("lost the quorum of followers")
 		return
 	}

@@ -1,5 +1,7 @@
 package zab
 
+import "zabkafka/election/quorum"
+
 // learnerStage is how far the leader has taken one follower through
 // discovery and synchronisation (ZooKeeper's LearnerHandler.run, as data).
 type learnerStage uint8
@@ -68,9 +70,9 @@ type learner struct {
 // learnersInOrder returns the learners in ascending id order, so no map
 // order reaches an output. The slice is scratch space, valid until the
 // next call: loops over it must not call it again.
-func (l *leaderState) learnersInOrder(voters []PeerID) []*learner {
+func (l *leaderState) learnersInOrder(voters quorum.Set) []*learner {
 	out := l.order[:0]
-	for _, id := range voters {
+	for _, id := range voters.IDs() {
 		if x := l.learners[id]; x != nil {
 			out = append(out, x)
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"zabkafka/election"
+	"zabkafka/election/quorum"
 )
 
 // Peer is one Zab participant as a deterministic state machine: inputs
@@ -15,7 +16,7 @@ import (
 type Peer struct {
 	cfg    Config
 	id     PeerID
-	voters []PeerID // ascending: every loop over peers uses this order
+	voters quorum.Set // every loop over peers runs in its ascending order
 	logger *slog.Logger
 
 	role   Role
@@ -102,14 +103,14 @@ func NewPeer(cfg Config) (*Peer, error) {
 	}
 	p.elector = election.New(election.Config{
 		ID:             cfg.ID,
-		Voters:         voters,
+		Voters:         voters.IDs(),
 		FinalizeTicks:  cfg.ElectionFinalizeTicks,
 		MinResendTicks: cfg.ElectionMinResendTicks,
 		MaxResendTicks: cfg.ElectionMaxResendTicks,
 		Rand:           cfg.Rand, // a nil Rand converts to a nil interface: no jitter
 	})
 	p.logger.Info("starting", "epochs", fmt.Sprintf("%d/%d", p.epochs.Accepted, p.epochs.Current),
-		"last", h.last().String(), "committed", p.committed.String(), "peers", len(voters))
+		"last", h.last().String(), "committed", p.committed.String(), "peers", voters.Len())
 	p.lastSoft = Status{Role: RoleLeading} // differs from anything real: the first Ready reports
 	p.becomeLooking("start")
 	return p, nil
@@ -119,7 +120,7 @@ func NewPeer(cfg Config) (*Peer, error) {
 // out-of-place messages are ignored (nil); a message from an unknown
 // sender or a malformed one returns an error. Step never panics.
 func (p *Peer) Step(m Message) error {
-	if m.To != p.id || m.From == p.id || !p.isVoter(m.From) {
+	if m.To != p.id || m.From == p.id || !p.voters.Has(m.From) {
 		return fmt.Errorf("%w: %v from %d to %d", ErrUnknownPeer, m.Type, m.From, m.To)
 	}
 	switch m.Type {
@@ -173,23 +174,6 @@ func (p *Peer) knobs() TestingKnobs {
 	}
 	return TestingKnobs{}
 }
-
-// isVoter reports whether id is one of the configured peers.
-func (p *Peer) isVoter(id PeerID) bool {
-	for _, v := range p.voters {
-		if v == id {
-			return true
-		}
-	}
-	return false
-}
-
-// isQuorum reports whether n voters are strictly more than half of all
-// voters (QuorumMaj.containsQuorum).
-func (p *Peer) isQuorum(n int) bool { return 2*n > len(p.voters) }
-
-// quorumSize is the smallest quorum.
-func (p *Peer) quorumSize() int { return len(p.voters)/2 + 1 }
 
 // becomeLooking leaves any role and starts a new election round. Whatever
 // the old role had outstanding is dropped (D10: no writer of the old role

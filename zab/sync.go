@@ -119,7 +119,7 @@ func (p *Peer) maybeEstablish() {
 			n++
 		}
 	}
-	if !p.isQuorum(n) {
+	if !p.voters.IsQuorum(n) {
 		return
 	}
 	// Leader.startZkServer: everything the leader had when it started

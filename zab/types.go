@@ -4,11 +4,12 @@ import (
 	"errors"
 	"log/slog"
 
-	"zabkafka/election"
+	"zabkafka/election/quorum"
 )
 
-// PeerID names a voting peer (shared with the election package).
-type PeerID = election.PeerID
+// PeerID names a voting peer: quorum.PeerID, the one peer ID type of the
+// core and of the election, under the core's name for its callers.
+type PeerID = quorum.PeerID
 
 // Txn is one transaction of the replicated history: a zxid and an opaque
 // payload. In zabkafka the payload is a batch of client operations; the

@@ -1,9 +1,10 @@
-// Package log is what one zabkafka peer keeps on disk and what it applies
-// committed transactions to. It knows nothing of roles, messages or the
-// network (design.md, package table); the node adapts between its plain
-// numbers and the zab core's types.
+// Package log is the write-ahead log of one zabkafka peer: what it keeps
+// on disk. It knows nothing of roles, messages or the network; the node
+// adapts between its plain numbers and the zab core's types. The state
+// machine that committed transactions are applied to is package
+// log/kafka.
 //
-// # The durable half: Store
+// # Store
 //
 // A Store holds the transaction log (zxid-ordered entries whose payload is
 // opaque here), the two epochs of zab-reference 1.2 and the latest
@@ -88,13 +89,4 @@
 // followed by an intact one; the store then refuses to open: a false
 // alarm, never a silent loss. Stale data exposed after a crash (ext4's
 // data=writeback mode) can do the same.
-//
-// # The applied half: Kafka
-//
-// Kafka is the state machine committed transactions are applied to: one
-// btree-indexed log per key, keyed by offset, and the committed consumer
-// offsets. Offsets are assigned at apply time, per key, densely from 0, in
-// committed order, so every replica computes the same ones
-// (design.md decision 2). A transaction's payload is a batch of Ops,
-// encoded with EncodeBatch.
 package log

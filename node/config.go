@@ -64,7 +64,7 @@ type Config struct {
 	// MaxBatch is the most client operations one proposal carries.
 	MaxBatch int
 	// MaxBatchBytes bounds one proposal's encoded batch, and one batch of
-	// operations forwarded to the leader (log.OpSize plans them). An
+	// operations forwarded to the leader (kafka.OpSize plans them). An
 	// operation too big for a batch of its own is refused to its client
 	// (12, definite) before it goes anywhere. See DefaultConfig for the
 	// choice of size; it may not exceed MaxBatchBytesLimit.

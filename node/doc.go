@@ -38,7 +38,7 @@
 //
 // Every operation in a proposal carries its origin node, the origin's
 // incarnation (incarnation.go: higher with every restart) and a sequence
-// number (log.Op). Every node applies every committed batch; the origin
+// number (kafka.Op). Every node applies every committed batch; the origin
 // answers its client when it applies the operation. A follower therefore
 // forwards a send to the leader and answers it itself, with the offset
 // its own apply assigned, with no reply message from the leader.
@@ -47,7 +47,7 @@
 //
 // A forwarded operation can reach the leader twice (a message delivered
 // twice, or sent again), and then be proposed twice. The state machine,
-// not the leader, makes that harmless: log.Kafka.Apply applies each
+// not the leader, makes that harmless: kafka.State.Apply applies each
 // (origin, incarnation, seq) once and gives a second copy the first
 // one's result, so every replica, a new leader, and a node restored from
 // a snapshot (the dedupe state is part of it) agree, and no message is

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"zabkafka/log"
+	"zabkafka/log/kafka"
 )
 
 func TestMain(m *testing.M) {
@@ -220,15 +220,15 @@ func (h *single) call(client string, body map[string]any, maxTicks int) (outMsg,
 }
 
 // sendOp is a send operation as a batch carries it.
-func sendOp(key string, msg int64, origin string, seq uint64) log.Op {
-	return log.Op{Kind: log.OpSend, Key: key, Msg: msg, Origin: origin, Incarnation: 1, Seq: seq}
+func sendOp(key string, msg int64, origin string, seq uint64) kafka.Op {
+	return kafka.Op{Kind: kafka.OpSend, Key: key, Msg: msg, Origin: origin, Incarnation: 1, Seq: seq}
 }
 
 // encodeOps encodes ops as a forwarded batch ("fw" carries the bytes,
 // which JSON renders as base64).
-func encodeOps(t testing.TB, ops ...log.Op) []byte {
+func encodeOps(t testing.TB, ops ...kafka.Op) []byte {
 	t.Helper()
-	return log.EncodeBatch(ops)
+	return kafka.EncodeBatch(ops)
 }
 
 // newTextLogger logs everything to w.

@@ -14,7 +14,7 @@ import (
 
 // A node tags each client operation with (its name, its incarnation, a
 // sequence number counted from 1 in each run), and the kafka state machine
-// applies each such identity once (log.Op, log.Kafka.Apply). The state
+// applies each such identity once (kafka.Op, kafka.State.Apply). The state
 // machine takes a higher incarnation of an origin for a new run, and the
 // lower one's operations for stale, so every run must have a higher
 // incarnation than every earlier run of the same node, and it must not

@@ -13,6 +13,7 @@ import (
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
 
 	"zabkafka/log"
+	"zabkafka/log/kafka"
 	"zabkafka/node/zabstore"
 	"zabkafka/zab"
 )
@@ -135,9 +136,9 @@ func (s *Server) start(now time.Time) error {
 		store.Close()
 		return err
 	}
-	kafka := log.NewKafka()
+	state := kafka.New()
 	if snap, ok := store.Snapshot(); ok {
-		if kafka, err = log.RestoreKafka(snap.Data); err != nil {
+		if state, err = kafka.Restore(snap.Data); err != nil {
 			store.Close()
 			return fmt.Errorf("restore kafka state from snapshot %v: %w", zab.Zxid(snap.Zxid), err)
 		}
@@ -174,11 +175,11 @@ func (s *Server) start(now time.Time) error {
 		store.Close()
 		return fmt.Errorf("start zab peer: %w", err)
 	}
-	s.store, s.kafka, s.peer = store, kafka, peer
+	s.store, s.kafka, s.peer = store, state, peer
 	s.incarnation, s.lastSeq = inc, 0
 	accepted, current := store.Epochs()
 	s.logger.Info("initialized", "peer", s.self, "cluster", len(s.names), "data_dir", s.dataDir(), "incarnation", inc,
-		"last", zab.Zxid(store.LastZxid()), "applied", zab.Zxid(kafka.AppliedZxid()),
+		"last", zab.Zxid(store.LastZxid()), "applied", zab.Zxid(state.AppliedZxid()),
 		"accepted_epoch", accepted, "current_epoch", current)
 	return nil
 }

@@ -7,11 +7,11 @@ import (
 
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
 
-	"zabkafka/log"
+	"zabkafka/log/kafka"
 )
 
 // The four kafka RPCs (maelstrom-kafka-spec 5.6-5.7). Writes (send,
-// commit_offsets) become log.Ops queued for a proposal and are answered
+// commit_offsets) become kafka.Ops queued for a proposal and are answered
 // when they are applied; reads (poll, list_committed_offsets) are served
 // from this node's committed state at once (design.md, the path of one
 // send).
@@ -36,8 +36,8 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, "send: msg: "+err.Error())
 		return
 	}
-	op := log.Op{Kind: log.OpSend, Key: key, Msg: msg, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
-	size := log.OpSize(op)
+	op := kafka.Op{Kind: kafka.OpSend, Key: key, Msg: msg, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
+	size := kafka.OpSize(op)
 	if !s.fits(size) {
 		s.replyError(in, maelstrom.MalformedRequest, s.tooBig("send", size))
 		return
@@ -59,7 +59,7 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 // (maelstrom-kafka-spec 5.6). What no correct client sends is refused
 // definitely: a negative offset here, at once; an offset of a message the
 // key's log does not hold when the commit is applied, in commit order, by
-// the state machine (log.Kafka.Apply), whose refusal answer() passes on.
+// the state machine (kafka.State.Apply), whose refusal answer() passes on.
 // A commit too big for a batch (some 150 000 keys at the default
 // MaxBatchBytes, far beyond what the workload sends) is refused too.
 func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
@@ -85,8 +85,8 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 		s.reply(in.src, commitOffsetsOK{Type: typeCommitOffsetsOK, InReplyTo: in.msgID})
 		return
 	}
-	op := log.Op{Kind: log.OpCommitOffsets, Offsets: offsets, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
-	size := log.OpSize(op)
+	op := kafka.Op{Kind: kafka.OpCommitOffsets, Offsets: offsets, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
+	size := kafka.OpSize(op)
 	if !s.fits(size) {
 		s.replyError(in, maelstrom.MalformedRequest, s.tooBig("commit_offsets", size))
 		return
@@ -178,12 +178,12 @@ func (s *Server) refuseWrites(size int) string {
 // goes anywhere, so no batch, forwarded or proposed, ever exceeds
 // MaxBatchBytes.
 func (s *Server) fits(size int) bool {
-	return log.BatchOverhead+size <= s.cfg.MaxBatchBytes
+	return kafka.BatchOverhead+size <= s.cfg.MaxBatchBytes
 }
 
 // tooBig is the refusal text for an operation that does not fit.
 func (s *Server) tooBig(what string, size int) string {
-	return fmt.Sprintf("%s: the operation takes %d bytes, more than the %d one operation may take", what, size, s.cfg.MaxBatchBytes-log.BatchOverhead)
+	return fmt.Sprintf("%s: the operation takes %d bytes, more than the %d one operation may take", what, size, s.cfg.MaxBatchBytes-kafka.BatchOverhead)
 }
 
 func errString(err error) string {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"zabkafka/log"
+	"zabkafka/log/kafka"
 	"zabkafka/zab"
 )
 
@@ -193,8 +193,8 @@ func TestForwardedOpTooBigDropped(t *testing.T) {
 // maxPeerBody bytes, in order, nothing lost.
 func TestOutboxSplitsBySize(t *testing.T) {
 	op := sendOp("key", 1, "n2", 1)
-	size := log.OpSize(op)
-	o := newOutbox(4, log.BatchOverhead+3*size) // 3 ops by bytes, 4 by count
+	size := kafka.OpSize(op)
+	o := newOutbox(4, kafka.BatchOverhead+3*size) // 3 ops by bytes, 4 by count
 	var fwd []queuedOp
 	for i := 0; i < 10; i++ {
 		op.Seq = uint64(i + 1)
@@ -215,7 +215,7 @@ func TestOutboxSplitsBySize(t *testing.T) {
 	o.drain(func(to zab.PeerID, body zabBody) {
 		var seqs []uint64
 		if len(body.Fwd) > 0 {
-			ops, err := log.DecodeBatch(body.Fwd)
+			ops, err := kafka.DecodeBatch(body.Fwd)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +243,7 @@ func TestOutboxSplitsBySize(t *testing.T) {
 	o.addForward(1, fwd)
 	var batches []int
 	o.drain(func(_ zab.PeerID, body zabBody) {
-		ops, _ := log.DecodeBatch(body.Fwd)
+		ops, _ := kafka.DecodeBatch(body.Fwd)
 		batches = append(batches, len(ops))
 	})
 	if fmt.Sprint(batches) != "[4 4 2]" {

@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"slices"
 
-	"zabkafka/log"
+	"zabkafka/log/kafka"
 	"zabkafka/zab"
 )
 
@@ -86,7 +86,7 @@ func (o *outbox) drain(fn func(to zab.PeerID, body zabBody)) {
 			}
 			if len(fwd) > 0 {
 				ops, n := takeBatch(fwd, o.maxOps, o.maxBytes, nil)
-				body.Fwd, fwd = log.EncodeBatch(ops), fwd[n:]
+				body.Fwd, fwd = kafka.EncodeBatch(ops), fwd[n:]
 			}
 			fn(id, body)
 		}

@@ -7,7 +7,7 @@ import (
 
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
 
-	"zabkafka/log"
+	"zabkafka/log/kafka"
 	"zabkafka/zab"
 )
 
@@ -67,21 +67,21 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 // larger MaxBatchBytes) is dropped here, never proposed: its origin
 // answers it indefinitely at its deadline. The same operation may arrive
 // twice (a message delivered twice); both copies are proposed, and the
-// state machine applies it once (log.Kafka.Apply).
+// state machine applies it once (kafka.State.Apply).
 func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
 	var b []byte
 	if err := json.Unmarshal(raw, &b); err != nil {
 		s.logger.Warn("dropped undecodable forwarded ops", "src", src, "err", err)
 		return
 	}
-	ops, err := log.DecodeBatch(b)
+	ops, err := kafka.DecodeBatch(b)
 	if err != nil {
 		s.logger.Warn("dropped undecodable forwarded ops", "src", src, "err", err)
 		return
 	}
 	for i, op := range ops {
 		op.Origin = src
-		size := log.OpSize(op)
+		size := kafka.OpSize(op)
 		if !s.fits(size) {
 			s.logger.Warn("dropped a forwarded op too big for a batch", "src", src, "bytes", size)
 			continue

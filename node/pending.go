@@ -14,7 +14,7 @@ const (
 // answered: a send or a commit_offsets waiting for its operation to be
 // committed and applied.
 type request struct {
-	id      uint64 // the Seq its operation carries (log.Op)
+	id      uint64 // the Seq its operation carries (kafka.Op)
 	client  string
 	msgID   int64
 	arrived time.Time

@@ -3,7 +3,7 @@ package node
 import (
 	"time"
 
-	"zabkafka/log"
+	"zabkafka/log/kafka"
 	"zabkafka/zab"
 )
 
@@ -13,8 +13,8 @@ import (
 // until the next flush forwards them to the leader. With no leader known,
 // they wait at most HoldTimeout.
 
-// enqueue adds an operation of size bytes (log.OpSize) to the queue.
-func (s *Server) enqueue(op log.Op, size int, now time.Time) {
+// enqueue adds an operation of size bytes (kafka.OpSize) to the queue.
+func (s *Server) enqueue(op kafka.Op, size int, now time.Time) {
 	s.queue = append(s.queue, queuedOp{op: op, since: now, size: size})
 	s.queueBytes += size
 }
@@ -71,7 +71,7 @@ func (s *Server) proposeQueued(now time.Time) {
 	for done < len(s.queue) {
 		ops, n := takeBatch(s.queue[done:], s.cfg.MaxBatch, s.cfg.MaxBatchBytes, s.live)
 		if len(ops) > 0 {
-			z, err := s.peer.Propose(log.EncodeBatch(ops))
+			z, err := s.peer.Propose(kafka.EncodeBatch(ops))
 			if err != nil {
 				// ErrProposalDropped: at the in-flight bound. Anything
 				// else: leadership just went. Either way try again a
@@ -92,10 +92,10 @@ func (s *Server) proposeQueued(now time.Time) {
 
 // takeBatch takes from the front of q the operations of one batch: those
 // keep says still need to go (nil: all), at most maxOps of them and
-// maxBytes encoded (log.OpSize), but always at least one. n is how many
+// maxBytes encoded (kafka.OpSize), but always at least one. n is how many
 // entries of q it went through, kept or not.
-func takeBatch(q []queuedOp, maxOps, maxBytes int, keep func(log.Op) bool) (ops []log.Op, n int) {
-	bytes := log.BatchOverhead
+func takeBatch(q []queuedOp, maxOps, maxBytes int, keep func(kafka.Op) bool) (ops []kafka.Op, n int) {
+	bytes := kafka.BatchOverhead
 	for ; n < len(q) && len(ops) < maxOps; n++ {
 		if keep != nil && !keep(q[n].op) {
 			continue
@@ -144,7 +144,7 @@ func (s *Server) expireHeld(now time.Time) {
 // refuseQueued answers a queued operation that will never be proposed.
 // A send gets a definite error. A commit_offsets gets an indefinite one
 // (see handleCommitOffsets). Operations of other nodes are just dropped.
-func (s *Server) refuseQueued(op log.Op, reason string) {
+func (s *Server) refuseQueued(op kafka.Op, reason string) {
 	if !s.ours(op) {
 		return
 	}
@@ -162,7 +162,7 @@ func (s *Server) refuseQueued(op log.Op, reason string) {
 
 // live reports whether a queued operation still needs to go out: other
 // nodes' operations always do; ours only while the client is waiting.
-func (s *Server) live(op log.Op) bool {
+func (s *Server) live(op kafka.Op) bool {
 	if !s.ours(op) {
 		return true
 	}
@@ -171,12 +171,12 @@ func (s *Server) live(op log.Op) bool {
 }
 
 // ours reports whether op is one of this run's own requests.
-func (s *Server) ours(op log.Op) bool {
+func (s *Server) ours(op kafka.Op) bool {
 	return op.Origin == s.id && op.Incarnation == s.incarnation
 }
 
 // markSent records that our own operations among ops left the queue.
-func (s *Server) markSent(ops []log.Op) {
+func (s *Server) markSent(ops []kafka.Op) {
 	for _, op := range ops {
 		if !s.ours(op) {
 			continue

@@ -7,6 +7,7 @@ import (
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
 
 	"zabkafka/log"
+	"zabkafka/log/kafka"
 	"zabkafka/node/zabstore"
 	"zabkafka/zab"
 )
@@ -41,7 +42,7 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 	if rd.Snapshot != nil {
 		// SNAP: the leader's state replaces ours (step 1 replaced the
 		// log; this replaces what was applied from it).
-		k, err := log.RestoreKafka(rd.Snapshot.Data)
+		k, err := kafka.Restore(rd.Snapshot.Data)
 		if err != nil {
 			s.fail(err)
 			return false
@@ -71,10 +72,10 @@ func (s *Server) apply(t zab.Txn, now time.Time) {
 	if uint64(t.Zxid) <= s.kafka.AppliedZxid() {
 		return // already part of the snapshot the state was restored from
 	}
-	var ops []log.Op
+	var ops []kafka.Op
 	if len(t.Data) > 0 {
 		var err error
-		if ops, err = log.DecodeBatch(t.Data); err != nil {
+		if ops, err = kafka.DecodeBatch(t.Data); err != nil {
 			// Every replica fails the same way on the same bytes, so
 			// skipping keeps them identical.
 			s.logger.Error("committed batch does not decode; applied as empty", "zxid", t.Zxid, "err", err)
@@ -98,10 +99,10 @@ func (s *Server) apply(t zab.Txn, now time.Time) {
 // applies first answers, with the right offset. An operation the state
 // machine refused had no effect and never will, so its client may get a
 // definite error: 12, 20 or 22 for a commit_offsets no correct client
-// sends (log.ErrCommit*); 11 for a send too old to apply (log.ErrStale).
+// sends (kafka.ErrCommit*); 11 for a send too old to apply (kafka.ErrStale).
 // A stale commit_offsets gets the indefinite 0 instead, as a commit a
 // correct client may send must (handleCommitOffsets).
-func (s *Server) answer(op log.Op, res log.Result, now time.Time) {
+func (s *Server) answer(op kafka.Op, res kafka.Result, now time.Time) {
 	r := s.pending.get(op.Seq) // ours (apply checked): this run's request
 	if r == nil {
 		return
@@ -128,11 +129,11 @@ func (s *Server) answer(op log.Op, res log.Result, now time.Time) {
 // refused (answer).
 func refusalCode(kind requestKind, err error) int {
 	switch {
-	case errors.Is(err, log.ErrCommitNegative):
+	case errors.Is(err, kafka.ErrCommitNegative):
 		return maelstrom.MalformedRequest
-	case errors.Is(err, log.ErrCommitNoKey):
+	case errors.Is(err, kafka.ErrCommitNoKey):
 		return maelstrom.KeyDoesNotExist
-	case errors.Is(err, log.ErrCommitBeyond):
+	case errors.Is(err, kafka.ErrCommitBeyond):
 		return maelstrom.PreconditionFailed
 	case kind == reqSend:
 		return codeNotDone

@@ -9,6 +9,7 @@ import (
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
 
 	"zabkafka/log"
+	"zabkafka/log/kafka"
 	"zabkafka/zab"
 )
 
@@ -32,7 +33,7 @@ type Server struct {
 	self   zab.PeerID
 	store  log.Store
 	peer   *zab.Peer
-	kafka  *log.Kafka
+	kafka  *kafka.State
 	failed error // a storage failure: the node stops taking part (fail-stop)
 
 	// incarnation and lastSeq identify our operations (incarnation.go):
@@ -66,9 +67,9 @@ type Server struct {
 
 // queuedOp is a client operation waiting in the queue, with when it got
 // here (the batching window and the hold timeout count from then) and its
-// log.OpSize, which plans the batches it can join.
+// kafka.OpSize, which plans the batches it can join.
 type queuedOp struct {
-	op    log.Op
+	op    kafka.Op
 	since time.Time
 	size  int
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"zabkafka/log"
+	"zabkafka/log/kafka"
 )
 
 // TestSnapshotAndCompaction: every SnapshotEvery applied operations the
@@ -24,7 +25,7 @@ func TestSnapshotAndCompaction(t *testing.T) {
 	if !ok || snap.Zxid != h.s.lastSnap || snap.Zxid == 0 {
 		t.Fatalf("no snapshot saved (have %v, last %v)", ok, h.s.lastSnap)
 	}
-	restored, err := log.RestoreKafka(snap.Data)
+	restored, err := kafka.Restore(snap.Data)
 	if err != nil {
 		t.Fatal(err)
 	}

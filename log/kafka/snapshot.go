@@ -1,4 +1,4 @@
-package log
+package kafka
 
 import (
 	"encoding/binary"
@@ -27,7 +27,7 @@ import (
 // can be compared directly. Only the requests inside the window are
 // written, so lazily pruned leftovers never make two equal states differ.
 //
-// Version 1 had no origins section; RestoreKafka still reads it, with no
+// Version 1 had no origins section; Restore still reads it, with no
 // dedupe state (what the node that wrote it had).
 const (
 	kafkaSnapshotVersion   = 2
@@ -41,7 +41,7 @@ const minKeyLogBytes = 2
 const minOriginStateBytes = 6
 
 // Snapshot serializes the whole state, for SaveSnapshot and SNAP sync.
-func (k *Kafka) Snapshot() []byte {
+func (k *State) Snapshot() []byte {
 	b := []byte{kafkaSnapshotVersion}
 	b = binary.AppendUvarint(b, k.applied)
 	keys := k.Keys()
@@ -93,16 +93,16 @@ func (o *originState) floor() uint64 {
 	return o.hi - DedupeWindow
 }
 
-// RestoreKafka rebuilds a state machine from Snapshot's output (either
+// Restore rebuilds a state machine from Snapshot's output (either
 // version). It never panics on bad input; it rejects, wrapping
 // ErrMalformed, anything Snapshot could not have produced.
-func RestoreKafka(b []byte) (*Kafka, error) {
+func Restore(b []byte) (*State, error) {
 	d := decoder{b: b}
 	v := d.byte()
 	if d.err == nil && v != kafkaSnapshotVersion && v != kafkaSnapshotVersionV1 {
 		return nil, fmt.Errorf("%w: kafka snapshot version %d", ErrMalformed, v)
 	}
-	k := NewKafka()
+	k := New()
 	k.applied = d.uvarint()
 	nkeys := d.count(minKeyLogBytes)
 	prev := ""
@@ -137,7 +137,7 @@ func RestoreKafka(b []byte) (*Kafka, error) {
 // incarnation and remembers its highest seq hi (the last request in the
 // window is hi itself: Apply remembers every request it applies), every
 // seq strictly ascending inside the window, every recorded result valid.
-func (k *Kafka) restoreOrigins(d *decoder) {
+func (k *State) restoreOrigins(d *decoder) {
 	n := d.count(minOriginStateBytes)
 	prev := ""
 	for i := 0; i < n && d.err == nil; i++ {
@@ -172,6 +172,6 @@ func (k *Kafka) restoreOrigins(d *decoder) {
 // Equal reports whether k and o hold the same state: same applied zxid,
 // same messages at the same offsets, same committed offsets, same dedupe
 // state, so tests can compare replicas.
-func (k *Kafka) Equal(o *Kafka) bool {
+func (k *State) Equal(o *State) bool {
 	return slices.Equal(k.Snapshot(), o.Snapshot())
 }

@@ -1,4 +1,4 @@
-package log
+package kafka
 
 import (
 	"encoding/binary"
@@ -37,7 +37,7 @@ func (k OpKind) String() string {
 // Origin, Incarnation and Seq identify the request, for two purposes. The
 // node that received it (Origin, e.g. "n3") answers its client once the
 // batch is applied. And the state machine applies each request once
-// (Kafka.Apply): a request forwarded or delivered twice gets the first
+// (State.Apply): a request forwarded or delivered twice gets the first
 // application's result the second time. Incarnation distinguishes the
 // origin's runs (node/incarnation.go: it grows with every restart), and
 // Seq numbers the requests of one run from 1, in the order they arrived.
@@ -122,9 +122,9 @@ func varintLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
 
 func stringLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
 
-// ErrMalformed is wrapped by every DecodeBatch and RestoreKafka error: the
-// bytes are not something EncodeBatch or Kafka.Snapshot produced.
-var ErrMalformed = errors.New("log: malformed encoding")
+// ErrMalformed is wrapped by every DecodeBatch and Restore error: the
+// bytes are not something EncodeBatch or State.Snapshot produced.
+var ErrMalformed = errors.New("kafka: malformed encoding")
 
 // originKey is one row of a batch's origins table.
 type originKey struct {

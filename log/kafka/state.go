@@ -1,4 +1,4 @@
-package log
+package kafka
 
 import (
 	"errors"
@@ -33,25 +33,25 @@ var (
 	// ErrStale: the op's origin has since applied DedupeWindow newer
 	// requests, or restarted, so whether this one was applied is no
 	// longer known; it is not applied, now or ever.
-	ErrStale = errors.New("log: request too old to apply")
+	ErrStale = errors.New("kafka: request too old to apply")
 	// ErrCommitNegative: a commit_offsets with a negative offset.
-	ErrCommitNegative = errors.New("log: negative offset")
+	ErrCommitNegative = errors.New("kafka: negative offset")
 	// ErrCommitNoKey: a commit_offsets for a key no message was ever sent
 	// to.
-	ErrCommitNoKey = errors.New("log: no message was ever sent to the key")
+	ErrCommitNoKey = errors.New("kafka: no message was ever sent to the key")
 	// ErrCommitBeyond: a commit_offsets of an offset the key's log does
 	// not have yet.
-	ErrCommitBeyond = errors.New("log: offset beyond the key's log")
+	ErrCommitBeyond = errors.New("kafka: offset beyond the key's log")
 )
 
-// Kafka is the state machine committed batches are applied to: one log per
+// State is the state machine committed batches are applied to: one log per
 // key, indexed by a btree keyed by offset, the committed consumer offsets,
 // and per origin node the recent requests applied (to apply each once).
 // Every replica applies the same batches in the same zxid order and so
-// computes the same offsets (design.md decision 2).
+// computes the same offsets (README.md, "The path of one send").
 //
-// Kafka is not safe for concurrent use: the node's event loop owns it.
-type Kafka struct {
+// State is not safe for concurrent use: the node's event loop owns it.
+type State struct {
 	logs map[string]*keyLog
 	// committed holds, per key, the highest offset ever committed:
 	// commit_offsets never moves a consumer backwards.
@@ -91,7 +91,7 @@ type keyLog struct {
 // few bytes each in the snapshot); origins are the cluster's nodes.
 const DedupeWindow = 1 << 13
 
-// originState is what Kafka remembers of one origin: its newest
+// originState is what State remembers of one origin: its newest
 // incarnation seen, the highest Seq applied in it, and the results of the
 // requests applied with Seq in (hi-DedupeWindow, hi]. Entries below that
 // range are pruned lazily and never consulted.
@@ -161,14 +161,14 @@ func newKeyLog() *keyLog {
 	return &keyLog{msgs: btree.NewG(btreeDegree, lessOffset)}
 }
 
-// NewKafka returns an empty state machine.
-func NewKafka() *Kafka {
-	return &Kafka{logs: make(map[string]*keyLog), committed: make(map[string]int64), origins: make(map[string]*originState)}
+// New returns an empty state machine.
+func New() *State {
+	return &State{logs: make(map[string]*keyLog), committed: make(map[string]int64), origins: make(map[string]*originState)}
 }
 
 // AppliedZxid is the zxid of the last batch applied (or restored), 0 if
 // none.
-func (k *Kafka) AppliedZxid() uint64 { return k.applied }
+func (k *State) AppliedZxid() uint64 { return k.applied }
 
 // Apply applies one committed batch. Batches must come in zxid order; a
 // batch whose zxid is not above AppliedZxid has already been applied (or
@@ -188,7 +188,7 @@ func (k *Kafka) AppliedZxid() uint64 { return k.applied }
 // offending key in sorted order named in Refused, and changes nothing.
 // A commit below the key's committed offset is accepted and leaves it.
 // Unknown op kinds change nothing.
-func (k *Kafka) Apply(zxid uint64, ops []Op) []Result {
+func (k *State) Apply(zxid uint64, ops []Op) []Result {
 	if zxid <= k.applied {
 		return nil
 	}
@@ -213,7 +213,7 @@ func (k *Kafka) Apply(zxid uint64, ops []Op) []Result {
 }
 
 // applyOp applies one op that is new.
-func (k *Kafka) applyOp(op Op) Result {
+func (k *State) applyOp(op Op) Result {
 	r := Result{Offset: -1}
 	switch op.Kind {
 	case OpSend:
@@ -234,7 +234,7 @@ func (k *Kafka) applyOp(op Op) Result {
 // newer incarnation of the origin starts its state afresh: the previous
 // run's requests still in flight become stale, which is safe because no
 // client of that run can be answered any more.
-func (k *Kafka) lookup(op Op) (*originState, verdict) {
+func (k *State) lookup(op Op) (*originState, verdict) {
 	if op.Incarnation == 0 || op.Seq == 0 {
 		return nil, opNew
 	}
@@ -278,7 +278,7 @@ func (o *originState) inWindow(seq uint64) bool {
 
 // checkCommit says why offsets cannot be committed now, nil if they can.
 // Keys are checked in sorted order so every replica names the same one.
-func (k *Kafka) checkCommit(offsets map[string]int64) error {
+func (k *State) checkCommit(offsets map[string]int64) error {
 	keys := make([]string, 0, len(offsets))
 	for key := range offsets {
 		keys = append(keys, key)
@@ -300,7 +300,7 @@ func (k *Kafka) checkCommit(offsets map[string]int64) error {
 }
 
 // send appends msg to key's log and returns its offset.
-func (k *Kafka) send(key string, msg int64) int64 {
+func (k *State) send(key string, msg int64) int64 {
 	l := k.logs[key]
 	if l == nil {
 		l = newKeyLog()
@@ -313,7 +313,7 @@ func (k *Kafka) send(key string, msg int64) int64 {
 }
 
 // commit raises key's committed offset to off, never lowering it.
-func (k *Kafka) commit(key string, off int64) {
+func (k *State) commit(key string, off int64) {
 	if cur, ok := k.committed[key]; !ok || off > cur {
 		k.committed[key] = off
 	}
@@ -322,7 +322,7 @@ func (k *Kafka) commit(key string, off int64) {
 // Poll returns the messages of key from offset from on (or from the first
 // offset >= from), ascending, at most limit of them (limit <= 0: all).
 // It costs O(log n + returned). A key never sent to yields nil.
-func (k *Kafka) Poll(key string, from int64, limit int) []Message {
+func (k *State) Poll(key string, from int64, limit int) []Message {
 	l := k.logs[key]
 	if l == nil {
 		return nil
@@ -345,7 +345,7 @@ func (k *Kafka) Poll(key string, from int64, limit int) []Message {
 
 // NextOffset is the offset the next send to key will get (the key's log
 // length).
-func (k *Kafka) NextOffset(key string) int64 {
+func (k *State) NextOffset(key string) int64 {
 	if l := k.logs[key]; l != nil {
 		return l.next
 	}
@@ -354,7 +354,7 @@ func (k *Kafka) NextOffset(key string) int64 {
 
 // CommittedOffsets returns the committed offset of each of keys that has
 // one; keys without one are left out. A nil keys asks for every key.
-func (k *Kafka) CommittedOffsets(keys []string) map[string]int64 {
+func (k *State) CommittedOffsets(keys []string) map[string]int64 {
 	out := make(map[string]int64)
 	if keys == nil {
 		for key, off := range k.committed {
@@ -371,7 +371,7 @@ func (k *Kafka) CommittedOffsets(keys []string) map[string]int64 {
 }
 
 // Keys returns every key that has a log, sorted.
-func (k *Kafka) Keys() []string {
+func (k *State) Keys() []string {
 	keys := make([]string, 0, len(k.logs))
 	for key := range k.logs {
 		keys = append(keys, key)

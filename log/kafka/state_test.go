@@ -1,4 +1,4 @@
-package log
+package kafka
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func msgs(from int64, ms ...int64) []Message {
 }
 
 func TestKafkaOffsetsAreDensePerKeyInApplyOrder(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	res := k.Apply(1, []Op{send("a", 10), send("b", 20), send("a", 11)})
 	if want := []Result{{Offset: 0}, {Offset: 0}, {Offset: 1}}; !slices.Equal(res, want) {
 		t.Fatalf("results %v, want %v", res, want)
@@ -48,7 +48,7 @@ func TestKafkaOffsetsAreDensePerKeyInApplyOrder(t *testing.T) {
 func TestKafkaIgnoresBatchesAlreadyApplied(t *testing.T) {
 	// A redelivered batch, or one the restored snapshot covers, must not
 	// assign offsets a second time.
-	k := NewKafka()
+	k := New()
 	k.Apply(5, []Op{send("a", 1)})
 	for _, z := range []uint64{0, 4, 5} {
 		if res := k.Apply(z, []Op{send("a", 2)}); res != nil {
@@ -64,7 +64,7 @@ func TestKafkaIgnoresBatchesAlreadyApplied(t *testing.T) {
 }
 
 func TestKafkaPollRanges(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	for i := int64(0); i < 10; i++ {
 		k.Apply(uint64(i+1), []Op{send("a", 100+i)})
 	}
@@ -91,7 +91,7 @@ func TestKafkaPollRanges(t *testing.T) {
 }
 
 func TestKafkaCommittedOffsetsNeverMoveBack(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	for i := int64(0); i < 6; i++ {
 		k.Apply(uint64(i+1), []Op{send("a", i), send("b", i)})
 	}
@@ -116,7 +116,7 @@ func TestKafkaReplicasAgree(t *testing.T) {
 		{send("x", 1), send("y", 2), commitOp(map[string]int64{"x": 0, "y": 0})},
 		{send("y", 3), send("x", 4)},
 	}
-	a, b := NewKafka(), NewKafka()
+	a, b := New(), New()
 	for i, ops := range batches {
 		ra := a.Apply(uint64(i+1), ops)
 		rb := b.Apply(uint64(i+1), ops)
@@ -134,9 +134,9 @@ func TestKafkaReplicasAgree(t *testing.T) {
 }
 
 func TestKafkaSnapshotRoundTrip(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	k.Apply(7, []Op{send("a", 1), send("b", -2), send("a", 3), commitOp(map[string]int64{"a": 1, "b": 0})})
-	r, err := RestoreKafka(k.Snapshot())
+	r, err := Restore(k.Snapshot())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,18 +150,18 @@ func TestKafkaSnapshotRoundTrip(t *testing.T) {
 	if res := r.Apply(8, []Op{send("a", 4)}); res[0].Offset != 2 {
 		t.Fatalf("first send after restore got offset %d, want 2", res[0].Offset)
 	}
-	empty, err := RestoreKafka(NewKafka().Snapshot())
-	if err != nil || !empty.Equal(NewKafka()) {
+	empty, err := Restore(New().Snapshot())
+	if err != nil || !empty.Equal(New()) {
 		t.Fatalf("empty round trip: %v", err)
 	}
 }
 
 func TestRestoreKafkaRejectsMalformedInput(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	k.Apply(1, []Op{send("a", 1), send("b", 2), commitOp(map[string]int64{"a": 0})})
 	valid := k.Snapshot()
 	for n := 0; n < len(valid); n++ {
-		if _, err := RestoreKafka(valid[:n]); !errors.Is(err, ErrMalformed) {
+		if _, err := Restore(valid[:n]); !errors.Is(err, ErrMalformed) {
 			t.Fatalf("prefix of %d/%d bytes restored: %v", n, len(valid), err)
 		}
 	}
@@ -185,13 +185,13 @@ func TestRestoreKafkaRejectsMalformedInput(t *testing.T) {
 		{"unknown result", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 1, 1, 1, 9}}, // zigzag 9 = -5
 		{"request count beyond input", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 1, 100, 1, 0}},
 	} {
-		if _, err := RestoreKafka(tc.b); !errors.Is(err, ErrMalformed) {
+		if _, err := Restore(tc.b); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: %v, want ErrMalformed", tc.name, err)
 		}
 	}
 }
 
-// TestKafkaAgainstModel applies random batches to Kafka and to a plain
+// TestKafkaAgainstModel applies random batches to State and to a plain
 // slices-and-maps model and compares every result and read. The ops come
 // from three origins, each restarting now and then, and some are
 // re-applied later (as a duplicated forward would be), so the model
@@ -216,7 +216,7 @@ func TestKafkaAgainstModel(t *testing.T) {
 
 func modelRun(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0))
-	k := NewKafka()
+	k := New()
 	logs := map[string][]int64{}
 	committed := map[string]int64{}
 	// The model's dedupe: every (origin, incarnation, seq) applied, with
@@ -286,7 +286,7 @@ func modelRun(t *testing.T, seed uint64) {
 			}
 		}
 		if zxid%50 == 0 { // also through a snapshot now and then
-			r, err := RestoreKafka(k.Snapshot())
+			r, err := Restore(k.Snapshot())
 			if err != nil {
 				t.Fatalf("seed %d: restore: %v", seed, err)
 			}
@@ -370,7 +370,7 @@ func identified(origin string, inc, seq uint64, key string, msg int64) Op {
 // the log holds each message once. Ops without identity are applied
 // every time.
 func TestKafkaAppliesEachRequestOnce(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	s1 := identified("n1", 1, 1, "a", 10)
 	s2 := identified("n2", 1, 1, "a", 20) // same seq, other origin: another request
 	res := k.Apply(1, []Op{s1, s2, s1})
@@ -398,7 +398,7 @@ func TestKafkaAppliesEachRequestOnce(t *testing.T) {
 // leader); an older one never applied before is applied, and each is
 // applied once.
 func TestKafkaDedupeOutOfOrder(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	r := k.Apply(1, []Op{identified("n1", 1, 5, "a", 5), identified("n1", 1, 9, "a", 9)})
 	r = append(r, k.Apply(2, []Op{identified("n1", 1, 2, "a", 2), identified("n1", 1, 9, "a", 9), identified("n1", 1, 7, "a", 7)})...)
 	r = append(r, k.Apply(3, []Op{identified("n1", 1, 2, "a", 2), identified("n1", 1, 5, "a", 5)})...)
@@ -417,7 +417,7 @@ func TestKafkaDedupeOutOfOrder(t *testing.T) {
 // inside it is still recognised; and the remembered state stays bounded
 // however many requests an origin makes.
 func TestKafkaDedupeWindow(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	const skipped = 3 // a request of n1 that never arrived in time
 	z := uint64(0)
 	for seq := uint64(1); seq <= 3*DedupeWindow; seq++ {
@@ -456,7 +456,7 @@ func TestKafkaDedupeWindow(t *testing.T) {
 // starts afresh, its seqs from 1 again; requests of its previous run that
 // arrive after that are stale; origins are independent.
 func TestKafkaDedupeIncarnations(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	k.Apply(1, []Op{identified("n1", 5, 1, "a", 1), identified("n1", 5, 2, "a", 2), identified("n2", 1, 1, "b", 1)})
 	res := k.Apply(2, []Op{
 		identified("n1", 6, 1, "a", 3),     // the new run's first request: not a duplicate of (5, 1)
@@ -480,7 +480,7 @@ func TestKafkaDedupeIncarnations(t *testing.T) {
 // offset names a message that exists when the commit is applied; anything
 // else is refused whole and changes nothing, with the reason.
 func TestKafkaCommitValidation(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	k.Apply(1, []Op{send("a", 0), send("a", 1), send("a", 2), send("b", 0)}) // a: 0..2, b: 0
 	for _, tc := range []struct {
 		name    string
@@ -522,13 +522,13 @@ func TestKafkaCommitValidation(t *testing.T) {
 // so a replica restored from it (after a restart, or a SNAP from the
 // leader) treats every later copy exactly as the original does.
 func TestKafkaSnapshotKeepsDedupe(t *testing.T) {
-	k := NewKafka()
+	k := New()
 	k.Apply(1, []Op{identified("n1", 3, 1, "a", 1), identified("n2", 9, 4, "a", 2),
 		{Kind: OpCommitOffsets, Offsets: map[string]int64{"a": 5}, Origin: "n2", Incarnation: 9, Seq: 5}})
 	for seq := uint64(2); seq < DedupeWindow+10; seq++ { // n1 slides its window
 		k.Apply(k.AppliedZxid()+1, []Op{identified("n1", 3, seq, "b", int64(seq))})
 	}
-	r, err := RestoreKafka(k.Snapshot())
+	r, err := Restore(k.Snapshot())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +564,7 @@ func TestKafkaSnapshotKeepsDedupe(t *testing.T) {
 var kafkaSnapshotV1 = []byte{1, 7, 1, 1, 'a', 2, 10, 1, 1, 1, 'a', 0}
 
 func TestRestoreKafkaVersion1(t *testing.T) {
-	k, err := RestoreKafka(kafkaSnapshotV1)
+	k, err := Restore(kafkaSnapshotV1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -573,27 +573,27 @@ func TestRestoreKafkaVersion1(t *testing.T) {
 	}
 }
 
-// FuzzRestoreKafka feeds RestoreKafka arbitrary bytes: no panic, and an
+// FuzzRestoreKafka feeds Restore arbitrary bytes: no panic, and an
 // accepted snapshot re-encodes to the same state.
 func FuzzRestoreKafka(f *testing.F) {
-	k := NewKafka()
+	k := New()
 	k.Apply(3, []Op{send("a", 1), send("b", 2), commitOp(map[string]int64{"a": 0})})
 	f.Add(k.Snapshot())
-	f.Add(NewKafka().Snapshot())
+	f.Add(New().Snapshot())
 	f.Add([]byte{1, 0, 1, 1, 'a', 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Add(kafkaSnapshotV1)
-	d := NewKafka()
+	d := New()
 	d.Apply(1, []Op{identified("n1", 2, 3, "a", 1), identified("n1", 2, 1, "a", 2), send("b", 1)})
 	f.Add(d.Snapshot())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := RestoreKafka(b)
+		r, err := Restore(b)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error does not wrap ErrMalformed: %v", err)
 			}
 			return
 		}
-		again, err := RestoreKafka(r.Snapshot())
+		again, err := Restore(r.Snapshot())
 		if err != nil || !again.Equal(r) {
 			t.Fatalf("accepted snapshot does not round-trip: %v", err)
 		}

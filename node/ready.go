@@ -8,7 +8,7 @@ import (
 
 	"zabkafka/log"
 	"zabkafka/log/kafka"
-	"zabkafka/node/zabstore"
+	"zabkafka/log/zabstore"
 	"zabkafka/zab"
 )
 

@@ -33,7 +33,7 @@
 //	}
 //
 // The steps are the Ready contract of ready.go; the node's persist is
-// zabstore.Persist (package zabkafka/node/zabstore), which writes a
+// zabstore.Persist (package zabkafka/log/zabstore), which writes a
 // Ready to a log.Store in that order. If persisting fails the caller must
 // stop without sending: every ACK among the messages vouches for those
 // writes. Example runs three peers this way in one process.

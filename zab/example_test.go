@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"zabkafka/log"
-	"zabkafka/node/zabstore"
+	"zabkafka/log/zabstore"
 	"zabkafka/zab"
 )
 

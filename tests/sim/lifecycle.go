@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 
-	"zabkafka/node/zabstore"
+	"zabkafka/log/zabstore"
 	"zabkafka/zab"
 )
 

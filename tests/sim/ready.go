@@ -2,7 +2,7 @@ package sim
 
 import (
 	"zabkafka/log"
-	"zabkafka/node/zabstore"
+	"zabkafka/log/zabstore"
 	"zabkafka/tests/invariants"
 	"zabkafka/zab"
 )

@@ -3,9 +3,13 @@
 // ready.go, steps 1-5), so the node and the recovery simulation persist in
 // exactly the same order.
 //
-// The two packages keep their own types on purpose: log/ knows nothing of
-// the protocol (design.md, package table), and zab/ does no I/O. This
-// adapter converts between zab.Zxid/zab.Txn and the plain numbers of log/.
+// The two packages keep their own types on purpose: package log knows
+// nothing of the protocol, and zab/ does no I/O. This adapter, the one
+// package under log/ that knows the core, converts between zab.Zxid and
+// zab.Txn and the plain numbers of log/. It lives beside the log, as
+// etcd's write-ahead log knows raft's entry types and raft knows no
+// write-ahead log: the core stays free of storage, and both the node and
+// tests/sim reach it without going through the node.
 package zabstore
 
 import (
@@ -64,7 +68,7 @@ func (v view) Snapshot() (zab.Snapshot, bool) {
 // the follow attempt. Only
 // after it returns nil may the caller send rd.Messages: each ACK,
 // ACKEPOCH and NEWLEADER ack among them vouches for what was written here
-// (zab-reference 1.3, rules D1-D5). An error is a storage failure; the
+// (docs/safety.md). An error is a storage failure; the
 // caller must stop (fail-stop) rather than send.
 func Persist(s log.Store, rd *zab.Ready) error {
 	if rd.Snapshot != nil {

@@ -6,46 +6,23 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"zabkafka/election"
+	"zabkafka/zab"
 )
 
 // Config holds every knob of a node. The core's timeouts are counted in
-// ticks (zab.Config); Tick says how long one tick is in wall time.
+// ticks (Config.Zab); Tick says how long one tick is in wall time.
 type Config struct {
 	// Tick is the wall-clock length of one core tick.
 	Tick time.Duration
-	// InitLimit bounds discovery and synchronisation, in ticks
-	// (ZooKeeper's initLimit).
-	InitLimit int
-	// SyncLimit is how many ticks a follower or leader waits without
-	// hearing from the other side before it gives up (syncLimit).
-	SyncLimit int
-	// Heartbeat is the interval between leader PINGs, in ticks.
-	Heartbeat int
-	// Resend is how many ticks the leader waits for an ACK before it
-	// resends a follower's queue (design.md decision 3).
-	Resend int
-	// MaxInflight bounds the proposals sent to one follower and not yet
-	// acknowledged.
-	MaxInflight int
-	// MaxTxnsPerMessage bounds the proposals one PROPOSAL message carries.
-	MaxTxnsPerMessage int
-	// MaxUncommitted bounds the leader's proposals not yet committed;
-	// beyond it operations wait in the queue (0: the core's default).
-	MaxUncommitted int
-	// ElectionFinalize is how many ticks an election waits for a better
-	// vote after reaching a quorum (FLE's finalizeWait).
-	ElectionFinalize int
-	// ElectionMaxResend caps the back-off between election
-	// re-broadcasts, in ticks.
-	ElectionMaxResend int
-	// LazyFanout paces the leader's followers (zab.Config.
-	// LazyFanoutTicks): each batch goes at once to a quorum's worth of
-	// followers, the others get what accumulated at their next turn or
-	// after this many ticks. 0 sends everything to everyone at once.
-	LazyFanout int
-	// FanoutSpare is how many followers beyond a quorum's need get each
-	// batch at once (zab.Config.FanoutSpare).
-	FanoutSpare int
+	// Zab holds the core's knobs, counted in ticks: InitLimit, SyncLimit,
+	// HeartbeatTicks, ResendTicks, MaxInflight, MaxTxnsPerMessage,
+	// MaxUncommitted, LazyFanoutTicks, FanoutSpare and the election's
+	// FinalizeTicks and MaxResendTicks are bound to flags
+	// (RegisterFlags). The node fills in ID, Peers, Storage, Logger and
+	// Election.Rand when it starts.
+	Zab zab.Config
 
 	// BatchInterval is the batching window: client operations wait at
 	// most this long before they are proposed (leader) or forwarded
@@ -136,28 +113,29 @@ type Config struct {
 // of some 150 000 keys) is far beyond anything the workload sends.
 func DefaultConfig() Config {
 	return Config{
-		Tick:              10 * time.Millisecond,
-		InitLimit:         100,
-		SyncLimit:         100,
-		Heartbeat:         20,
-		Resend:            20,
-		MaxInflight:       1000,
-		MaxTxnsPerMessage: 64,
-		ElectionFinalize:  3,
-		ElectionMaxResend: 40,
-		LazyFanout:        8,
-		BatchInterval:     10 * time.Millisecond,
-		AckHold:           5 * time.Millisecond,
-		MaxBatch:          4096,
-		MaxBatchBytes:     2 << 20,
-		MaxQueue:          100000,
-		MaxQueueBytes:     256 << 20,
-		HoldTimeout:       time.Second,
-		RequestTimeout:    3500 * time.Millisecond,
-		PollCap:           100,
-		SnapshotEvery:     50000,
-		LogLevel:          slog.LevelInfo,
-		StatsInterval:     10 * time.Second,
+		Tick: 10 * time.Millisecond,
+		Zab: zab.Config{
+			InitLimit:         100,
+			SyncLimit:         100,
+			HeartbeatTicks:    20,
+			ResendTicks:       20,
+			MaxInflight:       1000,
+			MaxTxnsPerMessage: 64,
+			Election:          election.Config{FinalizeTicks: 3, MaxResendTicks: 40},
+			LazyFanoutTicks:   8,
+		},
+		BatchInterval:  10 * time.Millisecond,
+		AckHold:        5 * time.Millisecond,
+		MaxBatch:       4096,
+		MaxBatchBytes:  2 << 20,
+		MaxQueue:       100000,
+		MaxQueueBytes:  256 << 20,
+		HoldTimeout:    time.Second,
+		RequestTimeout: 3500 * time.Millisecond,
+		PollCap:        100,
+		SnapshotEvery:  50000,
+		LogLevel:       slog.LevelInfo,
+		StatsInterval:  10 * time.Second,
 	}
 }
 
@@ -174,17 +152,18 @@ const (
 // values of c are the flags' defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Tick, "tick", c.Tick, "wall-clock length of one core tick")
-	fs.IntVar(&c.InitLimit, "init-limit", c.InitLimit, "ticks allowed for discovery and synchronisation")
-	fs.IntVar(&c.SyncLimit, "sync-limit", c.SyncLimit, "ticks of silence after which a leader or follower gives up")
-	fs.IntVar(&c.Heartbeat, "heartbeat", c.Heartbeat, "ticks between leader heartbeats")
-	fs.IntVar(&c.Resend, "resend", c.Resend, "ticks without an ACK before the leader resends a follower's queue")
-	fs.IntVar(&c.MaxInflight, "max-inflight", c.MaxInflight, "proposals in flight to one follower")
-	fs.IntVar(&c.MaxTxnsPerMessage, "max-txns-per-message", c.MaxTxnsPerMessage, "proposals carried by one message")
-	fs.IntVar(&c.MaxUncommitted, "max-uncommitted", c.MaxUncommitted, "leader proposals not yet committed (0: core default)")
-	fs.IntVar(&c.ElectionFinalize, "election-finalize", c.ElectionFinalize, "ticks an election waits for a better vote after a quorum agrees")
-	fs.IntVar(&c.ElectionMaxResend, "election-max-resend", c.ElectionMaxResend, "cap on the back-off between election re-broadcasts, in ticks")
-	fs.IntVar(&c.LazyFanout, "lazy-fanout", c.LazyFanout, "leader paces followers: each batch goes at once to a quorum's worth, the rest within this many ticks (0: all at once)")
-	fs.IntVar(&c.FanoutSpare, "fanout-spare", c.FanoutSpare, "followers beyond a quorum's need that get each batch at once (with --lazy-fanout)")
+	z := &c.Zab
+	fs.IntVar(&z.InitLimit, "init-limit", z.InitLimit, "ticks allowed for discovery and synchronisation")
+	fs.IntVar(&z.SyncLimit, "sync-limit", z.SyncLimit, "ticks of silence after which a leader or follower gives up")
+	fs.IntVar(&z.HeartbeatTicks, "heartbeat", z.HeartbeatTicks, "ticks between leader heartbeats")
+	fs.IntVar(&z.ResendTicks, "resend", z.ResendTicks, "ticks without an ACK before the leader resends a follower's queue")
+	fs.IntVar(&z.MaxInflight, "max-inflight", z.MaxInflight, "proposals in flight to one follower")
+	fs.IntVar(&z.MaxTxnsPerMessage, "max-txns-per-message", z.MaxTxnsPerMessage, "proposals carried by one message")
+	fs.IntVar(&z.MaxUncommitted, "max-uncommitted", z.MaxUncommitted, "leader proposals not yet committed (0: core default)")
+	fs.IntVar(&z.Election.FinalizeTicks, "election-finalize", z.Election.FinalizeTicks, "ticks an election waits for a better vote after a quorum agrees")
+	fs.IntVar(&z.Election.MaxResendTicks, "election-max-resend", z.Election.MaxResendTicks, "cap on the back-off between election re-broadcasts, in ticks")
+	fs.IntVar(&z.LazyFanoutTicks, "lazy-fanout", z.LazyFanoutTicks, "leader paces followers: each batch goes at once to a quorum's worth, the rest within this many ticks (0: all at once)")
+	fs.IntVar(&z.FanoutSpare, "fanout-spare", z.FanoutSpare, "followers beyond a quorum's need that get each batch at once (with --lazy-fanout)")
 	fs.DurationVar(&c.AckHold, "ack-hold", c.AckHold, "how long a follower holds its messages after answering clients, for their next operations to ride along (at most --batch-interval; 0: none)")
 	fs.DurationVar(&c.BatchInterval, "batch-interval", c.BatchInterval, "batching window for client ops and node-to-node messages (0: every loop iteration)")
 	fs.IntVar(&c.MaxBatch, "max-batch", c.MaxBatch, "client operations per proposal")
@@ -212,14 +191,14 @@ func (c Config) Validate() error {
 	if c.Tick <= 0 {
 		errs = append(errs, fmt.Errorf("tick must be positive, got %v", c.Tick))
 	}
-	positive("init-limit", c.InitLimit)
-	positive("sync-limit", c.SyncLimit)
-	positive("heartbeat", c.Heartbeat)
-	positive("resend", c.Resend)
-	positive("max-inflight", c.MaxInflight)
-	positive("max-txns-per-message", c.MaxTxnsPerMessage)
-	positive("election-finalize", c.ElectionFinalize)
-	positive("election-max-resend", c.ElectionMaxResend)
+	positive("init-limit", c.Zab.InitLimit)
+	positive("sync-limit", c.Zab.SyncLimit)
+	positive("heartbeat", c.Zab.HeartbeatTicks)
+	positive("resend", c.Zab.ResendTicks)
+	positive("max-inflight", c.Zab.MaxInflight)
+	positive("max-txns-per-message", c.Zab.MaxTxnsPerMessage)
+	positive("election-finalize", c.Zab.Election.FinalizeTicks)
+	positive("election-max-resend", c.Zab.Election.MaxResendTicks)
 	positive("max-batch", c.MaxBatch)
 	positive("max-queue", c.MaxQueue)
 	if c.MaxBatchBytes < MinBatchBytes || c.MaxBatchBytes > MaxBatchBytesLimit {
@@ -232,17 +211,17 @@ func (c Config) Validate() error {
 	if c.BatchInterval < 0 {
 		errs = append(errs, fmt.Errorf("batch-interval must not be negative, got %v", c.BatchInterval))
 	}
-	if c.LazyFanout < 0 {
-		errs = append(errs, fmt.Errorf("lazy-fanout must not be negative, got %d", c.LazyFanout))
+	if c.Zab.LazyFanoutTicks < 0 {
+		errs = append(errs, fmt.Errorf("lazy-fanout must not be negative, got %d", c.Zab.LazyFanoutTicks))
 	}
-	if c.FanoutSpare < 0 {
-		errs = append(errs, fmt.Errorf("fanout-spare must not be negative, got %d", c.FanoutSpare))
+	if c.Zab.FanoutSpare < 0 {
+		errs = append(errs, fmt.Errorf("fanout-spare must not be negative, got %d", c.Zab.FanoutSpare))
 	}
 	if c.AckHold < 0 {
 		errs = append(errs, fmt.Errorf("ack-hold must not be negative, got %v", c.AckHold))
 	}
-	if c.MaxUncommitted < 0 {
-		errs = append(errs, fmt.Errorf("max-uncommitted must not be negative, got %d", c.MaxUncommitted))
+	if c.Zab.MaxUncommitted < 0 {
+		errs = append(errs, fmt.Errorf("max-uncommitted must not be negative, got %d", c.Zab.MaxUncommitted))
 	}
 	if c.StatsInterval < 0 {
 		errs = append(errs, fmt.Errorf("stats-interval must not be negative, got %v", c.StatsInterval))

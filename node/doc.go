@@ -27,10 +27,10 @@
 // (maelstrom-kafka-spec 7.1), and three things keep it below one message
 // per client operation under load. The outbox sends one message per peer
 // per batching window, whatever it carries. The leader's core paces its
-// followers (Config.LazyFanout, zab/fanout.go): each batch goes at once to
-// a quorum's worth of followers, served in turn, so a follower hears from
-// the leader about every other batch, with everything it missed and the
-// commit point in one message. A follower that has just answered its
+// followers (Config.Zab.LazyFanoutTicks, zab/fanout.go): each batch goes
+// at once to a quorum's worth of followers, served in turn, so a follower
+// hears from the leader about every other batch, with everything it
+// missed and the commit point in one message. A follower that has just answered its
 // clients holds its outgoing message for AckHold, so that their next
 // operations ride to the leader with its ACK instead of alone.
 //

@@ -152,25 +152,10 @@ func (s *Server) start(now time.Time) error {
 	if seed == 0 {
 		seed = now.UnixNano()
 	}
-	peer, err := zab.NewPeer(zab.Config{
-		ID:                s.self,
-		Peers:             peers,
-		Storage:           zabstore.New(store),
-		Rand:              rand.New(rand.NewSource(seed + int64(s.self))),
-		Logger:            s.logger,
-		InitLimit:         s.cfg.InitLimit,
-		SyncLimit:         s.cfg.SyncLimit,
-		HeartbeatTicks:    s.cfg.Heartbeat,
-		ResendTicks:       s.cfg.Resend,
-		MaxInflight:       s.cfg.MaxInflight,
-		MaxTxnsPerMessage: s.cfg.MaxTxnsPerMessage,
-		MaxUncommitted:    s.cfg.MaxUncommitted,
-		LazyFanoutTicks:   s.cfg.LazyFanout,
-		FanoutSpare:       s.cfg.FanoutSpare,
-
-		ElectionFinalizeTicks:  s.cfg.ElectionFinalize,
-		ElectionMaxResendTicks: s.cfg.ElectionMaxResend,
-	})
+	cfg := s.cfg.Zab
+	cfg.ID, cfg.Peers, cfg.Storage, cfg.Logger = s.self, peers, zabstore.New(store), s.logger
+	cfg.Election.Rand = rand.New(rand.NewSource(seed + int64(s.self)))
+	peer, err := zab.NewPeer(cfg)
 	if err != nil {
 		store.Close()
 		return fmt.Errorf("start zab peer: %w", err)

@@ -8,6 +8,8 @@ import (
 	"math/rand"
 	"os"
 	"testing"
+
+	"zabkafka/election"
 )
 
 // testLogLevel, when ZAB_TEST_LOG is set (debug, info, warn), sends the
@@ -67,7 +69,7 @@ func newCluster(t testing.TB, n int, tweak func(*Config)) *cluster {
 
 // start (re)creates peer id over its storage.
 func (c *cluster) start(id PeerID) {
-	cfg := Config{ID: id, Peers: c.ids, Storage: c.stores[id], Rand: c.rnd,
+	cfg := Config{ID: id, Peers: c.ids, Storage: c.stores[id], Election: election.Config{Rand: c.rnd},
 		InitLimit: 10, SyncLimit: 5, HeartbeatTicks: 1, ResendTicks: 2}
 	if c.cfg != nil {
 		c.cfg(&cfg)

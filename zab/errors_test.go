@@ -17,6 +17,8 @@ func TestNewPeerRejectsBadConfigAndState(t *testing.T) {
 		{"id not among peers", func(c *Config) { c.ID = 4 }},
 		{"peer id zero", func(c *Config) { c.Peers = []PeerID{0, 1} }},
 		{"no storage", func(c *Config) { c.Storage = nil }},
+		{"election ID set", func(c *Config) { c.Election.ID = 1 }},
+		{"election voters set", func(c *Config) { c.Election.Voters = []PeerID{1, 2, 3} }},
 		{"initial counter exhausted", func(c *Config) { c.InitialCounter = MaxCounter }},
 		{"currentEpoch above acceptedEpoch", func(c *Config) { c.Storage = logOf(1, 2) }},
 		{"log beyond acceptedEpoch", func(c *Config) { c.Storage = logOf(2, 2, MakeZxid(3, 1)) }},

@@ -101,14 +101,7 @@ func NewPeer(cfg Config) (*Peer, error) {
 	if snap, ok := cfg.Storage.Snapshot(); ok {
 		p.committed, p.delivered = snap.Zxid, snap.Zxid
 	}
-	p.elector = election.New(election.Config{
-		ID:             cfg.ID,
-		Voters:         voters.IDs(),
-		FinalizeTicks:  cfg.ElectionFinalizeTicks,
-		MinResendTicks: cfg.ElectionMinResendTicks,
-		MaxResendTicks: cfg.ElectionMaxResendTicks,
-		Rand:           cfg.Rand, // a nil Rand converts to a nil interface: no jitter
-	})
+	p.elector = election.New(cfg.Election)
 	p.logger.Info("starting", "epochs", fmt.Sprintf("%d/%d", p.epochs.Accepted, p.epochs.Current),
 		"last", h.last().String(), "committed", p.committed.String(), "peers", voters.Len())
 	p.lastSoft = Status{Role: RoleLeading} // differs from anything real: the first Ready reports

@@ -80,7 +80,7 @@ func (w *World) start(n *node) error {
 	cfg.ID = n.id
 	cfg.Peers = w.IDs()
 	cfg.Storage = zabstore.New(n.disk)
-	cfg.Rand = rand.New(rand.NewSource(w.rng.Int63()))
+	cfg.Election.Rand = rand.New(rand.NewSource(w.rng.Int63()))
 	cfg.Logger = w.cfg.Logger
 	if w.cfg.Tune != nil {
 		w.cfg.Tune(n.id, &cfg)

@@ -40,15 +40,19 @@ func (d *disk) crash() string {
 	// shift later draws.
 	keep, torn := s.diskRng.IntN(unsynced+1), s.diskRng.Float64() < s.plan.Torn
 	note := fmt.Sprintf("disk lost all %d unsynced writes", unsynced)
+	kept := 0
 	if s.plan.PartialCrash {
-		kept := d.mem.CrashPartial(keep, torn)
+		kept = d.mem.CrashPartial(keep, torn)
 		note = fmt.Sprintf("disk kept %d of %d unsynced writes", kept, unsynced)
 		if torn && kept < keep {
 			note += " (last one torn)"
+			s.stats.TornRecords++
 		}
 	} else {
 		d.mem.Crash()
 	}
+	s.stats.UnsyncedKept += kept
+	s.stats.UnsyncedLost += unsynced - kept
 	d.observe()
 	return note
 }

@@ -128,7 +128,7 @@ func DrawPlan(seed int64) Plan {
 	p.OneWay = pick(0, 0, 0.03, 0.08)
 	p.Crash = pick(0, 0, 0.02, 0.05)
 	p.Restart = pick(0.05, 0.2, 0.5)
-	p.WriteCrash = pick(0, 0, 0.0005, 0.002)
+	p.WriteCrash = pick(0, 0.0005, 0.002, 0.005)
 	p.PartialCrash = r.IntN(4) > 0
 	p.Torn = pick(0, 0.3)
 	p.BatchInterval = dur(0, 10*time.Millisecond, 10*time.Millisecond)

@@ -72,7 +72,10 @@ type Stats struct {
 	Crashes             int // processes killed between steps
 	WriteCrashes        int // processes killed at a write to their log
 	Restarts            int
-	LateReleases        int // releases of late copies
+	// What the crashes did to the unsynced writes: kept (a partial
+	// crash's prefix), lost, and kept records torn (and so lost).
+	UnsyncedKept, UnsyncedLost, TornRecords int
+	LateReleases                            int // releases of late copies
 	// FinalUnfinished counts client threads whose final polls did not
 	// reach every target before the cut-off (finalPhase).
 	FinalUnfinished int
@@ -90,6 +93,9 @@ func (a *Stats) add(b Stats) {
 	a.Crashes += b.Crashes
 	a.WriteCrashes += b.WriteCrashes
 	a.Restarts += b.Restarts
+	a.UnsyncedKept += b.UnsyncedKept
+	a.UnsyncedLost += b.UnsyncedLost
+	a.TornRecords += b.TornRecords
 	a.LateReleases += b.LateReleases
 	a.FinalUnfinished += b.FinalUnfinished
 	a.Net.add(b.Net)

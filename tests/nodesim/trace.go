@@ -217,14 +217,10 @@ func (t *Trace) Events() []Event {
 	return append(append([]Event{}, t.events[t.next:]...), t.events[:t.next]...)
 }
 
-// WriteText writes the kept events, one per line, from the first at or
-// after from.
-func (t *Trace) WriteText(w io.Writer, from time.Duration) error {
+// WriteText writes the kept events, one per line.
+func (t *Trace) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	for _, e := range t.Events() {
-		if e.At < from {
-			continue
-		}
 		if _, err := bw.WriteString(e.String() + "\n"); err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ type clients struct {
 	nextID  int              // client ids are c1, c2, ...; c0 is the harness's own
 	cursor  int              // round-robin start for the next free-thread search
 	hist    history.History
-	done    int // completions so far: what waits for "any completion" watch
+	done    int // completions so far (waitUntil watches it)
 }
 
 // thread is one client thread as Jepsen's interpreter sees it.

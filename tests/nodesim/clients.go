@@ -40,7 +40,7 @@ type clients struct {
 // thread is one client thread as Jepsen's interpreter sees it.
 type thread struct {
 	index   int
-	node    string // nodes[index mod N], fixed (spec 5.5)
+	node    string // nodes[index mod N], fixed, as in Maelstrom
 	process int    // index, then + concurrency after each info completion
 	busy    bool
 	final   bool

@@ -15,12 +15,12 @@ import (
 const (
 	// initLimit bounds the wait for every node's init_ok.
 	initLimit = 5 * time.Second
-	// recoveryWait is the pause between the heal and the final phase
-	// (Maelstrom's is 10 s; the final phase's own retries cover the
-	// rest).
+	// recoveryWait is the pause between the heal and the final phase.
+	// Maelstrom sleeps 10 s (src/maelstrom/core.clj); the final phase's
+	// own retries and the probe's cover the rest.
 	recoveryWait = time.Second
-	// finalLimit is Maelstrom's cut-off for the final phase (its
-	// time-limit 10 s after the first final operation).
+	// finalLimit is Maelstrom's cut-off for the final phase, 10 s after
+	// its first operation (src/maelstrom/workload/kafka.clj).
 	finalLimit = 10 * time.Second
 	// drainLimit bounds waiting for the operations in flight: every RPC
 	// times out after 5 s and an operation makes at most two.

@@ -10,8 +10,9 @@ import (
 // run. Node-to-node lines get the whole fault model; lines between a
 // client and a node get delay, loss and late delivery, but are never
 // duplicated and never cut by a partition, as in Maelstrom, whose
-// network does neither to clients (see Faults.DupClientRequests for why
-// duplication would be wrong there).
+// network duplicates nothing and whose partitions are between nodes
+// (src/maelstrom/net.clj; Faults.DupClientRequests shows why duplicating
+// a client's request would be wrong).
 type NetConfig struct {
 	// MinDelay and MaxDelay bound a node-to-node line's delay; each line
 	// draws one uniformly, so lines overtake each other.

@@ -319,3 +319,22 @@ func TestFollowerNoStaleAckEpochAfterTruncation(t *testing.T) {
 	}
 	only(t, rd.Messages, MsgAckNewLeader, 1)
 }
+
+// The same for a SNAP: every acknowledgement queued before the snapshot
+// replaced the log vouched for that log, and is dropped with it.
+func TestFollowerNoStaleAckEpochAfterSnap(t *testing.T) {
+	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 5)...))
+	only(t, c.drain(), MsgAckEpoch, 1)
+	c.step(Message{Type: MsgLeaderInfo, From: 3, Epoch: 2, Session: s, Attempt: c.attempt})
+	snap := Snapshot{Zxid: MakeZxid(1, 6), Data: []byte("state@1:6")}
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncSnap,
+		Zxid: snap.Zxid, Snapshot: &snap, Commit: snap.Zxid})
+	rd := c.ready()
+	if rd.Snapshot == nil {
+		t.Fatalf("SNAP not in the Ready: %+v", rd)
+	}
+	only(t, rd.Messages, MsgAckEpoch, 0)
+	if a := only(t, rd.Messages, MsgAckNewLeader, 1)[0]; a.Zxid != snap.Zxid {
+		t.Fatalf("ACKNEWLEADER %+v, want %v", a, snap.Zxid)
+	}
+}

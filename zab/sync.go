@@ -1,9 +1,6 @@
 package zab
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
 // Phase 2, synchronisation (DSN'11 Phase 2; ZooKeeper's syncFollower /
 // syncWithLeader / waitForNewLeaderAck). One self-contained NEWLEADER per
@@ -172,7 +169,6 @@ func (p *Peer) followerNewLeader(m Message) {
 		p.logger.Warn("refusing NEWLEADER", "err", err.Error())
 		return
 	}
-	p.dropQueuedAckEpochs()
 	switch m.Mode {
 	case SyncSnap:
 		p.installSnapshot(*m.Snapshot)
@@ -206,18 +202,6 @@ func (p *Peer) followerNewLeader(m Message) {
 	p.learnCommit(m.Commit)
 	p.logger.Info("synchronised with leader", "leader", uint64(f.leader), "epoch", uint32(e),
 		"mode", m.Mode.String(), "from", m.Zxid.String(), "entries", len(m.Txns), "last", p.followerLast().String())
-}
-
-// dropQueuedAckEpochs removes from the outbox the ACKEPOCHs not yet
-// handed out. One is there when a repeated LEADERINFO of this session
-// (the leader answering a duplicated FOLLOWERINFO) was stepped in the
-// same batch as the NEWLEADER, before any Ready: it reports the log as it
-// was before the sync, and would leave after this Ready's truncation,
-// vouching for entries the sync just cut (Ready step 6). The leader
-// already has our report (it planned this NEWLEADER from it), and
-// ignores a repeat once it has; the stale copy goes.
-func (p *Peer) dropQueuedAckEpochs() {
-	p.out.msgs = slices.DeleteFunc(p.out.msgs, func(q Message) bool { return q.Type == MsgAckEpoch })
 }
 
 func (p *Peer) sendAckNewLeader() {

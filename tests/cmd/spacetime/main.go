@@ -79,10 +79,15 @@ func write(s diagram.Scenario, dir string, trace bool, stdout io.Writer) error {
 		return err
 	}
 	path := filepath.Join(dir, s.Name+".svg")
-	if err := os.WriteFile(path, res.SVG(), 0o644); err != nil {
+	svg, drawErr := res.Draw()
+	if err := os.WriteFile(path, svg, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, path)
+	if drawErr != nil {
+		// Written anyway, to look at.
+		return fmt.Errorf("%s: %w", path, drawErr)
+	}
 	if !trace {
 		return nil
 	}

@@ -133,7 +133,7 @@ func newFrame(sc scene) frame {
 
 // markX is where a mark's lane is: its peer's, or for marks across all
 // lanes the last lane's (their text goes in the right margin).
-func (f frame) markX(sc scene, m mark) float64 {
+func (f frame) markX(m mark) float64 {
 	if m.peer == 0 {
 		return f.lastX
 	}
@@ -158,7 +158,7 @@ func markStacks(sc scene, f frame) (stacks []stack, need map[int64]float64) {
 	index := map[key]int{}
 	need = map[int64]float64{}
 	for i, m := range sc.marks {
-		k := key{f.markX(sc, m), m.at}
+		k := key{f.markX(m), m.at}
 		j, ok := index[k]
 		if !ok {
 			j = len(stacks)

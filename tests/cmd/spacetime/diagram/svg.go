@@ -305,7 +305,7 @@ var markColor = map[markKind]string{
 // picture instead.
 func (d *drawing) markSymbols(sc scene, f frame, ax timeAxis) {
 	for _, m := range sc.marks {
-		x, y := f.markX(sc, m), ax.y(m.at)
+		x, y := f.markX(m), ax.y(m.at)
 		sym := func(b box) { d.obstacles = append(d.obstacles, b) }
 		switch m.kind {
 		case markNetwork:

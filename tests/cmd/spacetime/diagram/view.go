@@ -64,16 +64,17 @@ type arrow struct {
 
 // markKind is the kind of an annotation on a lane or across all lanes.
 // When several fall on one lane at one time they are written one per
-// line in this order.
+// line in this order, which is the order they happen in: a restart
+// first, a crash last.
 type markKind uint8
 
 const (
-	markCrash markKind = iota + 1
-	markRestart
+	markRestart markKind = iota + 1
 	markRole
 	markEpochs
 	markPropose
 	markCommit
+	markCrash
 	markNetwork     // across all lanes
 	markEstablished // across all lanes
 )

@@ -55,7 +55,7 @@ func textBox(x, y, size float64, anchor string, angle float64, text string) box 
 	rad := angle * math.Pi / 180
 	c, s := math.Cos(rad), math.Sin(rad)
 	uc, vc := (u0+u1)/2, (v0+v1)/2
-	return box{cx: x + uc*c - vc*s, cy: y + uc*s + vc*c, hw: (u1 - u0) / 2, hh: (v1 - v0) / 2, cos: c, sin: s}
+	return box{cx: x + float64(uc*c) - float64(vc*s), cy: y + float64(uc*s) + float64(vc*c), hw: (u1 - u0) / 2, hh: (v1 - v0) / 2, cos: c, sin: s}
 }
 
 // rectBox is an axis-aligned box from its corner and size.
@@ -66,7 +66,7 @@ func rectBox(x, y, w, h float64) box {
 // extent is the half width and half height of b's axis-aligned bounds.
 func (b box) extent() (ex, ey float64) {
 	c, s := math.Abs(b.cos), math.Abs(b.sin)
-	return c*b.hw + s*b.hh, s*b.hw + c*b.hh
+	return float64(c*b.hw) + float64(s*b.hh), float64(s*b.hw) + float64(c*b.hh)
 }
 
 // bounds is b's axis-aligned bounding rectangle.
@@ -89,7 +89,7 @@ func overlaps(a, b box) bool {
 		return false
 	}
 	for _, ax := range [4][2]float64{{a.cos, a.sin}, {-a.sin, a.cos}, {b.cos, b.sin}, {-b.sin, b.cos}} {
-		if math.Abs(dx*ax[0]+dy*ax[1]) >= a.radius(ax)+b.radius(ax)-overlapEps {
+		if math.Abs(float64(dx*ax[0])+float64(dy*ax[1])) >= a.radius(ax)+b.radius(ax)-overlapEps {
 			return false
 		}
 	}
@@ -98,7 +98,7 @@ func overlaps(a, b box) bool {
 
 // radius is half the length of b's projection on the unit axis ax.
 func (b box) radius(ax [2]float64) float64 {
-	return b.hw*math.Abs(b.cos*ax[0]+b.sin*ax[1]) + b.hh*math.Abs(-b.sin*ax[0]+b.cos*ax[1])
+	return float64(b.hw*math.Abs(float64(b.cos*ax[0])+float64(b.sin*ax[1]))) + float64(b.hh*math.Abs(float64(-b.sin*ax[0])+float64(b.cos*ax[1])))
 }
 
 // crossesSegment reports whether the segment (x0,y0)-(x1,y1) passes
@@ -106,7 +106,7 @@ func (b box) radius(ax [2]float64) float64 {
 func (b box) crossesSegment(x0, y0, x1, y1 float64) bool {
 	local := func(x, y float64) (float64, float64) {
 		dx, dy := x-b.cx, y-b.cy
-		return dx*b.cos + dy*b.sin, -dx*b.sin + dy*b.cos
+		return float64(dx*b.cos) + float64(dy*b.sin), float64(-dx*b.sin) + float64(dy*b.cos)
 	}
 	u0, v0 := local(x0, y0)
 	u1, v1 := local(x1, y1)

@@ -86,7 +86,7 @@ func (ax timeAxis) y(t int64) float64 {
 	}
 	t0, t1 := ax.times[i-1], ax.times[i]
 	f := float64(t-t0) / float64(t1-t0)
-	return ax.ys[i-1] + f*(ax.ys[i]-ax.ys[i-1])
+	return ax.ys[i-1] + float64(f*(ax.ys[i]-ax.ys[i-1]))
 }
 
 // bottom is the y of the last drawn time.
@@ -124,7 +124,7 @@ func newFrame(sc scene) frame {
 		f.gap = maxLaneGap
 	}
 	for i, p := range peers {
-		f.laneX[p] = marginLeft + lanePadLeft + float64(i)*f.gap
+		f.laneX[p] = marginLeft + lanePadLeft + float64(float64(i)*f.gap)
 	}
 	f.lastX = f.laneX[last]
 	f.width = math.Ceil(f.lastX + right)

@@ -49,6 +49,12 @@ const (
 
 // round1 rounds to the one decimal an SVG coordinate is written with, so
 // that the layout measures exactly what CheckSVG will read back.
+//
+// The same code must draw the same bytes on every machine, so products
+// that are added to something are written float64(a*b): an explicit
+// conversion keeps the compiler from fusing them into one multiply-add,
+// which rounds differently (Go allows that fusion on arm64, ppc64 and
+// s390x, not on amd64).
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 // num formats a coordinate with one decimal, the same on every machine.
@@ -390,7 +396,7 @@ func (d *drawing) arrow(a arrow, delay int64, unit float64, f frame, ax timeAxis
 				dy = float64(delay) * unit
 			}
 		}
-		g.x1, g.y1, g.stub = g.x0+stubPart*(g.x1-g.x0), g.y0+stubPart*dy, true
+		g.x1, g.y1, g.stub = g.x0+float64(stubPart*(g.x1-g.x0)), g.y0+float64(stubPart*dy), true
 	}
 	color := catColor[a.cat]
 	if a.dropped {
@@ -403,7 +409,7 @@ func (d *drawing) arrow(a arrow, delay int64, unit float64, f frame, ax timeAxis
 		num(g.x0), num(g.y0), num(g.x1), num(g.y1), color, a.cat)
 	if l := math.Hypot(g.x1-g.x0, g.y1-g.y0); l > 0 {
 		c, s := (g.x1-g.x0)/l, (g.y1-g.y0)/l
-		d.obstacles = append(d.obstacles, box{cx: g.x1 - 4.5*c, cy: g.y1 - 4.5*s, hw: 4.5, hh: 3.5, cos: c, sin: s})
+		d.obstacles = append(d.obstacles, box{cx: g.x1 - float64(4.5*c), cy: g.y1 - float64(4.5*s), hw: 4.5, hh: 3.5, cos: c, sin: s})
 	}
 	return g
 }
@@ -543,7 +549,7 @@ func (d *drawing) placeLabel(a arrow, geoms []arrowGeom, i int, f frame, laneTop
 	for _, below := range []bool{false, true} {
 		for lift := 0.0; lift <= 2; lift++ {
 			for _, s := range ss {
-				c := candidate{cost: 100*math.Abs(s-mid)/max(length, 1) + 25*lift}
+				c := candidate{cost: float64(100*math.Abs(s-mid)/max(length, 1)) + 25*lift}
 				if below {
 					c.cost += 12
 				}
@@ -552,7 +558,7 @@ func (d *drawing) placeLabel(a arrow, geoms []arrowGeom, i int, f frame, laneTop
 					if below {
 						v = labelOff + asc + (float64(j)+lift)*lineStep
 					}
-					c.els = append(c.els, textEl{x: ax + s*ux + v*nx, y: ay + s*uy + v*ny, angle: angle, anchor: "middle",
+					c.els = append(c.els, textEl{x: ax + float64(s*ux) + float64(v*nx), y: ay + float64(s*uy) + float64(v*ny), angle: angle, anchor: "middle",
 						fill: catColor[l.cat], text: l.text, halo: true})
 				}
 				cands = append(cands, c)

@@ -118,3 +118,40 @@ func TestMarksStackInOrder(t *testing.T) {
 		t.Errorf("marks %q, want %q", got, want)
 	}
 }
+
+// TestCaptureFollowsEpochs: in the first election every peer goes from
+// 0/0 to acceptedEpoch 1 (LEADERINFO) and then currentEpoch 1
+// (NEWLEADER), in that order, and the follower's changes come no earlier
+// than the messages that cause them arrive.
+func TestCaptureFollowsEpochs(t *testing.T) {
+	res, err := Scenarios()[0].Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[zab.PeerID][]zab.Epochs{}
+	at := map[zab.PeerID][]int64{}
+	for _, c := range res.Epochs {
+		seen[c.Peer] = append(seen[c.Peer], c.Epochs)
+		at[c.Peer] = append(at[c.Peer], c.At)
+	}
+	want := []zab.Epochs{{}, {Accepted: 1}, {Accepted: 1, Current: 1}}
+	for _, p := range []zab.PeerID{1, 2, 3} {
+		if !slices.Equal(seen[p], want) {
+			t.Errorf("n%d epochs %v, want %v", p, seen[p], want)
+		}
+	}
+	arrived := func(typ zab.MsgType, to zab.PeerID) int64 {
+		for _, e := range res.Events {
+			if e.Kind == sim.KindDeliver && e.Type == typ && e.To == to {
+				return e.Time
+			}
+		}
+		return -1
+	}
+	for _, p := range []zab.PeerID{1, 2} { // the followers
+		if len(at[p]) == 3 && (at[p][1] != arrived(zab.MsgLeaderInfo, p) || at[p][2] != arrived(zab.MsgNewLeader, p)) {
+			t.Errorf("n%d changed epochs at %v; LEADERINFO arrived at %d, NEWLEADER at %d",
+				p, at[p], arrived(zab.MsgLeaderInfo, p), arrived(zab.MsgNewLeader, p))
+		}
+	}
+}

@@ -49,3 +49,20 @@ func TestUnwritableOutput(t *testing.T) {
 		t.Fatalf("output under a file: exit %d", code)
 	}
 }
+
+// TestDrawsARandomRun: -seed draws a window of tests/sim's random run
+// of that seed, and -end picks where the window ends.
+func TestDrawsARandomRun(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"-seed", "7", "-peers", "3", "-last", "5", "-end", "100", "-out", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "seed-7.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "seed 7: ticks 95 to 100") {
+		t.Errorf("the title does not name the window: %.300s", b)
+	}
+}

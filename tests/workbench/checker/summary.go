@@ -66,14 +66,22 @@ func (r Result) Summary() string {
 	}
 	p("throughput: %.1f ops/s (%.1f ok/s) over %.1f s", pf.Throughput.OpsPerSec, pf.Throughput.OKPerSec, pf.Throughput.Seconds)
 
-	pr := &r.Partitions
-	if len(pr.Windows) > 0 {
-		if pr.Skipped != "" {
-			p("partitions: %s, not analysed: %s", windowsNoun(len(pr.Windows)), pr.Skipped)
-		} else {
-			p("partitions: %s, %d with a majority side, %d stalled; recovery median %.3f s, max %.3f s",
-				windowsNoun(len(pr.Windows)), pr.WithMajority, pr.Stalled, nanosToSecs(pr.MedianRecovery), nanosToSecs(pr.MaxRecovery))
+	fr := &r.FaultWindows
+	for _, kind := range windowKinds {
+		k, ok := fr.Kinds[kind]
+		if !ok {
+			continue
 		}
+		if fr.Skipped != "" {
+			p("%s: %s, not analysed: %s", kindPlural[kind], windowsNoun(k.Windows), fr.Skipped)
+			continue
+		}
+		p("%s: %s, %d with a majority %s, %d stalled; recovery in the window median %.3f s, max %.3f s",
+			kindPlural[kind], windowsNoun(k.Windows), k.WithMajority, majorityWord[kind], k.Stalled,
+			nanosToSecs(k.MedianRecovery), nanosToSecs(k.MaxRecovery))
+		p("  after each %s: first ok send median %.3f s, max %.3f s%s; every affected node serving median %.3f s, max %.3f s%s",
+			repairWord[kind], nanosToSecs(k.MedianAfter), nanosToSecs(k.MaxAfter), never(k.NeverAfter),
+			nanosToSecs(k.MedianRejoin), nanosToSecs(k.MaxRejoin), never(k.NeverRejoin))
 	}
 
 	b.WriteString("\n")
@@ -110,6 +118,21 @@ func suffix(err string) string {
 		return ""
 	}
 	return " (" + err + ")"
+}
+
+// Words for the fault window lines of the summary.
+var (
+	kindPlural   = map[string]string{WindowPartition: "partitions", WindowKill: "kills", WindowPause: "pauses"}
+	majorityWord = map[string]string{WindowPartition: "side", WindowKill: "alive", WindowPause: "running"}
+	repairWord   = map[string]string{WindowPartition: "heal", WindowKill: "restart", WindowPause: "resume"}
+)
+
+// never says how many windows never recovered, if any.
+func never(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d never)", n)
 }
 
 // windowsNoun says "1 window" or "n windows".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"strings"
@@ -66,6 +67,18 @@ func TestClientSendOK(t *testing.T) {
 	}
 }
 
+// definiteErr is a conn error that certainly had no effect (a request the
+// network did not send); indefiniteErr one that says it might have.
+type definiteErr struct{}
+
+func (definiteErr) Error() string  { return "not sent" }
+func (definiteErr) Definite() bool { return true }
+
+type indefiniteErr struct{}
+
+func (indefiniteErr) Error() string  { return "maybe" }
+func (indefiniteErr) Definite() bool { return false }
+
 // TestClientErrorClassification walks the with-errors table of spec 1.6.
 func TestClientErrorClassification(t *testing.T) {
 	cases := []struct {
@@ -90,6 +103,9 @@ func TestClientErrorClassification(t *testing.T) {
 		{"assign malformed", history.FAssign, `{"type":"list_committed_offsets_ok","offsets":{"1":"x"},"in_reply_to":1}`, history.Info, "indeterminate: malformed list_committed_offsets_ok reply"},
 		{"send non-string text", history.FSend, `{"type":"error","code":14,"text":42,"in_reply_to":1}`, history.Fail, "abort: 42"},
 		{"send other error", history.FSend, errors.New("client closed"), history.Info, "indeterminate: client closed"},
+		{"send to a down node", history.FSend, fmt.Errorf("client c9: %w", definiteErr{}), history.Fail, "node-down"},
+		{"poll to a down node", history.FPoll, definiteErr{}, history.Fail, "node-down"},
+		{"send not definite", history.FSend, indefiniteErr{}, history.Info, "indeterminate: maybe"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

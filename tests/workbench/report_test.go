@@ -73,6 +73,18 @@ func TestJudge(t *testing.T) {
 		t.Fatalf("unrepresentable messages: %s, notes %v", rep.Valid, rep.Notes)
 	}
 
+	// A history where nothing succeeded is invalid, as for Jepsen, with a
+	// note saying why.
+	failed := history.History{
+		{Type: history.Invoke, Process: 0, F: history.FSend, Key: "1", Msg: 1},
+		{Type: history.Fail, Process: 0, F: history.FSend, Key: "1", Msg: 1, Error: "node-down"},
+	}
+	rep = reportFor(failed)
+	rep.judge(0)
+	if rep.Valid != checker.Invalid || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "no client operation succeeded") {
+		t.Fatalf("nothing succeeded: %s, notes %v", rep.Valid, rep.Notes)
+	}
+
 	// An anomaly still wins over an unknown: false beats unknown.
 	rep = reportFor(g1aHistory())
 	rep.Crashed = []string{"n0"}

@@ -31,7 +31,8 @@ type Report struct {
 	// the notes below.
 	Valid checker.Validity
 	// Notes say why the workbench lowered the checker's verdict (a node
-	// crashed; a poll returned a message the history cannot hold).
+	// crashed; a poll returned a message the history cannot hold), or
+	// explain it (no client operation succeeded).
 	Notes []string
 	// StoreDir is the run's folder ("" when no store was written).
 	StoreDir string
@@ -144,6 +145,11 @@ func (rep *Report) judge(unrepresentable int) {
 	rep.Valid = rep.Check.Valid
 	if len(rep.Crashed) > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("node(s) %v crashed or failed to restart during the run: Maelstrom would abort without a verdict", rep.Crashed))
+	}
+	if rep.Check.Stats.Count > 0 && rep.Check.Stats.OKCount == 0 {
+		// The verdict is already invalid (stats), as Jepsen's would be;
+		// the note keeps the reader from hunting for an anomaly.
+		rep.Notes = append(rep.Notes, "no client operation succeeded (every node down, paused or cut off for the whole run?): the invalid stats and any empty-transaction-graph come from that, not from an anomaly; see the fault windows")
 	}
 	if unrepresentable > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d poll(s) returned non-integer messages, which no send wrote: Jepsen's analysis would fail (no writer of a read value)", unrepresentable))

@@ -273,7 +273,9 @@ func TestOverlappingPauseAndPartitionAndNeverRejoin(t *testing.T) {
 		t.Fatalf("kill summary %+v", k)
 	}
 	sum := Check(b.h, Options{Nodes: fiveNodes, Concurrency: 5}).Summary()
-	for _, want := range []string{"partitions: 1 window", "pauses: 1 window, 1 with a majority running, 1 stalled", "kills: 1 window", "after each restart", "(1 never)"} {
+	for _, want := range []string{"partitions: 1 window", "pauses: 1 window, 1 with a majority running, 1 stalled", "kills: 1 window", "after each restart", "(1 never)",
+		"1 partition 0.000-0.000 s [[n0 n1 n2] [n3 n4]]: 1 sent, 1 ok, STALLED; after: first ok 0.000 s",
+		"2 pause 0.000-0.000 s [n0]", "3 kill 0.000-0.000 s [n2]: 0 sent, 0 ok, STALLED; after: first ok 0.000 s, some affected node NEVER served again"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
 		}

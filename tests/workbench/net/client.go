@@ -24,22 +24,29 @@ var (
 	ErrBusy = errors.New("client already has a request outstanding")
 	// ErrNodeKilled: the destination node was killed (Cluster.Kill) while
 	// the request was outstanding. Whether it took effect is unknown.
-	ErrNodeKilled = errors.New("node was killed while the request was outstanding")
+	ErrNodeKilled error = &nodeError{name: "node-killed", text: "node was killed while the request was outstanding"}
 	// ErrNodeDown: the destination node is killed or restarting, so the
 	// request was not sent at all (like a refused connection); it
-	// certainly took no effect. Its Definite method says so to callers
-	// that classify errors without importing this package.
-	ErrNodeDown error = definiteError("node is not running; the request was not sent")
+	// certainly took no effect.
+	ErrNodeDown error = &nodeError{name: "node-down", text: "node is not running; the request was not sent", definite: true}
 )
 
-// definiteError is an error that certainly had no effect.
-type definiteError string
+// nodeError is a request that failed because its node was killed. Its
+// Name and Definite methods tell callers that classify errors without
+// importing this package (the kafka client) what to record.
+type nodeError struct {
+	name, text string
+	definite   bool
+}
 
 // Error implements error.
-func (e definiteError) Error() string { return string(e) }
+func (e *nodeError) Error() string { return e.text }
 
-// Definite reports that the failed request certainly took no effect.
-func (definiteError) Definite() bool { return true }
+// Name is a short name for the history: "node-down" or "node-killed".
+func (e *nodeError) Name() string { return e.name }
+
+// Definite reports whether the request certainly took no effect.
+func (e *nodeError) Definite() bool { return e.definite }
 
 // IsTimeout reports whether err is an RPC timeout.
 func IsTimeout(err error) bool { return errors.Is(err, ErrTimeout) }

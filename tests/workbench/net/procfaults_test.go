@@ -55,18 +55,21 @@ func TestKillAndRestart(t *testing.T) {
 		done <- err
 	}()
 	eventually(t, "the request to be outstanding", func() bool { return busy(waiting) })
+	var ne interface {
+		Definite() bool
+		Name() string
+	}
 	if got := c.Kill([]string{"n0", "nx"}); len(got) != 1 || got[0] != "n0" {
 		t.Fatalf("Kill returned %v", got)
 	}
-	if err := <-done; !errors.Is(err, ErrNodeKilled) {
-		t.Fatalf("outstanding RPC ended with %v, want ErrNodeKilled", err)
+	if err := <-done; !errors.Is(err, ErrNodeKilled) || !errors.As(err, &ne) || ne.Definite() || ne.Name() != "node-killed" {
+		t.Fatalf("outstanding RPC ended with %v, want an indefinite ErrNodeKilled", err)
 	}
 	if err := syscall.Kill(pid1, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Fatalf("process %d survived Kill (%v)", pid1, err)
 	}
 	_, err := rpc(t, cl, "n0", 5*time.Second, map[string]any{"type": "echo"})
-	var def interface{ Definite() bool }
-	if !errors.Is(err, ErrNodeDown) || !errors.As(err, &def) || !def.Definite() {
+	if !errors.Is(err, ErrNodeDown) || !errors.As(err, &ne) || !ne.Definite() || ne.Name() != "node-down" {
 		t.Fatalf("RPC to a killed node: %v, want a definite ErrNodeDown", err)
 	}
 	if _, err := rpc(t, cl, "n1", 5*time.Second, map[string]any{"type": "echo"}); err != nil {

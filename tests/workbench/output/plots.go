@@ -27,14 +27,17 @@ const maxPoints = 40000
 
 // Plot colours. The fault shadings are the colours Jepsen gives each
 // nemesis package (J:jepsen/src/jepsen/nemesis/combined.clj :perf:
-// partition #E9DCA0, kill #E9A4A0, pause #A0B1E9), a little transparent so
-// that overlapping windows of different kinds show both.
+// partition #E9DCA0, kill #E9A4A0, pause #A0B1E9).
 var (
 	shades = map[string]color.NRGBA{
-		KindPartition: {R: 0xE9, G: 0xDC, B: 0xA0, A: 0xC0},
-		KindKill:      {R: 0xE9, G: 0xA4, B: 0xA0, A: 0xC0},
-		KindPause:     {R: 0xA0, G: 0xB1, B: 0xE9, A: 0xC0},
+		KindPartition: {R: 0xE9, G: 0xDC, B: 0xA0, A: 0xFF},
+		KindKill:      {R: 0xE9, G: 0xA4, B: 0xA0, A: 0xFF},
+		KindPause:     {R: 0xA0, G: 0xB1, B: 0xE9, A: 0xFF},
 	}
+	// kindLane is each kind's strip at the top of the plot, as Jepsen's
+	// perf plots give each nemesis its own band (J:jepsen/src/jepsen/
+	// checker/perf.clj nemesis-regions), so overlapping windows stay apart.
+	kindLane  = map[string]int{KindPartition: 0, KindKill: 1, KindPause: 2}
 	colorSend = color.NRGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xFF}
 	colorPoll = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xFF}
 	colorInfo = color.NRGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xFF}
@@ -222,9 +225,10 @@ func thin(xys plotter.XYs) (plotter.XYs, int) {
 	return out, k
 }
 
-// shading draws fault windows as full-height bands in their kind's colour,
-// or (legend set) is the legend swatch of one kind. It reports no data
-// range, so it never stretches the axes.
+// shading draws each fault window twice: a translucent full-height band in
+// its kind's colour (overlaps blend), and a solid strip in its kind's lane
+// at the top of the plot. With legend set it is the legend swatch of one
+// kind. It reports no data range, so it never stretches the axes.
 type shading struct {
 	windows []Window
 	legend  string
@@ -233,13 +237,28 @@ type shading struct {
 // Plot implements plot.Plotter.
 func (s shading) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
-	for _, w := range s.windows {
+	lane := (c.Max.Y - c.Min.Y) / 40
+	rect := func(col color.Color, x0, x1, y0, y1 vg.Length) {
+		c.FillPolygon(col, []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
+	}
+	span := func(w Window) (vg.Length, vg.Length, bool) {
 		x0 := clampX(trX(w.Start.Seconds()), c)
 		x1 := clampX(trX(math.Max(w.End.Seconds(), w.Start.Seconds()+0.01)), c)
-		if x1 <= x0 {
-			continue
+		return x0, x1, x1 > x0
+	}
+	// Bands first, then the strips, so no band veils another kind's strip.
+	for _, w := range s.windows {
+		if x0, x1, ok := span(w); ok {
+			band := shades[w.Kind]
+			band.A = 0x80
+			rect(band, x0, x1, c.Min.Y, c.Max.Y)
 		}
-		c.FillPolygon(shades[w.Kind], []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+	}
+	for _, w := range s.windows {
+		if x0, x1, ok := span(w); ok {
+			top := c.Max.Y - lane*vg.Length(kindLane[w.Kind])
+			rect(shades[w.Kind], x0, x1, top-lane, top)
+		}
 	}
 }
 

@@ -1,5 +1,7 @@
-// Package election is Fast Leader Election (FLE), ZooKeeper's phase 0 of
-// Zab, written as a pure state machine: no goroutines, clocks or I/O.
+// Package election is Fast Leader Election (FLE), the leader election
+// ZooKeeper runs in front of Zab (phase 0 in Medeiros 2012's numbering;
+// DSN 2011 takes the prospective leader as given), written as a pure
+// state machine: no goroutines, clocks or I/O.
 // The zab core drives one Elector while its peer is LOOKING. Inputs are
 // notifications from other peers (Step) and units of logical time (Tick);
 // outputs are notifications to send and, at the end, a Decision.
@@ -31,5 +33,7 @@
 // needs a quorum of followers to agree on its new epoch). What FLE does
 // give is that the winner's vote is at least as good as the initial vote
 // of every peer in the quorum that elected it, so that the leader already
-// holds the most recent history of that quorum (zab-reference 3.4).
+// holds the most recent history of that quorum, ZooKeeper's "leader
+// activation" requirement, which stands in for the paper's transfer of
+// histories in discovery (docs/safety.md, step 3).
 package election

@@ -1,6 +1,7 @@
 package log
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,13 +60,14 @@ func syncDir(dir string) error {
 }
 
 // removeTempFiles deletes what interrupted atomic writes left in dir.
-func removeTempFiles(dir string) error {
+func removeTempFiles(dir string, logger *slog.Logger) error {
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	for _, de := range names {
 		if !de.IsDir() && strings.HasSuffix(de.Name(), tmpSuffix) {
+			logger.Warn("deleting a temp file of an interrupted write", "file", de.Name())
 			if err := os.Remove(filepath.Join(dir, de.Name())); err != nil {
 				return err
 			}

@@ -32,70 +32,132 @@ func (k OpKind) String() string {
 }
 
 // Op is one client operation inside a committed batch. A send uses Key
-// and Msg; a commit uses Offsets. Origin and ReqID identify the request,
-// so that the node that received it can answer its client once the batch
-// is applied: Origin is that node's id (e.g. "n3"), ReqID a number unique
-// per origin node.
+// and Msg; a commit uses Offsets.
+//
+// Origin, Incarnation and Seq identify the request, for two purposes. The
+// node that received it (Origin, e.g. "n3") answers its client once the
+// batch is applied. And the state machine applies each request once
+// (Kafka.Apply): a request forwarded or delivered twice gets the first
+// application's result the second time. Incarnation distinguishes the
+// origin's runs (node/incarnation.go: it grows with every restart), and
+// Seq numbers the requests of one run from 1, in the order they arrived.
+// An op with Incarnation or Seq 0 carries no identity and is applied
+// every time (the batches of encoding version 1 are decoded so).
 type Op struct {
-	Kind    OpKind
-	Key     string
-	Msg     int64
-	Offsets map[string]int64
-	Origin  string
-	ReqID   uint64
+	Kind        OpKind
+	Key         string
+	Msg         int64
+	Offsets     map[string]int64
+	Origin      string
+	Incarnation uint64
+	Seq         uint64
 }
 
-// The batch encoding, version 1, all integers varints:
+// The batch encoding, version 2, all integers varints:
 //
-//	version       byte (1)
-//	origins       uvarint count, then each as uvarint length + bytes
+//	version       byte (2)
+//	origins       uvarint count, then each: name (uvarint length + bytes),
+//	              incarnation (uvarint)
 //	ops           uvarint count, then each:
 //	  kind        byte
 //	  origin      uvarint index into origins
-//	  reqID       uvarint
+//	  seq         uvarint
 //	  send:       key (uvarint length + bytes), msg (zigzag varint)
 //	  commit:     uvarint count, then (key, offset zigzag varint) sorted by key
 //
 // A leader's batch holds requests from a few origins, so naming each
-// origin once keeps the per-op cost at a few bytes.
-const batchVersion = 1
+// (origin, incarnation) once keeps the per-op cost at a few bytes.
+//
+// Version 1 had no incarnation in the origins table (and called the seq a
+// request id); DecodeBatch still reads it, as ops without identity, so a
+// log written before version 2 replays exactly as it was first applied.
+const (
+	batchVersion   = 2
+	batchVersionV1 = 1
+)
 
 // Per-item lower bounds on encoded size; DecodeBatch uses them to refuse a
 // count larger than the remaining bytes could hold before allocating.
 const (
-	minOriginBytes = 1 // empty string
-	minOpBytes     = 4 // kind, origin, reqID, and at least one byte of body
+	minOriginBytes = 1 // empty string (version 1; version 2 adds a byte)
+	minOpBytes     = 4 // kind, origin, seq, and at least one byte of body
 	minOffsetBytes = 2 // empty key, one-byte offset
 )
+
+// BatchOverhead bounds the bytes a batch takes beyond its ops' OpSize:
+// the version byte and the two counts.
+const BatchOverhead = 1 + 2*binary.MaxVarintLen64
+
+// OpSize bounds the bytes op adds to an encoded batch, the entry of its
+// origin in the origins table included (as if no other op shared it). So
+// len(EncodeBatch(ops)) <= BatchOverhead + the sum of OpSize(op): the node
+// sizes its proposals and forwarded batches with it, before encoding.
+func OpSize(op Op) int {
+	n := 1 + binary.MaxVarintLen64 + uvarintLen(op.Seq) // kind, origin index, seq
+	n += stringLen(op.Origin) + uvarintLen(op.Incarnation)
+	switch op.Kind {
+	case OpSend:
+		n += stringLen(op.Key) + varintLen(op.Msg)
+	case OpCommitOffsets:
+		n += uvarintLen(uint64(len(op.Offsets)))
+		for k, v := range op.Offsets {
+			n += stringLen(k) + varintLen(v)
+		}
+	}
+	return n
+}
+
+// uvarintLen, varintLen and stringLen are the encoded sizes of an
+// unsigned varint, a zigzag varint and a length-prefixed string.
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+func varintLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
+
+func stringLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
 
 // ErrMalformed is wrapped by every DecodeBatch and RestoreKafka error: the
 // bytes are not something EncodeBatch or Kafka.Snapshot produced.
 var ErrMalformed = errors.New("log: malformed encoding")
+
+// originKey is one row of a batch's origins table.
+type originKey struct {
+	name        string
+	incarnation uint64
+}
 
 // EncodeBatch encodes ops for a log entry. Encoding is deterministic: the
 // same ops give the same bytes (commit offsets are sorted by key). Ops of
 // an unknown kind are encoded with an empty body and rejected by
 // DecodeBatch, so the caller must not propose them.
 func EncodeBatch(ops []Op) []byte {
-	var origins []string
-	index := make(map[string]uint64)
+	var origins []originKey
+	index := make(map[originKey]uint64)
 	for _, op := range ops {
-		if _, ok := index[op.Origin]; !ok {
-			index[op.Origin] = uint64(len(origins))
-			origins = append(origins, op.Origin)
+		k := originKey{op.Origin, op.Incarnation}
+		if _, ok := index[k]; !ok {
+			index[k] = uint64(len(origins))
+			origins = append(origins, k)
 		}
 	}
 	b := make([]byte, 0, 8+16*len(ops))
 	b = append(b, batchVersion)
 	b = binary.AppendUvarint(b, uint64(len(origins)))
 	for _, o := range origins {
-		b = appendString(b, o)
+		b = appendString(b, o.name)
+		b = binary.AppendUvarint(b, o.incarnation)
 	}
 	b = binary.AppendUvarint(b, uint64(len(ops)))
 	for _, op := range ops {
 		b = append(b, byte(op.Kind))
-		b = binary.AppendUvarint(b, index[op.Origin])
-		b = binary.AppendUvarint(b, op.ReqID)
+		b = binary.AppendUvarint(b, index[originKey{op.Origin, op.Incarnation}])
+		b = binary.AppendUvarint(b, op.Seq)
 		switch op.Kind {
 		case OpSend:
 			b = appendString(b, op.Key)
@@ -107,18 +169,22 @@ func EncodeBatch(ops []Op) []byte {
 	return b
 }
 
-// DecodeBatch decodes what EncodeBatch produced. It never panics, and it
-// rejects (wrapping ErrMalformed) unknown versions and kinds, counts and
-// lengths beyond the input, out-of-range origin indexes, unsorted or
-// repeated commit keys, and trailing bytes.
+// DecodeBatch decodes what EncodeBatch produced (and version 1 batches).
+// It never panics, and it rejects (wrapping ErrMalformed) unknown versions
+// and kinds, counts and lengths beyond the input, out-of-range origin
+// indexes, unsorted or repeated commit keys, and trailing bytes.
 func DecodeBatch(b []byte) ([]Op, error) {
 	d := decoder{b: b}
-	if v := d.byte(); d.err == nil && v != batchVersion {
+	v := d.byte()
+	if d.err == nil && v != batchVersion && v != batchVersionV1 {
 		return nil, fmt.Errorf("%w: version %d", ErrMalformed, v)
 	}
-	origins := make([]string, d.count(minOriginBytes))
+	origins := make([]originKey, d.count(minOriginBytes))
 	for i := range origins {
-		origins[i] = d.string()
+		origins[i].name = d.string()
+		if v == batchVersion {
+			origins[i].incarnation = d.uvarint()
+		}
 	}
 	ops := make([]Op, d.count(minOpBytes))
 	for i := range ops {
@@ -129,9 +195,12 @@ func DecodeBatch(b []byte) ([]Op, error) {
 			d.fail("op %d: origin index %d of %d", i, oi, len(origins))
 		}
 		if d.err == nil {
-			op.Origin = origins[oi]
+			op.Origin, op.Incarnation = origins[oi].name, origins[oi].incarnation
 		}
-		op.ReqID = d.uvarint()
+		op.Seq = d.uvarint()
+		if v == batchVersionV1 {
+			op.Seq = 0 // a version 1 request id is no identity (see Op)
+		}
 		switch op.Kind {
 		case OpSend:
 			op.Key = d.string()

@@ -103,7 +103,7 @@ func BenchmarkKafkaPoll(b *testing.B) {
 func BenchmarkBatchCodec(b *testing.B) {
 	ops := make([]Op, 64)
 	for i := range ops {
-		ops[i] = Op{Kind: OpSend, Key: strconv.Itoa(i % 10), Msg: int64(i), Origin: "n" + strconv.Itoa(i%5), ReqID: uint64(i)}
+		ops[i] = Op{Kind: OpSend, Key: strconv.Itoa(i % 10), Msg: int64(i), Origin: "n" + strconv.Itoa(i%5), Incarnation: 1, Seq: uint64(i + 1)}
 	}
 	b.ReportAllocs()
 	for b.Loop() {

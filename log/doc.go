@@ -12,8 +12,8 @@
 //
 //   - MemStore models a disk in memory: what was synced survives Crash,
 //     what was not is forgotten. The recovery simulation uses it.
-//   - FileStore is a directory: log segments of CRC-framed records, an
-//     epochs file and a snapshot file, the last two replaced atomically.
+//   - FileStore is a directory: log segments of CRC-framed records, and
+//     the epochs, snapshot and manifest files, replaced atomically.
 //
 // Durability, in the terms of zab-reference 1.3:
 //
@@ -25,12 +25,69 @@
 //     no stale suffix outlives a SNAP (ZOOKEEPER-2832, D9).
 //  4. TruncateAfter also discards a snapshot newer than the cut, so a
 //     snapshot cannot resurrect truncated entries (ZOOKEEPER-1549, D8).
-//  5. A FileStore opened after a crash drops a torn or corrupted tail, and
-//     everything after the first bad record, but never a synced record
-//     that precedes the damage.
+//  5. A FileStore opened after a crash cuts a torn write at the end of the
+//     log and nothing else. Damage it cannot tell from a crash's leftovers
+//     stops it from opening (next section).
 //
 // The commit index is not stored (D7): after a restart the caller must
 // learn from its leader which entries are committed before applying them.
+//
+// # Torn writes and damage
+//
+// A FileStore must never lose an entry it acknowledged (one a Sync
+// covered) without saying so: a peer that silently forgets what it ACKed
+// can make a quorum forget a committed write. So at open it separates
+// what a crash can leave, which it repairs, from everything else, which
+// it refuses with a *CorruptError naming the file, the byte offset and
+// the problem. The operator then wipes the peer, which rejoins empty and
+// is brought up to date by its leader (docs/running.md).
+//
+// What a crash can leave follows from how the store writes:
+//
+//   - Entries are appended to the last segment only, never overwritten;
+//     Sync fsyncs them. A segment is fsynced whole before the next one is
+//     created, so only the last segment can end in a torn write.
+//   - Sync writes a sync mark (record.go) after the entries it makes
+//     durable, in the same fsync. Every acknowledged entry therefore has
+//     an intact record after it.
+//   - A crash during a write leaves its bytes on disk or not, in pieces:
+//     the file may end early, inside a record, or hold zeros (or nothing
+//     recognisable) where blocks were not written. Written in order, such
+//     a tail holds no intact record after its first bad one (the limits
+//     below say what happens otherwise).
+//   - TruncateAfter and the repairs at open make a cut durable before
+//     anything is written after it, so old and new records never mix.
+//   - Segments are created, named in the manifest, and deleted in an order
+//     that leaves any segment outside the manifest's range holding nothing
+//     the log still needs (metafile.go, manifestState); InstallSnapshot's
+//     snapshot file is the single step that replaces the log, and open
+//     finishes an install the crash interrupted.
+//
+// Hence the rule: a record that fails its checks may be cut only if it is
+// in the last segment and no intact record follows it anywhere in the
+// file; the cut takes it and what follows. Everything else is damage: a
+// bad record with an intact one after it (a byte flipped in any
+// acknowledged entry, the last one included: the sync mark after it is
+// the intact record), a bad record in any other segment, a record that
+// breaks the zxid chain (each record names the one before it, so even a
+// whole record cut out is seen), a segment missing from the manifest's
+// range or out of place in it, a missing or damaged epochs, snapshot or
+// manifest file, and a log starting after a zxid no snapshot covers. A
+// deleted segment is always seen, also when the log it held was empty:
+// the manifest names the segments a log must have, and a store keeps at
+// least one from the moment it is created. An empty log is legal (an
+// epoch established before anything was written, a SNAP just installed)
+// and is not taken for a deleted one.
+//
+// Two limits follow from the same facts. Damage that destroys the end of
+// the last segment from inside the last acknowledged write through the
+// sync mark after it (the file cut there, or everything from there on
+// overwritten) leaves exactly what a crash during that write leaves; the
+// store cuts it like a torn write. And a file system that persists the
+// blocks of one write out of order can, in a crash, leave a torn record
+// followed by an intact one; the store then refuses to open: a false
+// alarm, never a silent loss. Stale data exposed after a crash (ext4's
+// data=writeback mode) can do the same.
 //
 // # The applied half: Kafka
 //

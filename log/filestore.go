@@ -11,13 +11,16 @@ import (
 // FileStore is a Store in a directory:
 //
 //	gen-base.seg   log segments, records framed as in record.go
-//	epochs         acceptedEpoch and currentEpoch, replaced atomically
+//	epochs         acceptedEpoch, currentEpoch and the follow attempt, replaced atomically
 //	snapshot       the log generation and the latest snapshot, replaced atomically
+//	manifest       the log generation and the first and last segment, replaced atomically
 //
-// Appends go to the last segment with one write per call; Sync fsyncs the
-// segments written since the last Sync and, when files were created or
-// deleted, the directory. An in-memory index of (zxid, offset) per record
-// serves reads; the data is read back from the files and checked again.
+// Appends go to the last segment with one write per call; Sync writes a
+// sync mark after them and fsyncs the segments written since the last
+// Sync and, when files were created or deleted, the directory. An
+// in-memory index of (zxid, offset) per record serves reads; the data is
+// read back from the files and checked again. doc.go ("Torn writes and
+// damage") says what recovery repairs and what it refuses.
 type FileStore struct {
 	mu   sync.Mutex
 	dir  string
@@ -28,15 +31,15 @@ type FileStore struct {
 	// belongs to it.
 	gen  uint64
 	snap *Snapshot
-	// segs is never empty; the last one takes appends. Invariant: each
-	// segment's base is the last zxid of the one before it, and segs[0].base
-	// is 0 or covered by snap.
+	// segs is never empty; the last one takes appends. Invariants: each
+	// segment's base is the last zxid of the one before it; segs[0].base
+	// is 0 or covered by snap; the manifest names segs[0] and the last.
 	segs     []*segment
-	accepted uint32
-	current  uint32
-	dirDirty bool   // segments created or deleted since the last directory fsync
-	wbuf     []byte // reused encoding buffer for Append
-	failed   error  // sticky: the first I/O error of a write
+	epochs   epochsState
+	torn     *tornTail // found at open, cut by repair
+	dirDirty bool      // segments created or deleted since the last directory fsync
+	wbuf     []byte    // reused encoding buffer for Append
+	failed   error     // sticky: the first I/O error of a write
 	closed   bool
 }
 
@@ -97,6 +100,7 @@ func (s *FileStore) Append(entries ...Entry) error {
 		return err
 	}
 	buf, pending := s.wbuf[:0], make([]recordPos, 0, len(entries))
+	prev := s.active().last()
 	for _, e := range entries {
 		act := s.active()
 		start := act.size + int64(len(buf))
@@ -111,7 +115,8 @@ func (s *FileStore) Append(entries ...Entry) error {
 			start = 0
 		}
 		pending = append(pending, recordPos{zxid: e.Zxid, off: start})
-		buf = appendRecord(buf, e)
+		buf = appendRecord(buf, prev, e)
+		prev = e.Zxid
 	}
 	err := s.write(s.active(), buf, pending)
 	if cap(buf) <= maxKeptWriteBuffer {
@@ -130,13 +135,16 @@ func (s *FileStore) write(seg *segment, buf []byte, pending []recordPos) error {
 	}
 	seg.idx = append(seg.idx, pending...)
 	seg.size += int64(len(buf))
-	seg.dirty = true
+	seg.dirty, seg.marked = true, false
 	return nil
 }
 
 // roll fsyncs the active segment and starts a new one after it. Syncing
 // first keeps torn records out of every segment but the last, which is
-// what lets recovery treat a break in the chain as damage.
+// what lets recovery treat any bad record elsewhere as damage. The new
+// segment is durable before the manifest names it, and the manifest
+// names it before anything is written to it: a crash in between leaves
+// an empty segment past the manifest's last, which open deletes.
 func (s *FileStore) roll() error {
 	act := s.active()
 	if err := act.f.Sync(); err != nil {
@@ -147,8 +155,24 @@ func (s *FileStore) roll() error {
 	if err != nil {
 		return s.fail(err)
 	}
+	if err := syncDir(s.dir); err != nil {
+		_ = seg.close()
+		return s.fail(err)
+	}
+	if err := s.writeManifest(s.segs[0].base, seg.base); err != nil {
+		_ = seg.close()
+		return err
+	}
 	s.segs = append(s.segs, seg)
-	s.dirDirty = true
+	return nil
+}
+
+// writeManifest records that the log runs from the segment based at first
+// to the one based at last. The caller holds s.mu.
+func (s *FileStore) writeManifest(first, last uint64) error {
+	if err := writeFileAtomic(s.dir, manifestFile, encodeManifest(manifestState{gen: s.gen, first: first, last: last})); err != nil {
+		return s.fail(err)
+	}
 	return nil
 }
 
@@ -161,8 +185,16 @@ func (s *FileStore) Sync() error {
 	return s.syncAll()
 }
 
-// syncAll fsyncs every dirty segment, then the directory if needed.
+// syncAll writes a sync mark after the last entry if none follows it, so
+// that every entry this Sync makes durable has an intact record after it
+// (record.go), then fsyncs every dirty segment, and the directory if
+// needed.
 func (s *FileStore) syncAll() error {
+	if act := s.active(); !act.marked {
+		if err := act.writeMark(); err != nil {
+			return s.fail(err)
+		}
+	}
 	for _, seg := range s.segs {
 		if !seg.dirty {
 			continue
@@ -182,7 +214,10 @@ func (s *FileStore) syncAll() error {
 }
 
 // TruncateAfter implements Store: it cuts the segment holding the first
-// dropped record and deletes every later segment.
+// dropped record and deletes every later segment. It does more than the
+// contract asks: the cut is durable on return. Cuts are rare (a follower
+// told to TRUNC), and one that has not reached the disk must not mix with
+// the records appended after it (segment.cut).
 func (s *FileStore) TruncateAfter(zxid uint64) error {
 	if err := s.lock(); err != nil {
 		return err
@@ -208,21 +243,29 @@ func (s *FileStore) TruncateAfter(zxid uint64) error {
 	}
 	// k: the last segment whose base <= zxid; it holds the cut.
 	k := sort.Search(len(s.segs), func(i int) bool { return s.segs[i].base > zxid }) - 1
-	if err := removeAll(s.segs[k+1:]); err != nil {
-		return s.fail(err)
-	}
-	if len(s.segs) > k+1 {
+	seg := s.segs[k]
+	if k+1 < len(s.segs) {
+		// The manifest first: a crash after it leaves the later
+		// segments outside the log, where open deletes them.
+		if err := s.writeManifest(s.segs[0].base, s.segs[k].base); err != nil {
+			return err
+		}
+		if err := removeAll(s.segs[k+1:]); err != nil {
+			return s.fail(err)
+		}
+		clear(s.segs[k+1:])
+		s.segs = s.segs[:k+1]
 		s.dirDirty = true
 	}
-	clear(s.segs[k+1:])
-	s.segs = s.segs[:k+1]
-	seg := s.segs[k]
 	if i := seg.firstAfter(zxid); i < len(seg.idx) {
-		if err := seg.truncate(i); err != nil {
+		if err := seg.cut(i, seg.idx[i].off); err != nil {
 			return s.fail(err)
 		}
 	}
-	return nil
+	// Now the last segment, it gets a mark after its last entry (perhaps
+	// a second one: harmless).
+	seg.marked = len(seg.idx) == 0
+	return s.syncAll()
 }
 
 // LastZxid implements Store. It returns 0 on a closed or broken store.
@@ -274,13 +317,20 @@ func (s *FileStore) Entries(after uint64, max int) ([]Entry, error) {
 		if _, err := seg.f.ReadAt(buf, seg.idx[from].off); err != nil {
 			return nil, fmt.Errorf("log: reading %s: %w", seg.path, err)
 		}
-		for i := from; i < to; i++ {
-			e, n, err := decodeRecord(buf, seg.idx[i].zxid)
-			if err != nil {
-				return nil, fmt.Errorf("%s at offset %d: %w", seg.path, seg.idx[i].off, err)
+		off := seg.idx[from].off
+		for i := from; i < to; {
+			h, n, problem := readRecord(buf)
+			if problem == "" && !h.isMark() && h.zxid != seg.idx[i].zxid {
+				problem = fmt.Sprintf("record holds zxid %s where the index has %s", zxidString(h.zxid), zxidString(seg.idx[i].zxid))
 			}
-			out = append(out, e)
-			buf = buf[n:]
+			if problem != "" {
+				return nil, corruptAt(seg.path, off, "%s (found on read, after open)", problem)
+			}
+			if !h.isMark() {
+				out = append(out, Entry{Zxid: h.zxid, Data: buf[recordHeaderSize:n]})
+				i++
+			}
+			buf, off = buf[n:], off+int64(n)
 		}
 		if max > 0 && len(out) >= max {
 			break
@@ -295,7 +345,7 @@ func (s *FileStore) Epochs() (accepted, current uint32) {
 		return 0, 0
 	}
 	defer s.mu.Unlock()
-	return s.accepted, s.current
+	return s.epochs.accepted, s.epochs.current
 }
 
 // SetEpochs implements Store: the epochs file is replaced atomically and
@@ -305,13 +355,44 @@ func (s *FileStore) SetEpochs(accepted, current uint32) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	if err := checkEpochs(s.accepted, s.current, accepted, current); err != nil {
+	if err := checkEpochs(s.epochs.accepted, s.epochs.current, accepted, current); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.dir, epochsFile, encodeEpochs(accepted, current)); err != nil {
+	st := s.epochs
+	st.accepted, st.current = accepted, current
+	return s.writeEpochs(st)
+}
+
+// FollowAttempt implements Store. It returns 0 on a closed or broken store.
+func (s *FileStore) FollowAttempt() uint64 {
+	if s.lock() != nil {
+		return 0
+	}
+	defer s.mu.Unlock()
+	return s.epochs.attempt
+}
+
+// SetFollowAttempt implements Store: it shares the epochs file, replaced
+// atomically and durably before it returns.
+func (s *FileStore) SetFollowAttempt(n uint64) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if err := checkFollowAttempt(s.epochs.attempt, n); err != nil {
+		return err
+	}
+	st := s.epochs
+	st.attempt = n
+	return s.writeEpochs(st)
+}
+
+// writeEpochs replaces the epochs file with st. The caller holds s.mu.
+func (s *FileStore) writeEpochs(st epochsState) error {
+	if err := writeFileAtomic(s.dir, epochsFile, encodeEpochs(st)); err != nil {
 		return s.fail(err)
 	}
-	s.accepted, s.current = accepted, current
+	s.epochs = st
 	return nil
 }
 
@@ -359,7 +440,9 @@ func (s *FileStore) InstallSnapshot(snap Snapshot) error {
 		return s.fail(err)
 	}
 	s.dirDirty = false
-	return nil
+	// Until this lands, the manifest names the old generation and open
+	// finishes the install from the snapshot file (filestore_open.go).
+	return s.writeManifest(seg.base, seg.base)
 }
 
 // SaveSnapshot implements Store.
@@ -382,8 +465,9 @@ func (s *FileStore) SaveSnapshot(snap Snapshot) error {
 // Compact implements Store. It deletes whole segments only: those whose
 // records all lie at or below upTo. If that is every record, the active
 // segment is first rolled so that an empty segment remains to append to.
-// Segments go oldest first, and recovery treats a gap the snapshot covers
-// as leftovers of this loop, so a crash in the middle is harmless.
+// The manifest moves its first segment before any is deleted, so a crash
+// in the middle leaves segments before the manifest's first, which open
+// deletes as leftovers.
 func (s *FileStore) Compact(upTo uint64) error {
 	if err := s.lock(); err != nil {
 		return err
@@ -404,6 +488,9 @@ func (s *FileStore) Compact(upTo uint64) error {
 	}
 	if n == 0 {
 		return nil
+	}
+	if err := s.writeManifest(s.segs[n].base, s.active().base); err != nil {
+		return err
 	}
 	if err := removeAll(s.segs[:n]); err != nil {
 		return s.fail(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 )
 
 // FileOptions configures a FileStore. The zero value is usable.
@@ -13,7 +14,7 @@ type FileOptions struct {
 	// DefaultSegmentSize.
 	SegmentSize int64
 	// Logger receives a warning for every repair made at open (a torn
-	// tail cut, a stale segment deleted). Nil discards them.
+	// tail cut, a leftover segment deleted). Nil discards them.
 	Logger *slog.Logger
 }
 
@@ -21,25 +22,34 @@ type FileOptions struct {
 const DefaultSegmentSize = 16 << 20
 
 // OpenFileStore opens the store in dir, creating dir and an empty store if
-// needed, and repairs what a crash may have left:
+// needed. It repairs what a crash can leave behind, and refuses what only
+// damage can explain (doc.go, "Torn writes and damage").
+//
+// Repairs, each logged as a warning and durable before OpenFileStore
+// returns:
 //
 //  1. temp files of interrupted atomic writes are deleted;
-//  2. segments of an older generation than the snapshot file's (an
-//     InstallSnapshot that crashed before deleting them) are deleted;
-//  3. each remaining segment is scanned, record by record; at the first
-//     record that is torn, fails its CRC, or does not follow its
-//     predecessor's zxid, the segment is cut there and every later
-//     segment deleted. Everything before that record is kept: a synced
-//     record is never dropped unless it is itself damaged or follows
-//     damage;
-//  4. a segment that does not chain to the one before it is deleted with
-//     everything after it, unless the snapshot covers the gap, in which
-//     case it is the earlier segments that are leftovers of an
-//     interrupted Compact.
+//  2. a store whose creation was interrupted (no manifest yet, and no
+//     data anywhere) is created afresh;
+//  3. an InstallSnapshot interrupted after its snapshot file landed (the
+//     manifest still names the previous generation) is finished: every
+//     segment is deleted and an empty one started after the snapshot;
+//  4. segments of an older generation than the manifest's (an
+//     InstallSnapshot that crashed before deleting them), before the
+//     manifest's first segment (an interrupted Compact) or after its last
+//     (an interrupted roll or TruncateAfter) are deleted;
+//  5. a torn write at the end of the last segment is cut: a record that
+//     fails its checks with no intact record after it in the file;
+//  6. a sync mark is written after the last entry if none follows it.
 //
-// Repairs are made durable before OpenFileStore returns. It fails with
-// ErrCorrupt if the epochs or snapshot file is damaged, or if the log
-// starts after zxid 0 with no snapshot covering what precedes it.
+// Everything else is refused with a *CorruptError (wrapping ErrCorrupt)
+// that names the file, the byte offset and the problem, and nothing in
+// dir is changed: a missing or damaged epochs, snapshot or manifest file;
+// a segment missing from the manifest's range, or not starting where the
+// one before it ends, or of a generation newer than the manifest's; a
+// record failing its checks anywhere but at the very end of the last
+// segment; a record breaking the zxid chain; a log starting after a zxid
+// no snapshot covers.
 func OpenFileStore(dir string, opts FileOptions) (*FileStore, error) {
 	if opts.SegmentSize <= 0 {
 		opts.SegmentSize = DefaultSegmentSize
@@ -50,124 +60,272 @@ func OpenFileStore(dir string, opts FileOptions) (*FileStore, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := removeTempFiles(dir); err != nil {
-		return nil, err
-	}
 	s := &FileStore{dir: dir, opts: opts, log: opts.Logger.With("dir", dir)}
-	if err := s.loadMeta(); err != nil {
-		return nil, err
-	}
-	if err := s.recoverSegments(); err != nil {
+	if err := s.recover(); err != nil {
 		s.closeFiles()
 		return nil, err
 	}
 	return s, nil
 }
 
-// loadMeta reads the epochs and snapshot files.
-func (s *FileStore) loadMeta() error {
-	b, ok, err := readMetaFile(s.dir, epochsFile, epochsFileSize)
-	if err != nil {
-		return err
-	}
-	if ok {
-		if s.accepted, s.current, err = decodeEpochs(b); err != nil {
-			return err
-		}
-	}
-	b, ok, err = readMetaFile(s.dir, snapshotFile, snapshotHeaderSize+MaxSnapshotSize+4)
-	if err != nil {
-		return err
-	}
-	if ok {
-		st, err := decodeSnapshotFile(b)
-		if err != nil {
-			return err
-		}
-		s.gen, s.snap = st.gen, st.snap
-	}
-	return nil
+// metaFiles is what the three small files of a store hold, and which of
+// them exist.
+type metaFiles struct {
+	epochs                             epochsState
+	snap                               snapshotState
+	manifest                           manifestState
+	haveEpochs, haveSnap, haveManifest bool
 }
 
-// recoverSegments rebuilds s.segs from the directory (steps 2-4 of
-// OpenFileStore) and makes the repairs durable.
-func (s *FileStore) recoverSegments() error {
+// path is the path of name in the store's directory.
+func (s *FileStore) path(name string) string { return filepath.Join(s.dir, name) }
+
+// readMeta reads the epochs, snapshot and manifest files.
+func (s *FileStore) readMeta() (m metaFiles, err error) {
+	var b []byte
+	var problem string
+	if b, m.haveEpochs, err = readMetaFile(s.dir, epochsFile, epochsFileSize); err != nil {
+		return m, err
+	}
+	if m.haveEpochs {
+		if m.epochs, problem = decodeEpochs(b); problem != "" {
+			return m, corruptAt(s.path(epochsFile), 0, "%s", problem)
+		}
+	}
+	if b, m.haveSnap, err = readMetaFile(s.dir, snapshotFile, snapshotHeaderSize+MaxSnapshotSize+4); err != nil {
+		return m, err
+	}
+	if m.haveSnap {
+		if m.snap, problem = decodeSnapshotFile(b); problem != "" {
+			return m, corruptAt(s.path(snapshotFile), 0, "%s", problem)
+		}
+	}
+	if b, m.haveManifest, err = readMetaFile(s.dir, manifestFile, manifestFileSize); err != nil {
+		return m, err
+	}
+	if m.haveManifest {
+		if m.manifest, problem = decodeManifest(b); problem != "" {
+			return m, corruptAt(s.path(manifestFile), 0, "%s", problem)
+		}
+	}
+	return m, nil
+}
+
+// recover checks the directory and, only if nothing is damaged, makes the
+// repairs OpenFileStore lists.
+func (s *FileStore) recover() error {
+	m, err := s.readMeta()
+	if err != nil {
+		return err
+	}
 	found, err := listSegments(s.dir)
 	if err != nil {
 		return err
 	}
-	repaired := false
-	var cur []*segment
-	for _, seg := range found {
-		if seg.gen == s.gen {
-			cur = append(cur, seg)
-			continue
+	if !m.haveManifest {
+		return s.create(m, found)
+	}
+	if !m.haveEpochs {
+		return corruptFile(s.path(epochsFile), "missing, though the manifest shows the store was created with one")
+	}
+	if !m.haveSnap {
+		return corruptFile(s.path(snapshotFile), "missing, though the manifest shows the store was created with one")
+	}
+	s.epochs, s.gen, s.snap = m.epochs, m.snap.gen, m.snap.snap
+	switch man := m.manifest; {
+	case m.snap.gen == man.gen+1 && m.snap.snap != nil:
+		return s.finishInstall(found)
+	case m.snap.gen != man.gen:
+		return corruptFile(s.path(manifestFile), "names log generation %d, but the snapshot file belongs to generation %d", man.gen, m.snap.gen)
+	}
+	leftovers, err := s.checkSegments(m.manifest, found)
+	if err != nil {
+		return err
+	}
+	if b := s.segs[0].base; b != 0 && (s.snap == nil || s.snap.Zxid < b) {
+		have := "there is no snapshot"
+		if s.snap != nil {
+			have = "the snapshot covers only up to " + zxidString(s.snap.Zxid)
 		}
-		s.log.Warn("deleting segment of another log generation", "segment", seg.path, "generation", s.gen)
+		return corruptFile(s.path(snapshotFile), "the log starts after %s but %s: the entries in between are lost", zxidString(b), have)
+	}
+	return s.repair(leftovers)
+}
+
+// checkSegments opens and scans the segments the manifest names, into
+// s.segs, without changing any file. It returns the segments that are
+// leftovers of interrupted operations, for repair to delete; the torn
+// tail of the last segment, if any, is left in s.torn.
+func (s *FileStore) checkSegments(man manifestState, found []*segment) (leftovers []*segment, err error) {
+	var kept []*segment
+	for _, seg := range found {
+		switch {
+		case seg.gen > man.gen:
+			return nil, corruptFile(seg.path, "segment of log generation %d, newer than the store's %d: no crash leaves one", seg.gen, man.gen)
+		case seg.gen < man.gen, seg.base < man.first, seg.base > man.last:
+			leftovers = append(leftovers, seg)
+		default:
+			kept = append(kept, seg)
+		}
+	}
+	expect, reachedLast := man.first, false
+	for _, seg := range kept {
+		if seg.base != expect {
+			if seg.base > expect {
+				return nil, corruptFile(filepath.Join(s.dir, segmentName(man.gen, expect)),
+					"missing: the log needs a segment starting after %s; the next one present starts after %s", zxidString(expect), zxidString(seg.base))
+			}
+			return nil, corruptFile(seg.path, "starts after %s, but the segment before it ends at %s", zxidString(seg.base), zxidString(expect))
+		}
+		if err := seg.open(); err != nil {
+			return nil, err
+		}
+		s.segs = append(s.segs, seg)
+		last := seg.base == man.last
+		torn, why, err := seg.scan(last)
+		if err != nil {
+			return nil, err
+		}
+		if torn >= 0 {
+			s.torn = &tornTail{seg: seg, at: torn, why: why}
+		}
+		if last {
+			reachedLast = true
+			break
+		}
+		expect = seg.last()
+	}
+	if !reachedLast {
+		missing, why := expect, "the log needs a segment starting after "+zxidString(expect)
+		if expect > man.last {
+			missing, why = man.last, "the manifest names it as the log's last segment"
+		}
+		return nil, corruptFile(filepath.Join(s.dir, segmentName(man.gen, missing)), "missing: %s", why)
+	}
+	return leftovers, nil
+}
+
+// tornTail is where a torn write at the end of the last segment starts.
+type tornTail struct {
+	seg *segment
+	at  int64
+	why string
+}
+
+// repair makes the repairs of a store checkSegments found undamaged:
+// temp files and leftover segments go, a torn tail is cut, a sync mark
+// follows the last entry; all of it durable.
+func (s *FileStore) repair(leftovers []*segment) error {
+	if err := removeTempFiles(s.dir, s.log); err != nil {
+		return err
+	}
+	for _, seg := range leftovers {
+		s.log.Warn("deleting a leftover segment of an interrupted operation", "segment", seg.path, "why", leftoverWhy(seg, s.gen, s.segs))
 		if err := seg.remove(); err != nil {
 			return err
 		}
-		repaired = true
+		s.dirDirty = true
 	}
-	for i, seg := range cur {
-		if n := len(s.segs); n > 0 && seg.base != s.segs[n-1].last() {
-			prev := s.segs[n-1].last()
-			if seg.base > prev && s.snap != nil && s.snap.Zxid >= seg.base {
-				s.log.Warn("deleting segments left by an interrupted compaction", "upto", seg.base)
-				for _, old := range s.segs {
-					if err := old.remove(); err != nil {
-						return err
-					}
-				}
-				s.segs = s.segs[:0]
-			} else {
-				s.log.Warn("segment does not follow its predecessor; dropping it and later ones",
-					"segment", seg.path, "base", seg.base, "previous_last", prev)
-				if err := removeAll(cur[i:]); err != nil {
-					return err
-				}
-				repaired = true
-				break
-			}
-			repaired = true
-		}
-		if err := seg.open(); err != nil {
+	if t := s.torn; t != nil {
+		s.log.Warn("cutting a torn write at the end of the log", "segment", t.seg.path, "offset", t.at, "reason", t.why)
+		if err := t.seg.cut(len(t.seg.idx), t.at); err != nil {
 			return err
 		}
-		s.segs = append(s.segs, seg)
-		damage, err := seg.scan()
+		s.torn = nil
+	}
+	return s.syncAll() // writes the sync mark if the last entry lacks one
+}
+
+// leftoverWhy names the interrupted operation a leftover segment comes from.
+func leftoverWhy(seg *segment, gen uint64, segs []*segment) string {
+	switch {
+	case seg.gen < gen:
+		return "older log generation: an interrupted snapshot install"
+	case seg.base < segs[0].base:
+		return "before the log's first segment: an interrupted compaction"
+	}
+	return "after the log's last segment: an interrupted roll or truncation"
+}
+
+// create makes a new store in a directory without a manifest. Only an
+// empty directory, or the leftovers of a creation that crashed before its
+// manifest (empty segments, meta files in their initial state), may be
+// taken for one; anything holding data means the manifest was lost.
+func (s *FileStore) create(m metaFiles, found []*segment) error {
+	if m.haveEpochs && m.epochs != (epochsState{}) {
+		return corruptFile(s.path(manifestFile), "missing, but the epochs file holds epochs %d/%d and follow attempt %d", m.epochs.accepted, m.epochs.current, m.epochs.attempt)
+	}
+	if m.haveSnap && (m.snap.gen != 0 || m.snap.snap != nil) {
+		return corruptFile(s.path(manifestFile), "missing, but the snapshot file holds generation %d and a snapshot: %v", m.snap.gen, m.snap.snap != nil)
+	}
+	for _, seg := range found {
+		fi, err := os.Stat(seg.path)
 		if err != nil {
 			return err
 		}
-		if damage != nil {
-			s.log.Warn("cutting damaged log tail", "segment", seg.path, "offset", seg.size, "reason", damage)
-			if err := seg.truncate(len(seg.idx)); err != nil {
-				return err
-			}
-			if err := removeAll(cur[i+1:]); err != nil {
-				return err
-			}
-			repaired = true
-			break
+		if seg.gen != 0 || seg.base != 0 || fi.Size() != 0 {
+			return corruptFile(s.path(manifestFile), "missing, but segment %s holds data", seg.path)
 		}
 	}
-	if len(s.segs) == 0 {
-		var base uint64
-		if s.snap != nil {
-			base = s.snap.Zxid
-		}
-		seg, err := createSegment(s.dir, s.gen, base)
-		if err != nil {
-			return err
-		}
-		s.segs = append(s.segs, seg)
-		repaired = true
+	if err := removeTempFiles(s.dir, s.log); err != nil {
+		return err
 	}
-	if b := s.segs[0].base; b != 0 && (s.snap == nil || s.snap.Zxid < b) {
-		return fmt.Errorf("%w: log starts after %#x but no snapshot covers it", ErrCorrupt, b)
+	if len(found) > 0 || m.haveEpochs || m.haveSnap {
+		s.log.Warn("finishing the creation of a store interrupted by a crash")
 	}
-	if repaired {
-		return s.syncAll()
+	if err := removeAll(found); err != nil {
+		return err
+	}
+	// Every file the manifest vouches for is durable before it is written.
+	if err := s.startLog(); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.dir, epochsFile, encodeEpochs(s.epochs)); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.dir, snapshotFile, encodeSnapshotFile(snapshotState{})); err != nil {
+		return err
+	}
+	return s.writeManifest(s.segs[0].base, s.segs[0].base)
+}
+
+// finishInstall completes an InstallSnapshot whose snapshot file (of the
+// next generation) landed before the manifest did: the old log is dead,
+// whatever survived of it goes, and an empty log starts after the
+// snapshot.
+func (s *FileStore) finishInstall(found []*segment) error {
+	for _, seg := range found {
+		if seg.gen > s.gen {
+			return corruptFile(seg.path, "segment of log generation %d, newer than the snapshot file's %d: no crash leaves one", seg.gen, s.gen)
+		}
+	}
+	if err := removeTempFiles(s.dir, s.log); err != nil {
+		return err
+	}
+	s.log.Warn("finishing a snapshot install interrupted by a crash", "snapshot", zxidString(s.snap.Zxid), "generation", s.gen)
+	if err := removeAll(found); err != nil {
+		return err
+	}
+	if err := s.startLog(); err != nil {
+		return err
+	}
+	return s.writeManifest(s.segs[0].base, s.segs[0].base)
+}
+
+// startLog creates the first, empty segment of generation s.gen, after
+// the snapshot if there is one, and makes it durable.
+func (s *FileStore) startLog() error {
+	var base uint64
+	if s.snap != nil {
+		base = s.snap.Zxid
+	}
+	seg, err := createSegment(s.dir, s.gen, base)
+	if err != nil {
+		return err
+	}
+	s.segs = []*segment{seg}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("log: creating %s: %w", seg.path, err)
 	}
 	return nil
 }

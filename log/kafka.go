@@ -1,6 +1,8 @@
 package log
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/google/btree"
@@ -12,16 +14,41 @@ type Message struct {
 	Msg    int64
 }
 
-// Result is what applying one Op produced. For a send, Offset is the
-// offset assigned to the message; for any other op it is -1.
+// Result is what applying one Op produced.
 type Result struct {
+	// Offset is, for a send that took effect, the offset assigned to its
+	// message; -1 for anything else.
 	Offset int64
+	// Refused, when not nil, says why the op had no effect at all and
+	// never will (it wraps ErrStale, or one of the ErrCommit* errors).
+	Refused error
+	// Duplicate: an op with the same identity (Op) was applied before;
+	// this one changed nothing, and Offset and Refused repeat what the
+	// first application gave (Refused without its detail).
+	Duplicate bool
 }
 
+// Why an op had no effect (Result.Refused wraps one of these).
+var (
+	// ErrStale: the op's origin has since applied DedupeWindow newer
+	// requests, or restarted, so whether this one was applied is no
+	// longer known; it is not applied, now or ever.
+	ErrStale = errors.New("log: request too old to apply")
+	// ErrCommitNegative: a commit_offsets with a negative offset.
+	ErrCommitNegative = errors.New("log: negative offset")
+	// ErrCommitNoKey: a commit_offsets for a key no message was ever sent
+	// to.
+	ErrCommitNoKey = errors.New("log: no message was ever sent to the key")
+	// ErrCommitBeyond: a commit_offsets of an offset the key's log does
+	// not have yet.
+	ErrCommitBeyond = errors.New("log: offset beyond the key's log")
+)
+
 // Kafka is the state machine committed batches are applied to: one log per
-// key, indexed by a btree keyed by offset, and the committed consumer
-// offsets. Every replica applies the same batches in the same zxid order
-// and so computes the same offsets (design.md decision 2).
+// key, indexed by a btree keyed by offset, the committed consumer offsets,
+// and per origin node the recent requests applied (to apply each once).
+// Every replica applies the same batches in the same zxid order and so
+// computes the same offsets (design.md decision 2).
 //
 // Kafka is not safe for concurrent use: the node's event loop owns it.
 type Kafka struct {
@@ -29,6 +56,8 @@ type Kafka struct {
 	// committed holds, per key, the highest offset ever committed:
 	// commit_offsets never moves a consumer backwards.
 	committed map[string]int64
+	// origins is the dedupe state, per origin node name.
+	origins map[string]*originState
 	// applied is the zxid of the last batch applied; 0 before the first.
 	applied uint64
 }
@@ -38,6 +67,88 @@ type Kafka struct {
 type keyLog struct {
 	msgs *btree.BTreeG[Message]
 	next int64
+}
+
+// DedupeWindow is how many of an origin's most recent requests (by Seq)
+// the state machine remembers. A request is applied once: a second copy
+// within the window gets the first one's result; a request older than the
+// window (Seq <= highest applied - DedupeWindow) is refused with ErrStale
+// whether or not it was applied, because that can no longer be told.
+//
+// Why a window and not a high-water mark: an origin's requests can be
+// applied out of order (a follower forwards batch 1 to a leader that loses
+// leadership and is re-elected after batch 2 went through the other
+// leader; the network may reorder two forwards), so a request below the
+// highest applied may still be new. How far out of order matters only
+// while the origin still waits for the answer, 3.5 s at most (the node's
+// request deadline): at the heaviest load the node was tuned for (10 000
+// operations a second over 16 nodes, node.DefaultConfig) an origin makes
+// about 625 requests a second, so 8192 of them span some 13 s. A request
+// refused as stale is one no client waits for any more, or, if one still
+// does, one that certainly never takes effect: a definite answer is true.
+//
+// Memory and snapshot size: at most DedupeWindow entries per origin (a
+// few bytes each in the snapshot); origins are the cluster's nodes.
+const DedupeWindow = 1 << 13
+
+// originState is what Kafka remembers of one origin: its newest
+// incarnation seen, the highest Seq applied in it, and the results of the
+// requests applied with Seq in (hi-DedupeWindow, hi]. Entries below that
+// range are pruned lazily and never consulted.
+type originState struct {
+	incarnation uint64
+	hi          uint64
+	window      map[uint64]int64 // seq -> recorded result (see record)
+}
+
+// A recorded result, as the window and the snapshot keep it: an offset
+// (>= 0) for a send, or one of these.
+const (
+	recCommitted = -1 // a commit_offsets that took effect
+	recNegative  = -2 // refused: ErrCommitNegative
+	recNoKey     = -3 // refused: ErrCommitNoKey
+	recBeyond    = -4 // refused: ErrCommitBeyond
+	recLowest    = recBeyond
+)
+
+// verdict is what lookup finds an op to be.
+type verdict uint8
+
+const (
+	opNew       verdict = iota // never applied: apply it
+	opDuplicate                // applied before: repeat its result
+	opStale                    // too old to tell: refuse it
+)
+
+// record turns a result into its recorded form.
+func record(r Result) int64 {
+	switch {
+	case errors.Is(r.Refused, ErrCommitNegative):
+		return recNegative
+	case errors.Is(r.Refused, ErrCommitNoKey):
+		return recNoKey
+	case errors.Is(r.Refused, ErrCommitBeyond):
+		return recBeyond
+	case r.Offset >= 0:
+		return r.Offset
+	}
+	return recCommitted
+}
+
+// replay turns a recorded result back into the result of a duplicate.
+func replay(rec int64) Result {
+	r := Result{Offset: -1, Duplicate: true}
+	switch {
+	case rec >= 0:
+		r.Offset = rec
+	case rec == recNegative:
+		r.Refused = ErrCommitNegative
+	case rec == recNoKey:
+		r.Refused = ErrCommitNoKey
+	case rec == recBeyond:
+		r.Refused = ErrCommitBeyond
+	}
+	return r
 }
 
 // btreeDegree: 32 keeps nodes around a cache line multiple for 16-byte
@@ -52,7 +163,7 @@ func newKeyLog() *keyLog {
 
 // NewKafka returns an empty state machine.
 func NewKafka() *Kafka {
-	return &Kafka{logs: make(map[string]*keyLog), committed: make(map[string]int64)}
+	return &Kafka{logs: make(map[string]*keyLog), committed: make(map[string]int64), origins: make(map[string]*originState)}
 }
 
 // AppliedZxid is the zxid of the last batch applied (or restored), 0 if
@@ -63,8 +174,20 @@ func (k *Kafka) AppliedZxid() uint64 { return k.applied }
 // batch whose zxid is not above AppliedZxid has already been applied (or
 // is covered by the snapshot the state was restored from), so it is
 // ignored and Apply returns nil. Otherwise the results are aligned with
-// ops: a send gets the next offset of its key (dense, from 0, in apply
-// order), every other op gets -1. Unknown op kinds change nothing.
+// ops.
+//
+// Each op with an identity (Op) takes effect at most once: a duplicate
+// gets the first application's result with Duplicate set, and one too
+// old to tell is refused (ErrStale). A send that takes effect gets the
+// next offset of its key (dense, from 0, in apply order). A
+// commit_offsets takes effect only if every offset in it names a message
+// that exists now, at apply time: 0 <= offset < the key's next offset.
+// That is what a correct client commits (the offsets of messages it
+// polled, from any replica: those were committed, so they precede this
+// commit in zxid order); anything else is refused whole, with the first
+// offending key in sorted order named in Refused, and changes nothing.
+// A commit below the key's committed offset is accepted and leaves it.
+// Unknown op kinds change nothing.
 func (k *Kafka) Apply(zxid uint64, ops []Op) []Result {
 	if zxid <= k.applied {
 		return nil
@@ -72,17 +195,108 @@ func (k *Kafka) Apply(zxid uint64, ops []Op) []Result {
 	k.applied = zxid
 	res := make([]Result, len(ops))
 	for i, op := range ops {
-		res[i].Offset = -1
-		switch op.Kind {
-		case OpSend:
-			res[i].Offset = k.send(op.Key, op.Msg)
-		case OpCommitOffsets:
-			for key, off := range op.Offsets {
-				k.commit(key, off)
-			}
+		o, v := k.lookup(op)
+		switch v {
+		case opStale:
+			res[i] = Result{Offset: -1, Refused: fmt.Errorf("%w: %s request %d", ErrStale, op.Origin, op.Seq)}
+			continue
+		case opDuplicate:
+			res[i] = replay(o.window[op.Seq])
+			continue
+		}
+		res[i] = k.applyOp(op)
+		if o != nil {
+			o.remember(op.Seq, record(res[i]))
 		}
 	}
 	return res
+}
+
+// applyOp applies one op that is new.
+func (k *Kafka) applyOp(op Op) Result {
+	r := Result{Offset: -1}
+	switch op.Kind {
+	case OpSend:
+		r.Offset = k.send(op.Key, op.Msg)
+	case OpCommitOffsets:
+		if r.Refused = k.checkCommit(op.Offsets); r.Refused != nil {
+			return r
+		}
+		for key, off := range op.Offsets {
+			k.commit(key, off)
+		}
+	}
+	return r
+}
+
+// lookup finds op's origin state and says whether op is new, a duplicate
+// or stale. An op without identity is always new and has no state. A
+// newer incarnation of the origin starts its state afresh: the previous
+// run's requests still in flight become stale, which is safe because no
+// client of that run can be answered any more.
+func (k *Kafka) lookup(op Op) (*originState, verdict) {
+	if op.Incarnation == 0 || op.Seq == 0 {
+		return nil, opNew
+	}
+	o := k.origins[op.Origin]
+	switch {
+	case o == nil || op.Incarnation > o.incarnation:
+		o = &originState{incarnation: op.Incarnation, window: make(map[uint64]int64)}
+		k.origins[op.Origin] = o
+		return o, opNew
+	case op.Incarnation < o.incarnation:
+		return nil, opStale
+	case o.hi >= DedupeWindow && op.Seq <= o.hi-DedupeWindow:
+		return nil, opStale
+	}
+	if _, seen := o.window[op.Seq]; seen {
+		return o, opDuplicate
+	}
+	return o, opNew
+}
+
+// remember records the result of a request just applied and prunes what
+// fell out of the window, at most once per DedupeWindow entries.
+func (o *originState) remember(seq uint64, rec int64) {
+	o.window[seq] = rec
+	if seq > o.hi {
+		o.hi = seq
+	}
+	if len(o.window) > 2*DedupeWindow {
+		for s := range o.window {
+			if !o.inWindow(s) {
+				delete(o.window, s)
+			}
+		}
+	}
+}
+
+// inWindow reports whether seq is one the window must remember.
+func (o *originState) inWindow(seq uint64) bool {
+	return seq <= o.hi && (o.hi < DedupeWindow || seq > o.hi-DedupeWindow)
+}
+
+// checkCommit says why offsets cannot be committed now, nil if they can.
+// Keys are checked in sorted order so every replica names the same one.
+func (k *Kafka) checkCommit(offsets map[string]int64) error {
+	keys := make([]string, 0, len(offsets))
+	for key := range offsets {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		off := offsets[key]
+		next := k.NextOffset(key)
+		switch {
+		case off < 0:
+			return fmt.Errorf("%w: key %q offset %d", ErrCommitNegative, key, off)
+		case k.logs[key] == nil:
+			return fmt.Errorf("%w: key %q", ErrCommitNoKey, key)
+		case off >= next:
+			return fmt.Errorf("%w: key %q offset %d, the log ends at %d", ErrCommitBeyond, key, off, next-1)
+		}
+	}
+	return nil
 }
 
 // send appends msg to key's log and returns its offset.

@@ -6,23 +6,39 @@ import (
 	"slices"
 )
 
-// The Kafka snapshot encoding, version 1, integers as varints:
+// The Kafka snapshot encoding, version 2, integers as varints:
 //
-//	version     byte (1)
+//	version     byte (2)
 //	applied     uvarint, the zxid of the last batch applied
 //	logs        uvarint count, then per key in ascending order:
 //	              key (uvarint length + bytes), uvarint n, n messages
 //	              (zigzag varint) for offsets 0..n-1
 //	committed   uvarint count, then (key, offset zigzag varint) in
 //	            ascending key order
+//	origins     uvarint count, then per origin in ascending name order:
+//	              name (uvarint length + bytes), incarnation (uvarint),
+//	              hi (uvarint), uvarint n, then the n requests remembered
+//	              in the window in ascending seq order, each as the gap
+//	              from the previous seq (the first: from hi-DedupeWindow,
+//	              or 0) (uvarint) and its recorded result (zigzag varint)
 //
 // Offsets are implicit because each key's log is dense from 0. Keys are
 // sorted so that equal states give equal bytes: two replicas' snapshots
-// can be compared directly.
-const kafkaSnapshotVersion = 1
+// can be compared directly. Only the requests inside the window are
+// written, so lazily pruned leftovers never make two equal states differ.
+//
+// Version 1 had no origins section; RestoreKafka still reads it, with no
+// dedupe state (what the node that wrote it had).
+const (
+	kafkaSnapshotVersion   = 2
+	kafkaSnapshotVersionV1 = 1
+)
 
 // minKeyLogBytes: an encoded key log is at least an empty key and a count.
 const minKeyLogBytes = 2
+
+// minOriginStateBytes: name, incarnation, hi, count, one request.
+const minOriginStateBytes = 6
 
 // Snapshot serializes the whole state, for SaveSnapshot and SNAP sync.
 func (k *Kafka) Snapshot() []byte {
@@ -39,15 +55,51 @@ func (k *Kafka) Snapshot() []byte {
 			return true
 		})
 	}
-	return appendOffsets(b, k.committed)
+	b = appendOffsets(b, k.committed)
+	names := make([]string, 0, len(k.origins))
+	for name := range k.origins {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, name := range names {
+		o := k.origins[name]
+		b = appendString(b, name)
+		b = binary.AppendUvarint(b, o.incarnation)
+		b = binary.AppendUvarint(b, o.hi)
+		seqs := make([]uint64, 0, len(o.window))
+		for s := range o.window {
+			if o.inWindow(s) {
+				seqs = append(seqs, s)
+			}
+		}
+		slices.Sort(seqs)
+		b = binary.AppendUvarint(b, uint64(len(seqs)))
+		prev := o.floor()
+		for _, s := range seqs {
+			b = binary.AppendUvarint(b, s-prev)
+			b = binary.AppendVarint(b, o.window[s])
+			prev = s
+		}
+	}
+	return b
 }
 
-// RestoreKafka rebuilds a state machine from Snapshot's output. It never
-// panics on bad input; it rejects, wrapping ErrMalformed, anything Snapshot
-// could not have produced.
+// floor is the seq just below the window: every remembered seq is above.
+func (o *originState) floor() uint64 {
+	if o.hi < DedupeWindow {
+		return 0
+	}
+	return o.hi - DedupeWindow
+}
+
+// RestoreKafka rebuilds a state machine from Snapshot's output (either
+// version). It never panics on bad input; it rejects, wrapping
+// ErrMalformed, anything Snapshot could not have produced.
 func RestoreKafka(b []byte) (*Kafka, error) {
 	d := decoder{b: b}
-	if v := d.byte(); d.err == nil && v != kafkaSnapshotVersion {
+	v := d.byte()
+	if d.err == nil && v != kafkaSnapshotVersion && v != kafkaSnapshotVersionV1 {
 		return nil, fmt.Errorf("%w: kafka snapshot version %d", ErrMalformed, v)
 	}
 	k := NewKafka()
@@ -69,6 +121,9 @@ func RestoreKafka(b []byte) (*Kafka, error) {
 		k.logs[key] = l
 	}
 	k.committed = d.offsets()
+	if v == kafkaSnapshotVersion {
+		k.restoreOrigins(&d)
+	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail("%d trailing bytes", len(d.b))
 	}
@@ -78,9 +133,45 @@ func RestoreKafka(b []byte) (*Kafka, error) {
 	return k, nil
 }
 
+// restoreOrigins reads the origins section. Each origin has a non-zero
+// incarnation and remembers its highest seq hi (the last request in the
+// window is hi itself: Apply remembers every request it applies), every
+// seq strictly ascending inside the window, every recorded result valid.
+func (k *Kafka) restoreOrigins(d *decoder) {
+	n := d.count(minOriginStateBytes)
+	prev := ""
+	for i := 0; i < n && d.err == nil; i++ {
+		name := d.string()
+		if d.err == nil && i > 0 && name <= prev {
+			d.fail("origins not ascending: %q after %q", name, prev)
+		}
+		prev = name
+		o := &originState{incarnation: d.uvarint(), hi: d.uvarint()}
+		count := d.count(2) // a gap and a result, a byte each at least
+		if d.err == nil && (o.incarnation == 0 || o.hi == 0 || count == 0 || count > DedupeWindow) {
+			d.fail("origin %q: incarnation %d, hi %d, %d requests", name, o.incarnation, o.hi, count)
+		}
+		o.window = make(map[uint64]int64, count)
+		seq := o.floor()
+		for j := 0; j < count && d.err == nil; j++ {
+			gap := d.uvarint()
+			rec := d.varint()
+			if d.err == nil && (gap == 0 || gap > o.hi-seq || rec < recLowest) {
+				d.fail("origin %q: request %d: gap %d after %d (hi %d), result %d", name, j, gap, seq, o.hi, rec)
+			}
+			seq += gap
+			o.window[seq] = rec
+		}
+		if d.err == nil && seq != o.hi {
+			d.fail("origin %q: last request %d, hi %d", name, seq, o.hi)
+		}
+		k.origins[name] = o
+	}
+}
+
 // Equal reports whether k and o hold the same state: same applied zxid,
-// same messages at the same offsets, same committed offsets, so tests can
-// compare replicas.
+// same messages at the same offsets, same committed offsets, same dedupe
+// state, so tests can compare replicas.
 func (k *Kafka) Equal(o *Kafka) bool {
 	return slices.Equal(k.Snapshot(), o.Snapshot())
 }

@@ -27,11 +27,11 @@ func msgs(from int64, ms ...int64) []Message {
 func TestKafkaOffsetsAreDensePerKeyInApplyOrder(t *testing.T) {
 	k := NewKafka()
 	res := k.Apply(1, []Op{send("a", 10), send("b", 20), send("a", 11)})
-	if want := []Result{{0}, {0}, {1}}; !slices.Equal(res, want) {
+	if want := []Result{{Offset: 0}, {Offset: 0}, {Offset: 1}}; !slices.Equal(res, want) {
 		t.Fatalf("results %v, want %v", res, want)
 	}
 	res = k.Apply(2, []Op{send("b", 21), commitOp(map[string]int64{"a": 1}), send("a", 12), {Kind: 99, Key: "a"}})
-	if want := []Result{{1}, {-1}, {2}, {-1}}; !slices.Equal(res, want) {
+	if want := []Result{{Offset: 1}, {Offset: -1}, {Offset: 2}, {Offset: -1}}; !slices.Equal(res, want) {
 		t.Fatalf("results %v, want %v (commit and unknown ops get -1)", res, want)
 	}
 	if got := k.Poll("a", 0, 0); !slices.Equal(got, msgs(0, 10, 11, 12)) {
@@ -92,8 +92,11 @@ func TestKafkaPollRanges(t *testing.T) {
 
 func TestKafkaCommittedOffsetsNeverMoveBack(t *testing.T) {
 	k := NewKafka()
-	k.Apply(1, []Op{commitOp(map[string]int64{"a": 5, "b": 2})})
-	k.Apply(2, []Op{commitOp(map[string]int64{"a": 3, "b": 4})})
+	for i := int64(0); i < 6; i++ {
+		k.Apply(uint64(i+1), []Op{send("a", i), send("b", i)})
+	}
+	k.Apply(10, []Op{commitOp(map[string]int64{"a": 5, "b": 2})})
+	k.Apply(11, []Op{commitOp(map[string]int64{"a": 3, "b": 4})})
 	got := k.CommittedOffsets([]string{"a", "b", "c"})
 	if want := map[string]int64{"a": 5, "b": 4}; !maps.Equal(got, want) {
 		t.Fatalf("CommittedOffsets = %v, want %v (c has none and is left out)", got, want)
@@ -110,7 +113,7 @@ func TestKafkaReplicasAgree(t *testing.T) {
 	// Same batches, same order: same offsets, same snapshot bytes, even
 	// though keys appear in different map orders inside the commits.
 	batches := [][]Op{
-		{send("x", 1), send("y", 2), commitOp(map[string]int64{"x": 0, "y": 0, "z": 9})},
+		{send("x", 1), send("y", 2), commitOp(map[string]int64{"x": 0, "y": 0})},
 		{send("y", 3), send("x", 4)},
 	}
 	a, b := NewKafka(), NewKafka()
@@ -132,7 +135,7 @@ func TestKafkaReplicasAgree(t *testing.T) {
 
 func TestKafkaSnapshotRoundTrip(t *testing.T) {
 	k := NewKafka()
-	k.Apply(7, []Op{send("a", 1), send("b", -2), send("a", 3), commitOp(map[string]int64{"a": 1, "q": 0})})
+	k.Apply(7, []Op{send("a", 1), send("b", -2), send("a", 3), commitOp(map[string]int64{"a": 1, "b": 0})})
 	r, err := RestoreKafka(k.Snapshot())
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +173,17 @@ func TestRestoreKafkaRejectsMalformedInput(t *testing.T) {
 		{"trailing bytes", append(bytes.Clone(valid), 0)},
 		{"keys unsorted", []byte{1, 0, 2, 1, 'b', 0, 1, 'a', 0, 0}},
 		{"message count beyond input", []byte{1, 0, 1, 1, 'a', 100, 0}},
+		// Version 2: applied 0, no keys, no commits, then origins.
+		{"origins missing", []byte{2, 0, 0, 0}},
+		{"origins unsorted", []byte{2, 0, 0, 0, 2, 1, 'b', 1, 1, 1, 1, 0, 1, 'a', 1, 1, 1, 1, 0}},
+		{"zero incarnation", []byte{2, 0, 0, 0, 1, 1, 'a', 0, 1, 1, 1, 0}},
+		{"zero hi", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 0, 1, 1, 0}},
+		{"no requests", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 1, 0}},
+		{"zero gap", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 2, 2, 1, 0, 0, 0}},
+		{"gap beyond hi", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 2, 1, 3, 0}},
+		{"last request not hi", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 2, 1, 1, 0}},
+		{"unknown result", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 1, 1, 1, 9}}, // zigzag 9 = -5
+		{"request count beyond input", []byte{2, 0, 0, 0, 1, 1, 'a', 1, 1, 100, 1, 0}},
 	} {
 		if _, err := RestoreKafka(tc.b); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: %v, want ErrMalformed", tc.name, err)
@@ -178,8 +192,11 @@ func TestRestoreKafkaRejectsMalformedInput(t *testing.T) {
 }
 
 // TestKafkaAgainstModel applies random batches to Kafka and to a plain
-// slices-and-maps model and compares every read. Replay one seed with
-// KAFKA_SEED=n.
+// slices-and-maps model and compares every result and read. The ops come
+// from three origins, each restarting now and then, and some are
+// re-applied later (as a duplicated forward would be), so the model
+// applies each identity once; commits are sometimes invalid. Replay one
+// seed with KAFKA_SEED=n.
 func TestKafkaAgainstModel(t *testing.T) {
 	seeds := []uint64{1, 2, 3, 4, 5}
 	if v := os.Getenv("KAFKA_SEED"); v != "" {
@@ -192,61 +209,367 @@ func TestKafkaAgainstModel(t *testing.T) {
 	for _, seed := range seeds {
 		t.Run("seed="+strconv.FormatUint(seed, 10), func(t *testing.T) {
 			t.Logf("seed %d (replay with KAFKA_SEED=%d)", seed, seed)
-			rng := rand.New(rand.NewPCG(seed, 0))
-			k := NewKafka()
-			logs := map[string][]int64{}
-			committed := map[string]int64{}
-			key := func() string { return strconv.Itoa(rng.IntN(6)) }
-			for zxid := uint64(1); zxid <= 400; zxid++ {
-				ops := make([]Op, 1+rng.IntN(8))
-				for i := range ops {
-					if rng.IntN(4) == 0 {
-						ops[i] = commitOp(map[string]int64{key(): rng.Int64N(50), key(): rng.Int64N(50)})
-					} else {
-						ops[i] = send(key(), rng.Int64())
-					}
-				}
-				res := k.Apply(zxid, ops)
-				for i, op := range ops {
-					switch op.Kind {
-					case OpSend:
-						if want := int64(len(logs[op.Key])); res[i].Offset != want {
-							t.Fatalf("seed %d zxid %d: offset %d, want %d", seed, zxid, res[i].Offset, want)
-						}
-						logs[op.Key] = append(logs[op.Key], op.Msg)
-					case OpCommitOffsets:
-						for key, off := range op.Offsets {
-							if cur, ok := committed[key]; !ok || off > cur {
-								committed[key] = off
-							}
-						}
-					}
-				}
-				if zxid%50 == 0 { // also through a snapshot now and then
-					r, err := RestoreKafka(k.Snapshot())
-					if err != nil {
-						t.Fatalf("seed %d: restore: %v", seed, err)
-					}
-					k = r
-				}
-				kk := key()
-				from, limit := rng.Int64N(int64(len(logs[kk])+2)), rng.IntN(5)
-				want := logs[kk][min(from, int64(len(logs[kk]))):]
-				if limit > 0 && len(want) > limit {
-					want = want[:limit]
-				}
-				var wantMsgs []Message
-				for i, m := range want {
-					wantMsgs = append(wantMsgs, Message{Offset: from + int64(i), Msg: m})
-				}
-				if got := k.Poll(kk, from, limit); !slices.Equal(got, wantMsgs) {
-					t.Fatalf("seed %d zxid %d: Poll(%s, %d, %d) = %v, want %v", seed, zxid, kk, from, limit, got, wantMsgs)
-				}
-				if got := k.CommittedOffsets(nil); !maps.Equal(got, committed) {
-					t.Fatalf("seed %d zxid %d: committed %v, want %v", seed, zxid, got, committed)
-				}
-			}
+			modelRun(t, seed)
 		})
+	}
+}
+
+func modelRun(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	k := NewKafka()
+	logs := map[string][]int64{}
+	committed := map[string]int64{}
+	// The model's dedupe: every (origin, incarnation, seq) applied, with
+	// its result; the newest incarnation per origin. Every op here is
+	// re-applied, if at all, within far fewer than DedupeWindow of its
+	// origin's later requests, so nothing is stale unless its origin
+	// restarted.
+	type ident struct {
+		origin   string
+		inc, seq uint64
+	}
+	seen := map[ident]Result{}
+	newest := map[string]uint64{}  // the newest incarnation generated
+	current := map[string]uint64{} // the newest incarnation applied
+	nextSeq := map[string]uint64{}
+	var history []Op // ops applied so far, for re-delivery
+	dups, stale, refused := 0, 0, 0
+	key := func() string { return strconv.Itoa(rng.IntN(6)) }
+	for zxid := uint64(1); zxid <= 400; zxid++ {
+		ops := make([]Op, 1+rng.IntN(8))
+		for i := range ops {
+			if len(history) > 0 && rng.IntN(6) == 0 {
+				ops[i] = history[rng.IntN(len(history))] // a duplicate
+				continue
+			}
+			origin := "n" + strconv.Itoa(rng.IntN(3))
+			if newest[origin] == 0 || rng.IntN(50) == 0 {
+				newest[origin]++ // a restart
+				nextSeq[origin] = 0
+			}
+			nextSeq[origin]++
+			id := Op{Origin: origin, Incarnation: newest[origin], Seq: nextSeq[origin]}
+			if rng.IntN(4) == 0 {
+				id.Kind, id.Offsets = OpCommitOffsets, map[string]int64{key(): rng.Int64N(50) - 2, key(): rng.Int64N(50) - 2}
+			} else {
+				id.Kind, id.Key, id.Msg = OpSend, key(), rng.Int64()
+			}
+			ops[i] = id
+		}
+		res := k.Apply(zxid, ops)
+		for i, op := range ops {
+			id := ident{op.Origin, op.Incarnation, op.Seq}
+			var want Result
+			if op.Incarnation > current[op.Origin] {
+				current[op.Origin] = op.Incarnation
+			}
+			if first, ok := seen[id]; op.Incarnation < current[op.Origin] {
+				want = Result{Offset: -1, Refused: ErrStale}
+			} else if ok {
+				want = first
+				want.Duplicate = true
+			} else {
+				want = modelApply(op, logs, committed)
+				seen[id] = want
+				history = append(history, op)
+			}
+			if !sameResult(res[i], want) {
+				t.Fatalf("seed %d zxid %d op %+v: result %+v, want %+v", seed, zxid, op, res[i], want)
+			}
+			switch {
+			case want.Duplicate:
+				dups++
+			case errors.Is(want.Refused, ErrStale):
+				stale++
+			case want.Refused != nil:
+				refused++
+			}
+		}
+		if zxid%50 == 0 { // also through a snapshot now and then
+			r, err := RestoreKafka(k.Snapshot())
+			if err != nil {
+				t.Fatalf("seed %d: restore: %v", seed, err)
+			}
+			if !r.Equal(k) {
+				t.Fatalf("seed %d: restored state differs", seed)
+			}
+			k = r
+		}
+		kk := key()
+		from, limit := rng.Int64N(int64(len(logs[kk])+2)), rng.IntN(5)
+		want := logs[kk][min(from, int64(len(logs[kk]))):]
+		if limit > 0 && len(want) > limit {
+			want = want[:limit]
+		}
+		var wantMsgs []Message
+		for i, m := range want {
+			wantMsgs = append(wantMsgs, Message{Offset: from + int64(i), Msg: m})
+		}
+		if got := k.Poll(kk, from, limit); !slices.Equal(got, wantMsgs) {
+			t.Fatalf("seed %d zxid %d: Poll(%s, %d, %d) = %v, want %v", seed, zxid, kk, from, limit, got, wantMsgs)
+		}
+		if got := k.CommittedOffsets(nil); !maps.Equal(got, committed) {
+			t.Fatalf("seed %d zxid %d: committed %v, want %v", seed, zxid, got, committed)
+		}
+	}
+	t.Logf("%d duplicates, %d stale, %d commits refused", dups, stale, refused)
+	if dups == 0 || stale == 0 || refused == 0 || len(committed) == 0 {
+		t.Fatalf("seed %d exercised too little: %d duplicates, %d stale, %d refused, committed %v", seed, dups, stale, refused, committed)
+	}
+}
+
+// modelApply is the model's first application of op.
+func modelApply(op Op, logs map[string][]int64, committed map[string]int64) Result {
+	if op.Kind == OpSend {
+		logs[op.Key] = append(logs[op.Key], op.Msg)
+		return Result{Offset: int64(len(logs[op.Key]) - 1)}
+	}
+	keys := slices.Sorted(maps.Keys(op.Offsets))
+	for _, key := range keys {
+		off := op.Offsets[key]
+		switch {
+		case off < 0:
+			return Result{Offset: -1, Refused: ErrCommitNegative}
+		case logs[key] == nil:
+			return Result{Offset: -1, Refused: ErrCommitNoKey}
+		case off >= int64(len(logs[key])):
+			return Result{Offset: -1, Refused: ErrCommitBeyond}
+		}
+	}
+	for key, off := range op.Offsets {
+		if cur, ok := committed[key]; !ok || off > cur {
+			committed[key] = off
+		}
+	}
+	return Result{Offset: -1}
+}
+
+// sameResult compares results, each refusal by the sentinel it wraps.
+func sameResult(got, want Result) bool {
+	return got.Offset == want.Offset && got.Duplicate == want.Duplicate && reason(got.Refused) == reason(want.Refused)
+}
+
+// reason is the sentinel error err wraps (nil for nil).
+func reason(err error) error {
+	for _, r := range []error{ErrStale, ErrCommitNegative, ErrCommitNoKey, ErrCommitBeyond} {
+		if errors.Is(err, r) {
+			return r
+		}
+	}
+	return err
+}
+
+// identified is a send with an identity.
+func identified(origin string, inc, seq uint64, key string, msg int64) Op {
+	return Op{Kind: OpSend, Key: key, Msg: msg, Origin: origin, Incarnation: inc, Seq: seq}
+}
+
+// TestKafkaAppliesEachRequestOnce: a request applied a second time, in the
+// same batch or a later one, changes nothing and gets the first result
+// again, for sends (the offset) and commits (ok or the refusal) alike;
+// the log holds each message once. Ops without identity are applied
+// every time.
+func TestKafkaAppliesEachRequestOnce(t *testing.T) {
+	k := NewKafka()
+	s1 := identified("n1", 1, 1, "a", 10)
+	s2 := identified("n2", 1, 1, "a", 20) // same seq, other origin: another request
+	res := k.Apply(1, []Op{s1, s2, s1})
+	if want := []Result{{Offset: 0}, {Offset: 1}, {Offset: 0, Duplicate: true}}; !slices.Equal(res, want) {
+		t.Fatalf("results %+v, want %+v", res, want)
+	}
+	good := Op{Kind: OpCommitOffsets, Offsets: map[string]int64{"a": 1}, Origin: "n1", Incarnation: 1, Seq: 2}
+	bad := Op{Kind: OpCommitOffsets, Offsets: map[string]int64{"a": 9}, Origin: "n1", Incarnation: 1, Seq: 3}
+	k.Apply(2, []Op{good, bad})
+	res = k.Apply(3, []Op{s2, good, bad, send("a", 30), send("a", 30)})
+	if !res[0].Duplicate || res[0].Offset != 1 || !res[1].Duplicate || res[1].Refused != nil ||
+		!res[2].Duplicate || !errors.Is(res[2].Refused, ErrCommitBeyond) {
+		t.Fatalf("duplicates: %+v", res)
+	}
+	if res[3].Offset != 2 || res[4].Offset != 3 || res[3].Duplicate || res[4].Duplicate {
+		t.Fatalf("ops without identity: %+v, want both applied", res[3:])
+	}
+	if got := k.Poll("a", 0, 0); !slices.Equal(got, msgs(0, 10, 20, 30, 30)) {
+		t.Fatalf("Poll(a) = %v", got)
+	}
+}
+
+// TestKafkaDedupeOutOfOrder: an origin's requests may be applied out of
+// order (two forwards reordered, or a held batch proposed by a re-elected
+// leader); an older one never applied before is applied, and each is
+// applied once.
+func TestKafkaDedupeOutOfOrder(t *testing.T) {
+	k := NewKafka()
+	r := k.Apply(1, []Op{identified("n1", 1, 5, "a", 5), identified("n1", 1, 9, "a", 9)})
+	r = append(r, k.Apply(2, []Op{identified("n1", 1, 2, "a", 2), identified("n1", 1, 9, "a", 9), identified("n1", 1, 7, "a", 7)})...)
+	r = append(r, k.Apply(3, []Op{identified("n1", 1, 2, "a", 2), identified("n1", 1, 5, "a", 5)})...)
+	want := []Result{{Offset: 0}, {Offset: 1}, {Offset: 2}, {Offset: 1, Duplicate: true}, {Offset: 3},
+		{Offset: 2, Duplicate: true}, {Offset: 0, Duplicate: true}}
+	if !slices.Equal(r, want) {
+		t.Fatalf("results %+v, want %+v", r, want)
+	}
+	if got := k.Poll("a", 0, 0); !slices.Equal(got, msgs(0, 5, 9, 2, 7)) {
+		t.Fatalf("Poll(a) = %v", got)
+	}
+}
+
+// TestKafkaDedupeWindow: a request older than the window is refused as
+// stale, whether it was applied (a late duplicate) or never was; one just
+// inside it is still recognised; and the remembered state stays bounded
+// however many requests an origin makes.
+func TestKafkaDedupeWindow(t *testing.T) {
+	k := NewKafka()
+	const skipped = 3 // a request of n1 that never arrived in time
+	z := uint64(0)
+	for seq := uint64(1); seq <= 3*DedupeWindow; seq++ {
+		if seq == skipped {
+			continue
+		}
+		z++
+		k.Apply(z, []Op{identified("n1", 1, seq, "a", int64(seq))})
+		if n := len(k.origins["n1"].window); n > 2*DedupeWindow+1 {
+			t.Fatalf("after %d requests the window holds %d", seq, n)
+		}
+	}
+	hi := uint64(3 * DedupeWindow)
+	next := k.NextOffset("a")
+	res := k.Apply(z+1, []Op{
+		identified("n1", 1, skipped, "a", -1),          // never applied, now too old
+		identified("n1", 1, hi-DedupeWindow, "a", -2),  // applied, and just out of the window
+		identified("n1", 1, hi-DedupeWindow+1, "a", 0), // applied, just inside
+	})
+	if !errors.Is(res[0].Refused, ErrStale) || !errors.Is(res[1].Refused, ErrStale) || res[0].Offset != -1 {
+		t.Fatalf("old requests: %+v, want stale", res[:2])
+	}
+	if !res[2].Duplicate || res[2].Offset != int64(hi-DedupeWindow+1)-2 {
+		t.Fatalf("request inside the window: %+v, want the duplicate of offset %d", res[2], hi-DedupeWindow-1)
+	}
+	if k.NextOffset("a") != next {
+		t.Fatal("a stale or duplicate request was appended")
+	}
+	snap := len(k.Snapshot())
+	if snap > 8*DedupeWindow+int(next)*8 {
+		t.Fatalf("snapshot of %d bytes: dedupe state not bounded", snap)
+	}
+}
+
+// TestKafkaDedupeIncarnations: a restarted origin (a higher incarnation)
+// starts afresh, its seqs from 1 again; requests of its previous run that
+// arrive after that are stale; origins are independent.
+func TestKafkaDedupeIncarnations(t *testing.T) {
+	k := NewKafka()
+	k.Apply(1, []Op{identified("n1", 5, 1, "a", 1), identified("n1", 5, 2, "a", 2), identified("n2", 1, 1, "b", 1)})
+	res := k.Apply(2, []Op{
+		identified("n1", 6, 1, "a", 3),     // the new run's first request: not a duplicate of (5, 1)
+		identified("n1", 5, 3, "a", 4),     // the old run's, arriving late
+		identified("n1", 5, 1, "a", 1),     // the old run's, a duplicate arriving late
+		identified("n2", 1, 1, "b", 1),     // n2 unaffected: still a duplicate
+		identified("n1", 6, 1, "a", 3),     // duplicate in the new run
+		identified("n1", 4, 9, "a", 5),     // an even older run
+		identified("n3", 1<<63, 1, "c", 1), // another origin
+	})
+	if res[0] != (Result{Offset: 2}) || !errors.Is(res[1].Refused, ErrStale) || !errors.Is(res[2].Refused, ErrStale) ||
+		!res[3].Duplicate || !res[4].Duplicate || res[4].Offset != 2 || !errors.Is(res[5].Refused, ErrStale) || res[6] != (Result{Offset: 0}) {
+		t.Fatalf("results %+v", res)
+	}
+	if got := k.Poll("a", 0, 0); !slices.Equal(got, msgs(0, 1, 2, 3)) {
+		t.Fatalf("Poll(a) = %v", got)
+	}
+}
+
+// TestKafkaCommitValidation: commit_offsets takes effect only when every
+// offset names a message that exists when the commit is applied; anything
+// else is refused whole and changes nothing, with the reason.
+func TestKafkaCommitValidation(t *testing.T) {
+	k := NewKafka()
+	k.Apply(1, []Op{send("a", 0), send("a", 1), send("a", 2), send("b", 0)}) // a: 0..2, b: 0
+	for _, tc := range []struct {
+		name    string
+		offsets map[string]int64
+		want    error
+	}{
+		{"negative", map[string]int64{"a": -1}, ErrCommitNegative},
+		{"key never written", map[string]int64{"zz": 0}, ErrCommitNoKey},
+		{"the next offset", map[string]int64{"a": 3}, ErrCommitBeyond},
+		{"max int64", map[string]int64{"a": 1<<63 - 1}, ErrCommitBeyond},
+		{"one bad key spoils the rest", map[string]int64{"a": 1, "b": 1}, ErrCommitBeyond},
+		{"min int64", map[string]int64{"b": -1 << 63}, ErrCommitNegative},
+		{"last message", map[string]int64{"a": 2, "b": 0}, nil},
+		{"behind the committed offset", map[string]int64{"a": 0}, nil},
+		{"nothing", map[string]int64{}, nil},
+	} {
+		before := k.CommittedOffsets(nil)
+		z := k.AppliedZxid() + 1
+		res := k.Apply(z, []Op{commitOp(tc.offsets)})
+		if tc.want == nil {
+			if res[0] != (Result{Offset: -1}) {
+				t.Errorf("%s: %+v, want it taken", tc.name, res[0])
+			}
+			continue
+		}
+		if !errors.Is(res[0].Refused, tc.want) || res[0].Offset != -1 {
+			t.Errorf("%s: %+v, want refused with %v", tc.name, res[0], tc.want)
+		}
+		if after := k.CommittedOffsets(nil); !maps.Equal(before, after) {
+			t.Errorf("%s: a refused commit changed %v to %v", tc.name, before, after)
+		}
+	}
+	if got := k.CommittedOffsets(nil); !maps.Equal(got, map[string]int64{"a": 2, "b": 0}) {
+		t.Fatalf("committed %v", got)
+	}
+}
+
+// TestKafkaSnapshotKeepsDedupe: the dedupe state travels in the snapshot,
+// so a replica restored from it (after a restart, or a SNAP from the
+// leader) treats every later copy exactly as the original does.
+func TestKafkaSnapshotKeepsDedupe(t *testing.T) {
+	k := NewKafka()
+	k.Apply(1, []Op{identified("n1", 3, 1, "a", 1), identified("n2", 9, 4, "a", 2),
+		{Kind: OpCommitOffsets, Offsets: map[string]int64{"a": 5}, Origin: "n2", Incarnation: 9, Seq: 5}})
+	for seq := uint64(2); seq < DedupeWindow+10; seq++ { // n1 slides its window
+		k.Apply(k.AppliedZxid()+1, []Op{identified("n1", 3, seq, "b", int64(seq))})
+	}
+	r, err := RestoreKafka(k.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Equal(k) {
+		t.Fatal("restored state differs")
+	}
+	later := []Op{
+		identified("n2", 9, 4, "a", 2), // duplicate send
+		{Kind: OpCommitOffsets, Offsets: map[string]int64{"a": 5}, Origin: "n2", Incarnation: 9, Seq: 5}, // duplicate refused commit
+		identified("n1", 3, 1, "a", 1),              // out of n1's window by now
+		identified("n1", 3, DedupeWindow+9, "b", 0), // duplicate inside it
+		identified("n1", 2, 1, "a", 1),              // an older run of n1
+		identified("n2", 9, 6, "a", 3),              // new
+	}
+	z := k.AppliedZxid() + 1
+	want, got := k.Apply(z, later), r.Apply(z, later)
+	for i := range want {
+		if !sameResult(got[i], want[i]) {
+			t.Fatalf("op %d: restored replica gives %+v, the original %+v", i, got[i], want[i])
+		}
+	}
+	if !want[0].Duplicate || !errors.Is(want[1].Refused, ErrCommitBeyond) || !errors.Is(want[2].Refused, ErrStale) ||
+		!want[3].Duplicate || !errors.Is(want[4].Refused, ErrStale) || want[5].Offset != 2 {
+		t.Fatalf("results %+v", want)
+	}
+	if !r.Equal(k) {
+		t.Fatal("replicas differ after the same ops")
+	}
+}
+
+// kafkaSnapshotV1 is a version 1 snapshot as the previous encoder wrote it:
+// applied 7, key "a" with messages 5 and -1, committed {"a": 0}.
+var kafkaSnapshotV1 = []byte{1, 7, 1, 1, 'a', 2, 10, 1, 1, 1, 'a', 0}
+
+func TestRestoreKafkaVersion1(t *testing.T) {
+	k, err := RestoreKafka(kafkaSnapshotV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.AppliedZxid() != 7 || !slices.Equal(k.Poll("a", 0, 0), msgs(0, 5, -1)) || !maps.Equal(k.CommittedOffsets(nil), map[string]int64{"a": 0}) {
+		t.Fatalf("restored %d %v %v", k.AppliedZxid(), k.Poll("a", 0, 0), k.CommittedOffsets(nil))
 	}
 }
 
@@ -258,6 +581,10 @@ func FuzzRestoreKafka(f *testing.F) {
 	f.Add(k.Snapshot())
 	f.Add(NewKafka().Snapshot())
 	f.Add([]byte{1, 0, 1, 1, 'a', 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Add(kafkaSnapshotV1)
+	d := NewKafka()
+	d.Apply(1, []Op{identified("n1", 2, 3, "a", 1), identified("n1", 2, 1, "a", 2), send("b", 1)})
+	f.Add(d.Snapshot())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := RestoreKafka(b)
 		if err != nil {

@@ -16,12 +16,29 @@ import (
 // A MemStore value is a handle on that disk. Crash and Close retire the
 // handle (every later call on it returns ErrClosed, so a crashed peer
 // cannot keep writing); Reopen returns a new handle on what survived.
+//
+// Crash loses every unsynced write. CrashPartial models the harsher,
+// real behaviour of a file log: the unsynced writes reach the platter in
+// the order they were made, so a power loss leaves any prefix of them,
+// possibly with the last record torn (see CrashPartial).
 type MemStore struct {
 	disk *memDisk
 	// log is this handle's view of the log: the durable log plus the
 	// unsynced appends, minus the unsynced truncations. Guarded by disk.mu.
-	log    []Entry
-	closed bool
+	log []Entry
+	// pending are the writes made since the last Sync, in order, one per
+	// appended record and one per truncation: what CrashPartial may keep
+	// a prefix of. Guarded by disk.mu.
+	pending []memOp
+	closed  bool
+}
+
+// memOp is one unsynced write: a truncation (every entry after `after`
+// goes) or one appended record.
+type memOp struct {
+	truncate bool
+	after    uint64
+	entry    Entry
 }
 
 // memDisk is what a crash leaves behind.
@@ -37,6 +54,7 @@ type memDisk struct {
 	snap     *Snapshot
 	accepted uint32
 	current  uint32
+	attempt  uint64
 }
 
 var _ Store = (*MemStore)(nil)
@@ -53,7 +71,86 @@ func (m *MemStore) Crash() {
 	m.disk.mu.Lock()
 	defer m.disk.mu.Unlock()
 	m.closed = true
-	m.log = nil
+	m.log, m.pending = nil, nil
+}
+
+// Unsynced is how many writes (appended records and truncations) were made
+// through this handle since its last Sync: CrashPartial's keep ranges over
+// 0..Unsynced().
+func (m *MemStore) Unsynced() int {
+	m.disk.mu.Lock()
+	defer m.disk.mu.Unlock()
+	return len(m.pending)
+}
+
+// CrashPartial simulates a power loss that leaves the first keep unsynced
+// writes on the disk, in order, and loses the rest; then the handle is
+// retired as by Crash. A file log writes its records and truncations in
+// order but only fsync promises any of them, so after a crash any prefix
+// of the unsynced writes may be there: an unsynced TruncateAfter may have
+// happened while the appends after it did not, or only some of the
+// appended records made it. With tornLast, the last kept write, if it is
+// an appended record, is torn: a real log finds its checksum wrong on
+// open and cuts it off, so that record is lost too (the torn-tail repair
+// of a file log; only the tail can be torn, since the writes are in
+// order). It returns how many writes survived.
+//
+// Keeping nothing is Crash; keeping everything is a Sync that happened
+// to complete just before the power went.
+func (m *MemStore) CrashPartial(keep int, tornLast bool) int {
+	m.disk.mu.Lock()
+	defer m.disk.mu.Unlock()
+	keep = max(0, min(keep, len(m.pending)))
+	if tornLast && keep > 0 && !m.pending[keep-1].truncate {
+		keep--
+	}
+	if !m.closed && keep > 0 {
+		d := m.disk
+		l := slices.Clip(d.log)
+		for _, op := range m.pending[:keep] {
+			if op.truncate {
+				l = slices.Clip(l[:firstAfter(l, op.after)])
+				continue
+			}
+			if op.entry.Zxid > d.base {
+				l = append(l, op.entry)
+			}
+		}
+		d.log = slices.Clip(l)
+	}
+	m.closed = true
+	m.log, m.pending = nil, nil
+	return keep
+}
+
+// DurableLog is the log as a crash that keeps no unsynced write would
+// leave it: the synced entries, ascending. The slice is shared with the
+// disk and must not be modified; the store never changes an element it
+// once returned here, so a caller may keep it to compare with a later
+// one. It works on a retired handle too.
+func (m *MemStore) DurableLog() []Entry {
+	m.disk.mu.Lock()
+	defer m.disk.mu.Unlock()
+	return m.disk.log
+}
+
+// DurableSnapshot is the zxid of the durable snapshot; ok is false if
+// there is none. It works on a retired handle too.
+func (m *MemStore) DurableSnapshot() (zxid uint64, ok bool) {
+	m.disk.mu.Lock()
+	defer m.disk.mu.Unlock()
+	if m.disk.snap == nil {
+		return 0, false
+	}
+	return m.disk.snap.Zxid, true
+}
+
+// DurableEpochs are the durable acceptedEpoch and currentEpoch (Epochs,
+// but also on a retired handle).
+func (m *MemStore) DurableEpochs() (accepted, current uint32) {
+	m.disk.mu.Lock()
+	defer m.disk.mu.Unlock()
+	return m.disk.accepted, m.disk.current
 }
 
 // Reopen retires this handle, if it is not already, and returns a new one
@@ -64,7 +161,7 @@ func (m *MemStore) Reopen() *MemStore {
 	m.disk.mu.Lock()
 	defer m.disk.mu.Unlock()
 	m.closed = true
-	m.log = nil
+	m.log, m.pending = nil, nil
 	return &MemStore{disk: m.disk, log: m.disk.log}
 }
 
@@ -111,7 +208,9 @@ func (m *MemStore) Append(entries ...Entry) error {
 		return err
 	}
 	for _, e := range entries {
-		m.log = append(m.log, Entry{Zxid: e.Zxid, Data: slices.Clone(e.Data)})
+		c := Entry{Zxid: e.Zxid, Data: slices.Clone(e.Data)}
+		m.log = append(m.log, c)
+		m.pending = append(m.pending, memOp{entry: c})
 	}
 	return nil
 }
@@ -135,6 +234,7 @@ func (m *MemStore) TruncateAfter(zxid uint64) error {
 		}
 		d.snap = nil // ZOOKEEPER-1549: a newer snapshot would resurrect the cut entries
 	}
+	m.pending = append(m.pending, memOp{truncate: true, after: zxid})
 	n := firstAfter(m.log, zxid)
 	if n < len(d.log) {
 		// The cut reaches into the synced part, whose array d.log shares:
@@ -153,6 +253,7 @@ func (m *MemStore) Sync() error {
 	}
 	defer m.disk.mu.Unlock()
 	m.disk.log = slices.Clip(m.log)
+	m.pending = m.pending[:0]
 	return nil
 }
 
@@ -215,6 +316,29 @@ func (m *MemStore) SetEpochs(accepted, current uint32) error {
 	return nil
 }
 
+// FollowAttempt implements Store. It returns 0 on a retired handle.
+func (m *MemStore) FollowAttempt() uint64 {
+	if m.lock() != nil {
+		return 0
+	}
+	defer m.disk.mu.Unlock()
+	return m.disk.attempt
+}
+
+// SetFollowAttempt implements Store; like the epochs, it is durable at
+// once.
+func (m *MemStore) SetFollowAttempt(n uint64) error {
+	if err := m.lock(); err != nil {
+		return err
+	}
+	defer m.disk.mu.Unlock()
+	if err := checkFollowAttempt(m.disk.attempt, n); err != nil {
+		return err
+	}
+	m.disk.attempt = n
+	return nil
+}
+
 // Snapshot implements Store.
 func (m *MemStore) Snapshot() (Snapshot, bool) {
 	if m.lock() != nil {
@@ -239,7 +363,7 @@ func (m *MemStore) InstallSnapshot(s Snapshot) error {
 	}
 	d := m.disk
 	d.snap = &Snapshot{Zxid: s.Zxid, Data: slices.Clone(s.Data)}
-	d.log, m.log = nil, nil
+	d.log, m.log, m.pending = nil, nil, nil
 	d.base = s.Zxid
 	return nil
 }
@@ -286,7 +410,7 @@ func (m *MemStore) Close() error {
 	}
 	defer m.disk.mu.Unlock()
 	m.closed = true
-	m.log = nil
+	m.log, m.pending = nil, nil
 	return nil
 }
 

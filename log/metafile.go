@@ -9,42 +9,113 @@ import (
 	"path/filepath"
 )
 
-// The two small files of a FileStore directory besides its segments. Both
-// are replaced whole with writeFileAtomic and end with a CRC-32C of
+// The three small files of a FileStore directory besides its segments.
+// Each is replaced whole with writeFileAtomic and ends with a CRC-32C of
 // everything before it; a file that fails its check was not written by a
 // crash (the rename is atomic) but damaged afterwards, so opening the
-// store fails with ErrCorrupt instead of guessing.
+// store fails with ErrCorrupt instead of guessing. All three exist from
+// the moment the store is created (the manifest last), so a missing one
+// is damage too.
 const (
 	epochsFile   = "epochs"
 	snapshotFile = "snapshot"
+	manifestFile = "manifest"
 
-	epochsMagic   = "ZKE1"
+	epochsMagic   = "ZKE2"
 	snapshotMagic = "ZKS1"
+	manifestMagic = "ZKM1"
 
-	epochsFileSize = 4 + 4 + 4 + 4 // magic, accepted, current, crc
+	epochsFileSize   = 4 + 4 + 4 + 8 + 4 // magic, accepted, current, follow attempt, crc
+	manifestFileSize = 4 + 8 + 8 + 8 + 4 // magic, generation, first base, last base, crc
 	// snapshotHeaderSize: magic, generation, flags, zxid, data length.
 	snapshotHeaderSize = 4 + 8 + 1 + 8 + 8
 	snapshotHasData    = 1 // flags bit: the file holds a snapshot
 )
 
+// epochsState is the content of the epochs file: the two epochs and the
+// last follow attempt number (Store.FollowAttempt). They share one file
+// because each is a few bytes written rarely, and one atomic replace
+// keeps them consistent with each other.
+type epochsState struct {
+	accepted, current uint32
+	attempt           uint64
+}
+
 // encodeEpochs lays out the epochs file.
-func encodeEpochs(accepted, current uint32) []byte {
+func encodeEpochs(st epochsState) []byte {
 	b := make([]byte, 0, epochsFileSize)
 	b = append(b, epochsMagic...)
-	b = binary.LittleEndian.AppendUint32(b, accepted)
-	b = binary.LittleEndian.AppendUint32(b, current)
+	b = binary.LittleEndian.AppendUint32(b, st.accepted)
+	b = binary.LittleEndian.AppendUint32(b, st.current)
+	b = binary.LittleEndian.AppendUint64(b, st.attempt)
 	return binary.LittleEndian.AppendUint32(b, crc32c(b))
 }
 
-// decodeEpochs parses the epochs file.
-func decodeEpochs(b []byte) (accepted, current uint32, err error) {
-	if len(b) != epochsFileSize || string(b[:4]) != epochsMagic {
-		return 0, 0, fmt.Errorf("%w: %s: bad size or magic", ErrCorrupt, epochsFile)
+// decodeEpochs parses the epochs file; problem says what is wrong with it.
+func decodeEpochs(b []byte) (st epochsState, problem string) {
+	if p := checkMetaFile(b, epochsMagic, epochsFileSize); p != "" {
+		return epochsState{}, p
 	}
-	if crc32c(b[:12]) != binary.LittleEndian.Uint32(b[12:]) {
-		return 0, 0, fmt.Errorf("%w: %s: crc mismatch", ErrCorrupt, epochsFile)
+	return epochsState{
+		accepted: binary.LittleEndian.Uint32(b[4:]),
+		current:  binary.LittleEndian.Uint32(b[8:]),
+		attempt:  binary.LittleEndian.Uint64(b[12:]),
+	}, ""
+}
+
+// checkMetaFile checks a meta file's magic, size (if size > 0) and
+// trailing checksum.
+func checkMetaFile(b []byte, magic string, size int) string {
+	switch {
+	case len(b) < len(magic)+4 || string(b[:len(magic)]) != magic:
+		return fmt.Sprintf("not a %s file (bad magic or too short: %d bytes)", magic, len(b))
+	case size > 0 && len(b) != size:
+		return fmt.Sprintf("%d bytes, want %d", len(b), size)
 	}
-	return binary.LittleEndian.Uint32(b[4:]), binary.LittleEndian.Uint32(b[8:]), nil
+	body := len(b) - 4
+	if got, want := crc32c(b[:body]), binary.LittleEndian.Uint32(b[body:]); got != want {
+		return fmt.Sprintf("checksum mismatch (computed %#08x, stored %#08x)", got, want)
+	}
+	return ""
+}
+
+// manifestState is the content of the manifest: which segments the log
+// is made of. gen is the log generation (see snapshotState); first and
+// last are the bases of the first and the last segment. Every segment in
+// between must be there too, each starting where the one before it ends,
+// so a missing segment, even the last one or all of them, is damage the
+// store can name. Segments outside [first, last] are leftovers of an
+// operation a crash interrupted: the manifest is always updated before
+// segments are deleted and after a new segment is durable, so nothing
+// outside it holds anything the store vouched for.
+type manifestState struct {
+	gen, first, last uint64
+}
+
+// encodeManifest lays out the manifest file.
+func encodeManifest(st manifestState) []byte {
+	b := make([]byte, 0, manifestFileSize)
+	b = append(b, manifestMagic...)
+	b = binary.LittleEndian.AppendUint64(b, st.gen)
+	b = binary.LittleEndian.AppendUint64(b, st.first)
+	b = binary.LittleEndian.AppendUint64(b, st.last)
+	return binary.LittleEndian.AppendUint32(b, crc32c(b))
+}
+
+// decodeManifest parses the manifest file; problem says what is wrong.
+func decodeManifest(b []byte) (st manifestState, problem string) {
+	if p := checkMetaFile(b, manifestMagic, manifestFileSize); p != "" {
+		return manifestState{}, p
+	}
+	st = manifestState{
+		gen:   binary.LittleEndian.Uint64(b[4:]),
+		first: binary.LittleEndian.Uint64(b[12:]),
+		last:  binary.LittleEndian.Uint64(b[20:]),
+	}
+	if st.first > st.last {
+		return manifestState{}, fmt.Sprintf("first segment base %#x above the last one's %#x", st.first, st.last)
+	}
+	return st, ""
 }
 
 // snapshotState is the content of the snapshot file: the log generation
@@ -79,28 +150,29 @@ func encodeSnapshotFile(st snapshotState) []byte {
 	return binary.LittleEndian.AppendUint32(b, crc32c(b))
 }
 
-// decodeSnapshotFile parses the snapshot file; the snapshot's data aliases b.
-func decodeSnapshotFile(b []byte) (snapshotState, error) {
-	if len(b) < snapshotHeaderSize+4 || string(b[:4]) != snapshotMagic {
-		return snapshotState{}, fmt.Errorf("%w: %s: bad size or magic", ErrCorrupt, snapshotFile)
+// decodeSnapshotFile parses the snapshot file, whose data aliases b;
+// problem says what is wrong with it.
+func decodeSnapshotFile(b []byte) (st snapshotState, problem string) {
+	if len(b) < snapshotHeaderSize+4 {
+		return snapshotState{}, fmt.Sprintf("too short: %d bytes", len(b))
 	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32c(body) != sum {
-		return snapshotState{}, fmt.Errorf("%w: %s: crc mismatch", ErrCorrupt, snapshotFile)
+	if p := checkMetaFile(b, snapshotMagic, 0); p != "" {
+		return snapshotState{}, p
 	}
-	st := snapshotState{gen: binary.LittleEndian.Uint64(b[4:])}
+	body := b[:len(b)-4]
+	st = snapshotState{gen: binary.LittleEndian.Uint64(b[4:])}
 	flags := b[12]
 	zxid := binary.LittleEndian.Uint64(b[13:])
 	n := binary.LittleEndian.Uint64(b[21:])
 	if n != uint64(len(body)-snapshotHeaderSize) || flags&^snapshotHasData != 0 {
-		return snapshotState{}, fmt.Errorf("%w: %s: bad length or flags", ErrCorrupt, snapshotFile)
+		return snapshotState{}, "bad length or flags"
 	}
 	if flags&snapshotHasData != 0 {
 		st.snap = &Snapshot{Zxid: zxid, Data: body[snapshotHeaderSize:]}
 	} else if n != 0 || zxid != 0 {
-		return snapshotState{}, fmt.Errorf("%w: %s: data without a snapshot", ErrCorrupt, snapshotFile)
+		return snapshotState{}, "data without a snapshot"
 	}
-	return st, nil
+	return st, ""
 }
 
 // readMetaFile reads dir/name; ok is false if it does not exist. limit
@@ -115,11 +187,8 @@ func readMetaFile(dir, name string, limit int64) (data []byte, ok bool, err erro
 		return nil, false, err
 	}
 	if fi.Size() > limit {
-		return nil, false, fmt.Errorf("%w: %s: %d bytes", ErrCorrupt, name, fi.Size())
+		return nil, false, corruptFile(path, "%d bytes, more than such a file can hold (%d)", fi.Size(), limit)
 	}
 	data, err = os.ReadFile(path)
 	return data, err == nil, err
 }
-
-// crc32c is the CRC-32C of b.
-func crc32c(b []byte) uint32 { return recordCRC(nil, b) }

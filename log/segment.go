@@ -20,9 +20,12 @@ type segment struct {
 	gen, base uint64
 	path      string
 	f         *os.File
-	size      int64       // bytes of valid records; writes go here
-	idx       []recordPos // one per record, ascending zxid
-	dirty     bool        // written or truncated since its last fsync
+	size      int64       // bytes of valid records and marks; writes go here
+	idx       []recordPos // one per entry record (not marks), ascending zxid
+	dirty     bool        // written since its last fsync
+	// marked: no entry follows the segment's last sync mark (or it has
+	// no entries). Sync writes a mark when it is false.
+	marked bool
 }
 
 // recordPos locates one record of a segment.
@@ -81,7 +84,7 @@ func createSegment(dir string, gen, base uint64) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &segment{gen: gen, base: base, path: path, f: f}, nil
+	return &segment{gen: gen, base: base, path: path, f: f, marked: true}, nil
 }
 
 // last is the zxid of the segment's last record, or its base if it has none.
@@ -115,44 +118,79 @@ func (s *segment) open() error {
 	return nil
 }
 
-// scan reads the whole file, indexing every record up to the first one that
-// fails a check. damage is nil if the file ended cleanly; otherwise it
-// describes the bad record, which starts at s.size (everything from there
-// on must be cut).
-func (s *segment) scan() (damage error, err error) {
+// scan reads the whole file and indexes its entries, checking every
+// record and how it chains to the one before it (the first to base).
+//
+// A segment that is not the last was fsynced whole before the next one
+// was created, so nothing in it can be torn: any bad byte is damage. In
+// the last segment, a record that fails its checksums may be a write the
+// crash cut short, but only if it is the last thing in the file: torn is
+// at its offset and the caller cuts it there. If an intact record follows
+// it anywhere in the file, the bad one was written whole and then
+// damaged, and scan reports a *CorruptError (doc.go, "Torn writes and
+// damage"). A record with good checksums that breaks the zxid chain is
+// always damage.
+func (s *segment) scan(last bool) (torn int64, tornWhy string, err error) {
 	fi, err := s.f.Stat()
 	if err != nil {
-		return nil, err
+		return -1, "", err
 	}
-	if _, err := s.f.Seek(0, 0); err != nil {
-		return nil, err
+	b := make([]byte, fi.Size())
+	if _, err := s.f.ReadAt(b, 0); err != nil {
+		return -1, "", fmt.Errorf("log: reading %s: %w", s.path, err)
 	}
-	sc := newRecordScanner(s.f, fi.Size(), s.base)
-	s.idx, s.size = s.idx[:0], 0
-	for {
-		zxid, off, _, rerr := sc.next()
-		if rerr == errEndOfRecords {
-			s.size = off
-			return nil, nil
+	s.idx, s.size, s.marked = s.idx[:0], 0, true
+	prev := s.base
+	for off := 0; off < len(b); {
+		h, n, problem := readRecord(b[off:])
+		if problem == "" {
+			if p := chainProblem(h, prev); p != "" {
+				return -1, "", corruptAt(s.path, int64(off), "%s", p)
+			}
+			if !h.isMark() {
+				s.idx = append(s.idx, recordPos{zxid: h.zxid, off: int64(off)})
+				prev = h.zxid
+			}
+			s.marked = h.isMark()
+			off += n
+			s.size = int64(off)
+			continue
 		}
-		if rerr != nil {
-			s.size = off
-			return rerr, nil
+		if !last {
+			return -1, "", corruptAt(s.path, int64(off), "%s, in a segment that is not the last (it was fsynced whole, so this is not a torn write)", problem)
 		}
-		s.idx = append(s.idx, recordPos{zxid: zxid, off: off})
+		if at := findIntactRecord(b, off+1); at >= 0 {
+			return -1, "", corruptAt(s.path, int64(off), "%s, and an intact record follows at byte %d, so this is damage, not a torn write", problem, at)
+		}
+		return int64(off), problem, nil
 	}
+	return -1, "", nil
 }
 
-// truncate cuts the file back to its first i records.
-func (s *segment) truncate(i int) error {
-	off := s.size
-	if i < len(s.idx) {
-		off = s.idx[i].off
-	}
-	if err := s.f.Truncate(off); err != nil {
+// cut drops everything from byte at on, which is where record i starts
+// (or, for a torn tail, where the indexed records end), and makes the cut
+// durable before anything is written after it: bytes of a cut that has
+// not reached the disk must never mix with the records appended in their
+// place. The caller says whether a sync mark is needed (marked).
+func (s *segment) cut(i int, at int64) error {
+	if err := s.f.Truncate(at); err != nil {
 		return err
 	}
-	s.idx, s.size, s.dirty = s.idx[:i], off, true
+	if err := s.f.Sync(); err != nil {
+		return err
+	}
+	s.idx, s.size, s.dirty = s.idx[:i], at, false
+	return nil
+}
+
+// writeMark appends a sync mark after the segment's last entry; it is
+// durable with the segment's next fsync.
+func (s *segment) writeMark() error {
+	if _, err := s.f.WriteAt(appendMark(make([]byte, 0, markSize), s.last()), s.size); err != nil {
+		return err
+	}
+	s.size += markSize
+	s.dirty, s.marked = true, true
 	return nil
 }
 

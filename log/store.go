@@ -66,6 +66,16 @@ type Store interface {
 	// ErrEpochs, a current epoch above the accepted one and any epoch
 	// that would move backwards: Zab never lowers either.
 	SetEpochs(accepted, current uint32) error
+	// FollowAttempt returns the number of the peer's last attempt to
+	// follow a leader (0 in a new store). The core names every attempt
+	// with a number it never used before, even across restarts, so that
+	// a leader's reply to an earlier attempt can be told from a reply to
+	// this one (docs/safety.md, "Sync sessions").
+	FollowAttempt() uint64
+	// SetFollowAttempt stores n, durable on return. It refuses, with
+	// ErrEpochs, an n that is not above the stored one: an attempt
+	// number is never reused.
+	SetFollowAttempt(n uint64) error
 	// Snapshot returns the latest snapshot, if any.
 	Snapshot() (Snapshot, bool)
 	// InstallSnapshot replaces the state and the whole log with s, durable
@@ -102,11 +112,12 @@ var (
 	// snapshot or newer than the log.
 	ErrSnapshotRange = errors.New("log: snapshot zxid out of range")
 	// ErrEpochs: SetEpochs would break current <= accepted or lower an
-	// epoch.
+	// epoch, or SetFollowAttempt would not raise the attempt number.
 	ErrEpochs = errors.New("log: invalid epochs")
 	// ErrTooLarge: an entry or snapshot exceeds the size a record can hold.
 	ErrTooLarge = errors.New("log: record too large")
-	// ErrCorrupt: a file the store cannot repair failed its checks.
+	// ErrCorrupt: a file the store cannot repair failed its checks. A
+	// FileStore wraps it in a *CorruptError naming the file and byte.
 	ErrCorrupt = errors.New("log: corrupt data")
 	// ErrClosed: the store was closed (or crashed, for a MemStore).
 	ErrClosed = errors.New("log: store closed")
@@ -138,6 +149,14 @@ func checkEpochs(oldAccepted, oldCurrent, accepted, current uint32) error {
 		return fmt.Errorf("%w: accepted %d below stored %d", ErrEpochs, accepted, oldAccepted)
 	case current < oldCurrent:
 		return fmt.Errorf("%w: current %d below stored %d", ErrEpochs, current, oldCurrent)
+	}
+	return nil
+}
+
+// checkFollowAttempt enforces that attempt numbers only grow.
+func checkFollowAttempt(old, n uint64) error {
+	if n <= old {
+		return fmt.Errorf("%w: follow attempt %d not above stored %d", ErrEpochs, n, old)
 	}
 	return nil
 }

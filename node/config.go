@@ -63,9 +63,18 @@ type Config struct {
 	AckHold time.Duration
 	// MaxBatch is the most client operations one proposal carries.
 	MaxBatch int
+	// MaxBatchBytes bounds one proposal's encoded batch, and one batch of
+	// operations forwarded to the leader (log.OpSize plans them). An
+	// operation too big for a batch of its own is refused to its client
+	// (12, definite) before it goes anywhere. See DefaultConfig for the
+	// choice of size; it may not exceed MaxBatchBytesLimit.
+	MaxBatchBytes int
 	// MaxQueue bounds the client operations waiting to be proposed or
 	// forwarded; beyond it a new send is refused with a definite error.
 	MaxQueue int
+	// MaxQueueBytes bounds the same queue by the operations' size, so
+	// that a burst of large operations cannot exhaust memory.
+	MaxQueueBytes int
 	// HoldTimeout is how long a client operation waits for a leader to be
 	// known before it is refused with temporarily-unavailable (definite:
 	// it never left this node).
@@ -114,6 +123,17 @@ type Config struct {
 // hold beat 2 ms (too short for the clients' next operations to arrive)
 // and 8 ms (the ACK missed the next batch: median send 38 ms); a spare
 // eager follower per batch cost more (0.93) than it saved.
+//
+// Batches are capped at 2 MiB. Every stage downstream must take one:
+// the log's records (log.MaxEntrySize, 64 MiB), the input line of the
+// node that receives it (256 MiB, run.go), and a Zab PROPOSAL, which
+// carries up to MaxTxnsPerMessage (64) transactions, base64-encoded in
+// JSON (4/3 the size): 64 x 2 MiB x 4/3 = 171 MiB still fits one line,
+// with room for the message's other fields. The workload's operations
+// are tens of bytes, so a batch of MaxBatch (4096) operations is about
+// 100 KiB and the cap only shapes bursts of large keys; the largest
+// operation accepted (about 2 MiB: a key that long, or a commit_offsets
+// of some 150 000 keys) is far beyond anything the workload sends.
 func DefaultConfig() Config {
 	return Config{
 		Tick:              10 * time.Millisecond,
@@ -129,7 +149,9 @@ func DefaultConfig() Config {
 		BatchInterval:     10 * time.Millisecond,
 		AckHold:           5 * time.Millisecond,
 		MaxBatch:          4096,
+		MaxBatchBytes:     2 << 20,
 		MaxQueue:          100000,
+		MaxQueueBytes:     256 << 20,
 		HoldTimeout:       time.Second,
 		RequestTimeout:    3500 * time.Millisecond,
 		PollCap:           100,
@@ -138,6 +160,15 @@ func DefaultConfig() Config {
 		StatsInterval:     10 * time.Second,
 	}
 }
+
+// The range of Config.MaxBatchBytes. The upper limit keeps a batch at a
+// quarter of the log's record limit (log.MaxEntrySize), and a PROPOSAL of
+// ten such batches, base64-encoded, within one input line (run.go,
+// maxLine); the lower one leaves room for ordinary operations.
+const (
+	MinBatchBytes      = 4 << 10
+	MaxBatchBytesLimit = 16 << 20
+)
 
 // RegisterFlags binds c's fields to command-line flags on fs; the current
 // values of c are the flags' defaults.
@@ -157,7 +188,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AckHold, "ack-hold", c.AckHold, "how long a follower holds its messages after answering clients, for their next operations to ride along (at most --batch-interval; 0: none)")
 	fs.DurationVar(&c.BatchInterval, "batch-interval", c.BatchInterval, "batching window for client ops and node-to-node messages (0: every loop iteration)")
 	fs.IntVar(&c.MaxBatch, "max-batch", c.MaxBatch, "client operations per proposal")
+	fs.IntVar(&c.MaxBatchBytes, "max-batch-bytes", c.MaxBatchBytes, "bytes per proposal or forwarded batch; a bigger operation is refused")
 	fs.IntVar(&c.MaxQueue, "max-queue", c.MaxQueue, "client operations waiting to be proposed or forwarded")
+	fs.IntVar(&c.MaxQueueBytes, "max-queue-bytes", c.MaxQueueBytes, "bytes of client operations waiting to be proposed or forwarded")
 	fs.DurationVar(&c.HoldTimeout, "hold", c.HoldTimeout, "how long an op waits for a known leader before a definite error")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "a client request still pending at this age is answered indefinite and forgotten (keep under 5s)")
 	fs.IntVar(&c.PollCap, "poll-cap", c.PollCap, "messages returned per key by one poll")
@@ -189,6 +222,12 @@ func (c Config) Validate() error {
 	positive("election-max-resend", c.ElectionMaxResend)
 	positive("max-batch", c.MaxBatch)
 	positive("max-queue", c.MaxQueue)
+	if c.MaxBatchBytes < MinBatchBytes || c.MaxBatchBytes > MaxBatchBytesLimit {
+		errs = append(errs, fmt.Errorf("max-batch-bytes must be in [%d, %d], got %d", MinBatchBytes, MaxBatchBytesLimit, c.MaxBatchBytes))
+	}
+	if c.MaxQueueBytes < c.MaxBatchBytes {
+		errs = append(errs, fmt.Errorf("max-queue-bytes must be at least max-batch-bytes (%d), got %d", c.MaxBatchBytes, c.MaxQueueBytes))
+	}
 	positive("poll-cap", c.PollCap)
 	if c.BatchInterval < 0 {
 		errs = append(errs, fmt.Errorf("batch-interval must not be negative, got %v", c.BatchInterval))

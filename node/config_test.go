@@ -20,14 +20,16 @@ func TestConfigFlags(t *testing.T) {
 	err := fs.Parse([]string{"--tick", "5ms", "--init-limit", "7", "--sync-limit", "8", "--heartbeat", "2",
 		"--resend", "3", "--batch-interval", "0", "--max-inflight", "9", "--data-dir", "/x",
 		"--log-level", "debug", "--poll-cap", "11", "--hold", "300ms", "--request-timeout", "2s",
-		"--lazy-fanout", "6", "--fanout-spare", "1", "--ack-hold", "3ms"})
+		"--lazy-fanout", "6", "--fanout-spare", "1", "--ack-hold", "3ms",
+		"--max-batch-bytes", "65536", "--max-queue-bytes", "1048576"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Tick != 5*time.Millisecond || c.InitLimit != 7 || c.SyncLimit != 8 || c.Heartbeat != 2 || c.Resend != 3 ||
 		c.BatchInterval != 0 || c.MaxInflight != 9 || c.DataDir != "/x" || c.LogLevel != slog.LevelDebug ||
 		c.PollCap != 11 || c.HoldTimeout != 300*time.Millisecond || c.RequestTimeout != 2*time.Second ||
-		c.LazyFanout != 6 || c.FanoutSpare != 1 || c.AckHold != 3*time.Millisecond {
+		c.LazyFanout != 6 || c.FanoutSpare != 1 || c.AckHold != 3*time.Millisecond ||
+		c.MaxBatchBytes != 65536 || c.MaxQueueBytes != 1<<20 {
 		t.Fatalf("flags not applied: %+v", c)
 	}
 	if err := c.Validate(); err != nil {
@@ -52,6 +54,9 @@ func TestConfigValidate(t *testing.T) {
 		{"lazy-fanout", func(c *Config) { c.LazyFanout = -1 }},
 		{"fanout-spare", func(c *Config) { c.FanoutSpare = -1 }},
 		{"ack-hold", func(c *Config) { c.AckHold = -time.Millisecond }},
+		{"max-batch-bytes", func(c *Config) { c.MaxBatchBytes = MinBatchBytes - 1 }},
+		{"max-batch-bytes", func(c *Config) { c.MaxBatchBytes = MaxBatchBytesLimit + 1 }},
+		{"max-queue-bytes", func(c *Config) { c.MaxQueueBytes = c.MaxBatchBytes - 1 }},
 	} {
 		c := DefaultConfig()
 		tc.mut(&c)

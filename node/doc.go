@@ -36,19 +36,45 @@
 //
 // # Who answers a client
 //
-// Every operation in a proposal carries its origin node and a request id.
-// Every node applies every committed batch; the origin answers its client
-// when it applies the operation. A follower therefore forwards a send to
-// the leader and answers it itself, with the offset its own apply
-// assigned, with no reply message from the leader.
+// Every operation in a proposal carries its origin node, the origin's
+// incarnation (incarnation.go: higher with every restart) and a sequence
+// number (log.Op). Every node applies every committed batch; the origin
+// answers its client when it applies the operation. A follower therefore
+// forwards a send to the leader and answers it itself, with the offset
+// its own apply assigned, with no reply message from the leader.
+//
+// # Each operation applies once
+//
+// A forwarded operation can reach the leader twice (a message delivered
+// twice, or sent again), and then be proposed twice. The state machine,
+// not the leader, makes that harmless: log.Kafka.Apply applies each
+// (origin, incarnation, seq) once and gives a second copy the first
+// one's result, so every replica, a new leader, and a node restored from
+// a snapshot (the dedupe state is part of it) agree, and no message is
+// ever at two offsets.
+//
+// # Sizes
+//
+// No batch exceeds MaxBatchBytes (2 MiB; DefaultConfig says why), neither
+// a proposal nor the operations a follower forwards; a node-to-node
+// message is split by size too (outbox.go). An operation that cannot fit
+// a batch of its own is refused to its client at once (12), before it is
+// forwarded or proposed, so the log never refuses a batch the leader
+// built.
 //
 // # Errors (design.md decision 6)
 //
 // Definite errors only when the operation certainly never happens:
 // temporarily-unavailable (11) for a send that never left this node
-// because no leader was known within HoldTimeout. Once an operation left
-// the node its fate is unknown, and at its deadline it gets timeout (0),
-// which is indefinite. commit_offsets never gets a definite error.
-// Malformed requests get 12, unknown types 10; a line that cannot be
-// answered is logged and dropped; nothing ends the process.
+// because no leader was known within HoldTimeout, or before init; 12 for
+// a malformed or oversized request, or one without msg_id (never
+// executed); 10 for unknown types. Once an operation left the node its
+// fate is unknown, and at its deadline it gets timeout (0), which is
+// indefinite, unless the state machine refused it when it was applied:
+// a commit_offsets of an offset the key's log does not hold at that
+// point of the commit order gets 20 (key never written) or 22 (beyond
+// the log); no correct client sends one. A commit_offsets a correct
+// client may send never gets a definite error (handleCommitOffsets). A
+// line that cannot be answered is logged and dropped; nothing ends the
+// process.
 package node

@@ -108,6 +108,14 @@ func tail(s string, n int) string {
 // start launches name and initializes it.
 func (r *procRouter) start(name string) {
 	r.t.Helper()
+	if m := r.launch(name); m.typ() != "init_ok" {
+		r.t.Fatalf("init %s: %s", name, m.Line)
+	}
+}
+
+// launch starts name's process and returns its answer to init.
+func (r *procRouter) launch(name string) outMsg {
+	r.t.Helper()
 	cmd := exec.Command(r.bin, "--data-dir", r.dataDir, "--tick", "5ms", "--log-level", "info",
 		"--snapshot-every", "20")
 	stdin, err := cmd.StdinPipe()
@@ -144,10 +152,7 @@ func (r *procRouter) start(name string) {
 			}
 		}
 	}()
-	m := r.call(name, map[string]any{"type": "init", "node_id": name, "node_ids": r.names}, 10*time.Second)
-	if m.typ() != "init_ok" {
-		r.t.Fatalf("init %s: %s", name, m.Line)
-	}
+	return r.call(name, map[string]any{"type": "init", "node_id": name, "node_ids": r.names}, 10*time.Second)
 }
 
 // kill sends SIGKILL to name and waits for it to exit.

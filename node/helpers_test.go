@@ -220,8 +220,8 @@ func (h *single) call(client string, body map[string]any, maxTicks int) (outMsg,
 }
 
 // sendOp is a send operation as a batch carries it.
-func sendOp(key string, msg int64, origin string, reqID uint64) log.Op {
-	return log.Op{Kind: log.OpSend, Key: key, Msg: msg, Origin: origin, ReqID: reqID}
+func sendOp(key string, msg int64, origin string, seq uint64) log.Op {
+	return log.Op{Kind: log.OpSend, Key: key, Msg: msg, Origin: origin, Incarnation: 1, Seq: seq}
 }
 
 // encodeOps encodes ops as a forwarded batch ("fw" carries the bytes,

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand"
 	"path/filepath"
@@ -31,6 +32,12 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, "init: "+err.Error())
 		return
 	}
+	if in.dest != b.NodeID {
+		// Maelstrom sends each node's init to that node; one naming
+		// another node was meant for someone else.
+		s.replyError(in, maelstrom.MalformedRequest, fmt.Sprintf("init: node_id %q, but sent to %q", b.NodeID, in.dest))
+		return
+	}
 	if s.cfg.DataDir != "" && !isPlainName(b.NodeID) {
 		// The id names this node's directory under --data-dir.
 		s.replyError(in, maelstrom.MalformedRequest, fmt.Sprintf("init: node_id %q cannot name a directory", b.NodeID))
@@ -43,7 +50,7 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 		case s.id != b.NodeID || !slices.Equal(s.names, b.NodeIDs):
 			s.replyError(in, maelstrom.NotSupported, "init: already initialized as "+s.id)
 		case s.peer == nil:
-			s.replyError(in, maelstrom.Crash, "init: "+errString(s.failed))
+			s.replyError(in, codeNotStarted, "init: "+errString(s.failed))
 		default:
 			s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
 		}
@@ -58,15 +65,37 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 	}
 	s.self = s.ids[s.id]
 	s.logger = s.base.With("node", s.id)
-	s.nextReqID = reqIDBase(now)
 
 	if err := s.start(now); err != nil {
 		s.failed = err
-		s.logger.Error("init failed", "err", err)
-		s.replyError(in, maelstrom.Crash, "init: "+err.Error())
+		s.logStartFailure(err)
+		s.replyError(in, codeNotStarted, "init: "+err.Error())
 		return
 	}
 	s.reply(in.src, initOK{Type: typeInitOK, InReplyTo: in.msgID})
+}
+
+// codeNotStarted answers an init the node could not carry out: abort (14),
+// Maelstrom's definite catch-all (doc/protocol.md, "Errors"). The node
+// definitely did not start; crash (13) would say it might have. No later
+// init can change that, so the same code answers those too.
+const codeNotStarted = maelstrom.Abort
+
+// logStartFailure says why the node did not start. A damaged log gets the
+// file, the byte and the problem as fields of their own, and what the
+// operator can do: the node never votes or serves on it (it answers
+// clients with errors and drops peer messages), so wiping it is safe
+// while the rest of the cluster holds a quorum (docs/running.md, "A node
+// whose log is damaged").
+func (s *Server) logStartFailure(err error) {
+	var ce *log.CorruptError
+	if errors.As(err, &ce) {
+		s.logger.Error("log damaged; node will not start, vote or serve",
+			"file", ce.File, "offset", ce.Offset, "problem", ce.Problem,
+			"remedy", "stop the node, wipe its data dir, restart it (docs/running.md)")
+		return
+	}
+	s.logger.Error("init failed; node will not start, vote or serve", "err", err)
 }
 
 // checkMembers validates init's node_id and node_ids.
@@ -95,23 +124,15 @@ func isPlainName(name string) bool {
 	return name != "." && name != ".." && !strings.ContainsAny(name, `/\`) && !strings.ContainsRune(name, 0)
 }
 
-// reqIDBase starts this incarnation's request ids at the clock in
-// nanoseconds. A node restarted on its data dir re-applies committed
-// operations carrying its previous incarnation's ids; starting above them
-// (ids grow by one per request, far slower than the clock) keeps those
-// from answering a new request. Each pending send also checks key and
-// message, as a second guard.
-func reqIDBase(now time.Time) uint64 {
-	if n := now.UnixNano(); n > 0 {
-		return uint64(n)
-	}
-	return 1
-}
-
 // start opens the log, restores the kafka state and creates the peer.
 func (s *Server) start(now time.Time) error {
 	store, err := s.openStore()
 	if err != nil {
+		return err
+	}
+	inc, err := startIncarnation(s.dataDir(), now)
+	if err != nil {
+		store.Close()
 		return err
 	}
 	kafka := log.NewKafka()
@@ -154,8 +175,9 @@ func (s *Server) start(now time.Time) error {
 		return fmt.Errorf("start zab peer: %w", err)
 	}
 	s.store, s.kafka, s.peer = store, kafka, peer
+	s.incarnation, s.lastSeq = inc, 0
 	accepted, current := store.Epochs()
-	s.logger.Info("initialized", "peer", s.self, "cluster", len(s.names), "data_dir", s.dataDir(),
+	s.logger.Info("initialized", "peer", s.self, "cluster", len(s.names), "data_dir", s.dataDir(), "incarnation", inc,
 		"last", zab.Zxid(store.LastZxid()), "applied", zab.Zxid(kafka.AppliedZxid()),
 		"accepted_epoch", accepted, "current_epoch", current)
 	return nil

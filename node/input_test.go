@@ -46,6 +46,19 @@ func TestBadInputIsAnsweredOrDropped(t *testing.T) {
 		{"commit offsets a string", `{"src":"c1","dest":"n1","body":{"type":"commit_offsets","msg_id":9,"offsets":"a"}}`, 12, 9},
 		{"list keys numbers", `{"src":"c1","dest":"n1","body":{"type":"list_committed_offsets","msg_id":10,"keys":[1]}}`, 12, 10},
 		{"list keys a string", `{"src":"c1","dest":"n1","body":{"type":"list_committed_offsets","msg_id":10,"keys":"a"}}`, 12, 10},
+		// A request without msg_id cannot be answered, so it is not
+		// executed (the send to "k" below would take offset 0 otherwise).
+		{"send without msg_id", `{"src":"c1","dest":"n1","body":{"type":"send","key":"k","msg":1}}`, 12, -1},
+		{"commit without msg_id", `{"src":"c1","dest":"n1","body":{"type":"commit_offsets","offsets":{"k":0}}}`, 12, -1},
+		{"poll without msg_id", `{"src":"c1","dest":"n1","body":{"type":"poll","offsets":{"k":0}}}`, 12, -1},
+		{"list without msg_id", `{"src":"c1","dest":"n1","body":{"type":"list_committed_offsets","keys":[]}}`, 12, -1},
+		{"init without msg_id", `{"src":"c1","dest":"n1","body":{"type":"init","node_id":"n1","node_ids":["n1"]}}`, 12, -1},
+		{"msg_id null", `{"src":"c1","dest":"n1","body":{"type":"send","msg_id":null,"key":"k","msg":1}}`, 12, -1},
+		// A message for another node is not ours to serve.
+		{"dest another node", `{"src":"c1","dest":"n2","body":{"type":"send","msg_id":12,"key":"k","msg":1}}`, 12, 12},
+		{"dest missing", `{"src":"c1","body":{"type":"send","msg_id":13,"key":"k","msg":1}}`, 12, 13},
+		{"dest another node, no msg_id", `{"src":"c1","dest":"n2","body":{"type":"send","key":"k","msg":1}}`, -1, -1},
+		{"commit a negative offset", `{"src":"c1","dest":"n1","body":{"type":"commit_offsets","msg_id":14,"offsets":{"k":-1}}}`, 12, 14},
 		{"an error from a client", `{"src":"c1","dest":"n1","body":{"type":"error","code":13,"msg_id":11}}`, -1, -1},
 		{"a reply from a client", `{"src":"c1","dest":"n1","body":{"type":"send_ok","offset":1,"in_reply_to":3}}`, -1, -1},
 		{"a bad reply", `{"src":"c1","dest":"n1","body":{"type":5,"in_reply_to":3}}`, -1, -1},
@@ -165,9 +178,38 @@ func TestInitValidation(t *testing.T) {
 		return c
 	}
 	t.Run("before init", func(t *testing.T) {
+		// A request gets temporarily-unavailable, from the name it was
+		// sent to; anything that cannot be answered is dropped.
 		h := newSingle(t, testConfig())
-		if got := h.input(line("c1", "n1", map[string]any{"type": "poll", "msg_id": 1, "offsets": map[string]any{}})); len(got) != 0 {
-			t.Fatalf("answered before init: %v", got)
+		got := h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": 7, "key": "a", "msg": 1}))
+		if c := errCode(t, got); c != 11 || got[0].Src != "n1" || got[0].Dest != "c1" {
+			t.Fatalf("send before init: %v", got)
+		}
+		if irt, _ := got[0].intField("in_reply_to"); irt != 7 {
+			t.Fatalf("send before init: %s", got[0].Line)
+		}
+		for _, l := range [][]byte{
+			line("n2", "n1", map[string]any{"type": "zab", "m": []any{}}),                            // a faster peer
+			line("c1", "n1", map[string]any{"type": "poll", "offsets": map[string]any{}}),            // no msg_id
+			line("c1", "", map[string]any{"type": "poll", "msg_id": 1, "offsets": map[string]any{}}), // no name to answer from
+		} {
+			if got := h.input(l); len(got) != 0 {
+				t.Fatalf("%s: want no answer, got %v", l, got)
+			}
+		}
+		if h.s.pending.len() != 0 || len(h.s.queue) != 0 {
+			t.Fatal("a request before init was taken")
+		}
+		// init still works afterwards.
+		if got := h.input(init("n1", []string{"n1"})); countType(got, "init_ok") != 1 {
+			t.Fatalf("init after early requests: %v", got)
+		}
+	})
+	t.Run("init for another node", func(t *testing.T) {
+		h := newSingle(t, testConfig())
+		l := line("c0", "n2", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1", "n2"}})
+		if c := errCode(t, h.input(l)); c != 12 || h.s.peer != nil {
+			t.Fatalf("init naming n1 sent to n2: want 12 and no start, got %d", c)
 		}
 	})
 	for _, tc := range []struct {
@@ -208,8 +250,8 @@ func TestInitValidation(t *testing.T) {
 		}
 		h := newSingle(t, cfg)
 		for i := 0; i < 2; i++ {
-			if c := errCode(t, h.input(init("n1", []string{"n1"}))); c != 13 {
-				t.Fatalf("init %d on an unusable data dir: want 13, got %d", i, c)
+			if c := errCode(t, h.input(init("n1", []string{"n1"}))); c != 14 {
+				t.Fatalf("init %d on an unusable data dir: want 14 (abort: it definitely did not start), got %d", i, c)
 			}
 		}
 		m, _ := h.call("c1", map[string]any{"type": "send", "msg_id": 5, "key": "a", "msg": 1}, 0)
@@ -224,11 +266,15 @@ func TestInitValidation(t *testing.T) {
 				t.Fatalf("init %d: %v", i, got)
 			}
 		}
-		if c := errCode(t, filterType(h.input(init("n2", []string{"n1", "n2"})), "error")); c != 10 {
-			t.Fatalf("re-init as another node: want 10, got %d", c)
+		if c := errCode(t, filterType(h.input(init("n1", []string{"n1", "n2", "n3"})), "error")); c != 10 {
+			t.Fatalf("re-init with other members: want 10, got %d", c)
 		}
-		if h.s.id != "n1" {
-			t.Fatalf("re-init changed the id to %q", h.s.id)
+		l := line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n2", "node_ids": []string{"n1", "n2"}})
+		if c := errCode(t, filterType(h.input(l), "error")); c != 12 {
+			t.Fatalf("re-init as another node: want 12, got %d", c)
+		}
+		if h.s.id != "n1" || len(h.s.names) != 2 {
+			t.Fatalf("re-init changed the node to %q %v", h.s.id, h.s.names)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
@@ -35,20 +36,32 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, "send: msg: "+err.Error())
 		return
 	}
-	if reason := s.refuseWrites(); reason != "" {
+	op := log.Op{Kind: log.OpSend, Key: key, Msg: msg, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
+	size := log.OpSize(op)
+	if !s.fits(size) {
+		s.replyError(in, maelstrom.MalformedRequest, s.tooBig("send", size))
+		return
+	}
+	if reason := s.refuseWrites(size); reason != "" {
 		// Definite: the operation never entered this node's pipeline.
 		s.replyError(in, codeNotDone, reason)
 		return
 	}
-	r := &request{id: s.newReqID(), client: in.src, msgID: in.msgID, arrived: now, kind: reqSend, key: key, msg: msg}
-	s.pending.add(r)
-	s.enqueue(log.Op{Kind: log.OpSend, Key: key, Msg: msg, Origin: s.id, ReqID: r.id}, now)
+	s.lastSeq++
+	s.pending.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqSend})
+	s.enqueue(op, size, now)
 }
 
 // handleCommitOffsets queues a commit_offsets; commit_offsets_ok follows
-// its apply. It never gets a definite error once well-formed: a definite
-// failure makes Maelstrom's client skip the polled messages on its next
-// poll, which the checker reports as poll-skip (maelstrom-kafka-spec 5.6).
+// its apply. A commit a correct client may send never gets a definite
+// error: a definite failure makes Maelstrom's client skip the polled
+// messages on its next poll, which the checker reports as poll-skip
+// (maelstrom-kafka-spec 5.6). What no correct client sends is refused
+// definitely: a negative offset here, at once; an offset of a message the
+// key's log does not hold when the commit is applied, in commit order, by
+// the state machine (log.Kafka.Apply), whose refusal answer() passes on.
+// A commit too big for a batch (some 150 000 keys at the default
+// MaxBatchBytes, far beyond what the workload sends) is refused too.
 func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 	var req offsetsRequest
 	if err := json.Unmarshal(in.body, &req); err != nil {
@@ -60,17 +73,31 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, "commit_offsets: offsets: "+err.Error())
 		return
 	}
+	for key, off := range offsets {
+		if off < 0 {
+			// No client can have polled a negative offset; the state
+			// machine would refuse it too (ErrCommitNegative).
+			s.replyError(in, maelstrom.MalformedRequest, fmt.Sprintf("commit_offsets: key %q: negative offset %d", key, off))
+			return
+		}
+	}
 	if len(offsets) == 0 {
 		s.reply(in.src, commitOffsetsOK{Type: typeCommitOffsetsOK, InReplyTo: in.msgID})
 		return
 	}
-	if reason := s.refuseWrites(); reason != "" {
+	op := log.Op{Kind: log.OpCommitOffsets, Offsets: offsets, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
+	size := log.OpSize(op)
+	if !s.fits(size) {
+		s.replyError(in, maelstrom.MalformedRequest, s.tooBig("commit_offsets", size))
+		return
+	}
+	if reason := s.refuseWrites(size); reason != "" {
 		s.replyError(in, maelstrom.Crash, reason)
 		return
 	}
-	r := &request{id: s.newReqID(), client: in.src, msgID: in.msgID, arrived: now, kind: reqCommitOffsets}
-	s.pending.add(r)
-	s.enqueue(log.Op{Kind: log.OpCommitOffsets, Offsets: offsets, Origin: s.id, ReqID: r.id}, now)
+	s.lastSeq++
+	s.pending.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqCommitOffsets})
+	s.enqueue(op, size, now)
 }
 
 // handlePoll answers from local committed state: for each requested key,
@@ -132,21 +159,31 @@ func (s *Server) handleListCommittedOffsets(in inbound) {
 	s.reply(in.src, listCommittedOffsetsOK{Type: typeListCommittedOffsetsOK, Offsets: offsets, InReplyTo: in.msgID})
 }
 
-// refuseWrites says why a new write cannot be accepted, "" if it can.
-func (s *Server) refuseWrites() string {
+// refuseWrites says why a new write of size bytes cannot be accepted now,
+// "" if it can.
+func (s *Server) refuseWrites(size int) string {
 	switch {
 	case s.failed != nil:
 		return "node stopped: " + s.failed.Error()
 	case len(s.queue) >= s.cfg.MaxQueue:
 		return "too many operations waiting for a proposal"
+	case s.queueBytes+size > s.cfg.MaxQueueBytes:
+		return "too many bytes of operations waiting for a proposal"
 	}
 	return ""
 }
 
-// newReqID numbers a request; see reqIDBase.
-func (s *Server) newReqID() uint64 {
-	s.nextReqID++
-	return s.nextReqID
+// fits reports whether an operation of size bytes fits a batch of its
+// own. One that does not can never be proposed: it is refused before it
+// goes anywhere, so no batch, forwarded or proposed, ever exceeds
+// MaxBatchBytes.
+func (s *Server) fits(size int) bool {
+	return log.BatchOverhead+size <= s.cfg.MaxBatchBytes
+}
+
+// tooBig is the refusal text for an operation that does not fit.
+func (s *Server) tooBig(what string, size int) string {
+	return fmt.Sprintf("%s: the operation takes %d bytes, more than the %d one operation may take", what, size, s.cfg.MaxBatchBytes-log.BatchOverhead)
 }
 
 func errString(err error) string {

@@ -224,3 +224,84 @@ func countType(ms []outMsg, typ string) int {
 	}
 	return n
 }
+
+// TestCommitOffsetsValidated: commit_offsets takes effect only if every
+// offset names a message the key's log holds when the commit is applied.
+// What no correct client sends gets a definite error and changes
+// nothing: a negative offset (12, refused on arrival), a key never
+// written (20), an offset beyond the log (22), 2^63-1 among them, which
+// list_committed_offsets would otherwise report forever.
+func TestCommitOffsetsValidated(t *testing.T) {
+	h := newLeader(t, testConfig())
+	id := 0
+	call := func(body map[string]any) outMsg {
+		t.Helper()
+		id++
+		body["msg_id"] = id
+		m, ok := h.call("c1", body, 100)
+		if !ok {
+			t.Fatalf("no reply to %v", body)
+		}
+		return m
+	}
+	call(map[string]any{"type": "send", "key": "a", "msg": 10})
+	call(map[string]any{"type": "send", "key": "a", "msg": 11}) // a: offsets 0, 1
+	for _, tc := range []struct {
+		offsets map[string]any
+		code    int64 // -1: ok
+	}{
+		{map[string]any{"a": 1}, -1},
+		{map[string]any{"zz": 0}, 20},
+		{map[string]any{"a": 2}, 22},
+		{map[string]any{"a": int64(1<<63 - 1)}, 22},
+		{map[string]any{"a": -1}, 12},
+		{map[string]any{"a": 0, "zz": 0}, 20}, // refused whole
+		{map[string]any{"a": 0}, -1},          // behind the committed offset: accepted, no effect
+	} {
+		m := call(map[string]any{"type": "commit_offsets", "offsets": tc.offsets})
+		code, _ := m.intField("code")
+		switch {
+		case tc.code < 0 && m.typ() != "commit_offsets_ok":
+			t.Fatalf("commit %v: want ok, got %s", tc.offsets, m.Line)
+		case tc.code >= 0 && (m.typ() != "error" || code != tc.code):
+			t.Fatalf("commit %v: want error %d, got %s", tc.offsets, tc.code, m.Line)
+		}
+	}
+	m := call(map[string]any{"type": "list_committed_offsets", "keys": []string{"a", "zz"}})
+	if offs, _ := m.Body["offsets"].(map[string]any); len(offs) != 1 || offs["a"] != json.Number("1") {
+		t.Fatalf("committed offsets: got %s, want only a=1", m.Line)
+	}
+}
+
+// TestCommitThroughLaggingNode: a client polls a message from an
+// up-to-date node and commits its offset through a node that has not
+// applied that message yet. The commit is checked when it is applied, in
+// commit order, after the message, so it is accepted.
+func TestCommitThroughLaggingNode(t *testing.T) {
+	c := newCluster(t, 3, testConfig())
+	c.until("a leader", 1000, func() bool { return c.leader() != "" })
+	lead := c.leader()
+	lag := c.names[0]
+	if lag == lead {
+		lag = c.names[1]
+	}
+	c.cut[lag][lead] = true // lag hears nothing from the leader; it can still forward
+	acks, _ := c.sendAll([]string{lead}, []string{"a"}, []int64{1, 2, 3})
+	if len(acks) != 3 || c.srv[lag].kafka.NextOffset("a") != 0 {
+		t.Fatalf("setup: %d acks, lag has %d messages", len(acks), c.srv[lag].kafka.NextOffset("a"))
+	}
+	id := c.request("c1", lag, map[string]any{"type": "commit_offsets", "offsets": map[string]any{"a": 2}})
+	for i := 0; i < 5; i++ {
+		c.step()
+	}
+	c.heal()
+	c.until("the commit answered", 1000, func() bool { _, ok := c.reply("c1", id); return ok })
+	if m, _ := c.reply("c1", id); m.typ() != "commit_offsets_ok" {
+		t.Fatalf("commit through a lagging node: %s", m.Line)
+	}
+	for _, n := range c.names {
+		if got := c.srv[n].kafka.CommittedOffsets(nil); got["a"] != 2 {
+			t.Fatalf("%s committed %v", n, got)
+		}
+	}
+}

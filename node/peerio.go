@@ -30,6 +30,7 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 		return
 	}
 	if s.failed != nil {
+		s.logger.Debug("dropped zab message: node stopped", "src", in.src, "err", s.failed)
 		return
 	}
 	var body zabInbound
@@ -60,7 +61,13 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 
 // takeForwarded queues the operations a follower forwarded to us. Their
 // Origin is set to the forwarding node: it holds the clients' requests,
-// so only it can answer them when the operations are applied.
+// so only it can answer them when the operations are applied; their
+// incarnation and seq are its own (a forger could only claim its own
+// requests). An operation too big for a batch (a node configured with a
+// larger MaxBatchBytes) is dropped here, never proposed: its origin
+// answers it indefinitely at its deadline. The same operation may arrive
+// twice (a message delivered twice); both copies are proposed, and the
+// state machine applies it once (log.Kafka.Apply).
 func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
 	var b []byte
 	if err := json.Unmarshal(raw, &b); err != nil {
@@ -72,18 +79,23 @@ func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
 		s.logger.Warn("dropped undecodable forwarded ops", "src", src, "err", err)
 		return
 	}
-	for _, op := range ops {
-		if len(s.queue) >= s.cfg.MaxQueue {
-			s.logger.Warn("queue full: dropped forwarded ops", "src", src, "dropped", len(ops))
+	for i, op := range ops {
+		op.Origin = src
+		size := log.OpSize(op)
+		if !s.fits(size) {
+			s.logger.Warn("dropped a forwarded op too big for a batch", "src", src, "bytes", size)
+			continue
+		}
+		if len(s.queue) >= s.cfg.MaxQueue || s.queueBytes+size > s.cfg.MaxQueueBytes {
+			s.logger.Warn("queue full: dropped forwarded ops", "src", src, "dropped", len(ops)-i)
 			return
 		}
-		op.Origin = src
-		s.enqueue(op, now)
+		s.enqueue(op, size, now)
 	}
 }
 
-// flushOutbox sends one message per destination with everything queued
-// for it.
+// flushOutbox sends everything queued for each destination, in one
+// message unless size splits it (outbox.drain).
 func (s *Server) flushOutbox() {
 	s.outbox.drain(func(to zab.PeerID, body zabBody) {
 		s.stats.peerMsgs++

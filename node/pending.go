@@ -14,15 +14,11 @@ const (
 // answered: a send or a commit_offsets waiting for its operation to be
 // committed and applied.
 type request struct {
-	id      uint64 // the ReqID its operation carries
+	id      uint64 // the Seq its operation carries (log.Op)
 	client  string
 	msgID   int64
 	arrived time.Time
 	kind    requestKind
-	// key and msg identify a send, so an applied operation that merely
-	// reuses the id (a previous incarnation's) is never mistaken for it.
-	key string
-	msg int64
 	// sent is set once the operation left the queue (proposed or
 	// forwarded). From then on its fate is unknown to this node, and
 	// only an indefinite error may answer it (design.md decision 6).

@@ -13,17 +13,19 @@ import (
 // until the next flush forwards them to the leader. With no leader known,
 // they wait at most HoldTimeout.
 
-// enqueue adds an operation to the queue.
-func (s *Server) enqueue(op log.Op, now time.Time) {
-	s.queue = append(s.queue, queuedOp{op: op, since: now})
+// enqueue adds an operation of size bytes (log.OpSize) to the queue.
+func (s *Server) enqueue(op log.Op, size int, now time.Time) {
+	s.queue = append(s.queue, queuedOp{op: op, since: now, size: size})
+	s.queueBytes += size
 }
 
 // dispatch empties the queue the way this node's role allows: the
-// established leader proposes (one batch per MaxBatch operations, all sent
-// in this flush, none waiting for an earlier commit: design.md decision
-// 7); a follower in broadcast forwards its own clients' operations to its
-// leader; anyone else holds them (Process refuses those held longer than
-// HoldTimeout). It reports whether anything left the queue.
+// established leader proposes (batches of at most MaxBatch operations and
+// MaxBatchBytes bytes, all sent in this flush, none waiting for an
+// earlier commit: design.md decision 7); a follower in broadcast forwards
+// its own clients' operations to its leader; anyone else holds them
+// (Process refuses those held longer than HoldTimeout). It reports
+// whether anything left the queue.
 func (s *Server) dispatch(now time.Time) bool {
 	before := len(s.queue)
 	lead, leader, ok := s.dispatchTarget()
@@ -59,16 +61,15 @@ func (s *Server) dispatchTarget() (lead bool, leader zab.PeerID, ok bool) {
 // tried again a tick later, or forwarded or refused once a new leader is
 // known. Nothing Propose refused was proposed, so a definite answer
 // stays possible for it.
+//
+// Every queued operation fits a batch of its own (handleSend and
+// takeForwarded refuse those that do not), so each batch takes at least
+// one and none exceeds MaxBatchBytes: the log never refuses a batch the
+// leader built.
 func (s *Server) proposeQueued(now time.Time) {
 	done := 0
 	for done < len(s.queue) {
-		n := min(len(s.queue)-done, s.cfg.MaxBatch)
-		ops := make([]log.Op, 0, n)
-		for _, q := range s.queue[done : done+n] {
-			if s.live(q.op) {
-				ops = append(ops, q.op)
-			}
-		}
+		ops, n := takeBatch(s.queue[done:], s.cfg.MaxBatch, s.cfg.MaxBatchBytes, s.live)
 		if len(ops) > 0 {
 			z, err := s.peer.Propose(log.EncodeBatch(ops))
 			if err != nil {
@@ -89,21 +90,41 @@ func (s *Server) proposeQueued(now time.Time) {
 	s.dropQueued(done)
 }
 
+// takeBatch takes from the front of q the operations of one batch: those
+// keep says still need to go (nil: all), at most maxOps of them and
+// maxBytes encoded (log.OpSize), but always at least one. n is how many
+// entries of q it went through, kept or not.
+func takeBatch(q []queuedOp, maxOps, maxBytes int, keep func(log.Op) bool) (ops []log.Op, n int) {
+	bytes := log.BatchOverhead
+	for ; n < len(q) && len(ops) < maxOps; n++ {
+		if keep != nil && !keep(q[n].op) {
+			continue
+		}
+		if len(ops) > 0 && bytes+q[n].size > maxBytes {
+			break
+		}
+		ops = append(ops, q[n].op)
+		bytes += q[n].size
+	}
+	return ops, n
+}
+
 // forwardQueued hands this node's own operations to the leader in the
-// next flush. Operations other nodes forwarded here are dropped: this
+// next flush (the outbox splits them into batches bounded like
+// proposals). Operations other nodes forwarded here are dropped: this
 // node is not the leader, and their origins will answer them
 // indefinitely when their deadlines pass.
 func (s *Server) forwardQueued(leader zab.PeerID) {
-	var ops []log.Op
+	var fwd []queuedOp
 	for _, q := range s.queue {
-		if q.op.Origin == s.id && s.live(q.op) {
-			ops = append(ops, q.op)
+		if s.ours(q.op) && s.live(q.op) {
+			fwd = append(fwd, q)
+			s.pending.get(q.op.Seq).sent = true
 		}
 	}
-	if len(ops) > 0 {
-		s.markSent(ops)
-		s.stats.forwarded += len(ops)
-		s.outbox.addForward(leader, ops)
+	if len(fwd) > 0 {
+		s.stats.forwarded += len(fwd)
+		s.outbox.addForward(leader, fwd)
 	}
 	s.dropQueued(len(s.queue))
 }
@@ -124,10 +145,10 @@ func (s *Server) expireHeld(now time.Time) {
 // A send gets a definite error. A commit_offsets gets an indefinite one
 // (see handleCommitOffsets). Operations of other nodes are just dropped.
 func (s *Server) refuseQueued(op log.Op, reason string) {
-	if op.Origin != s.id {
+	if !s.ours(op) {
 		return
 	}
-	r := s.pending.get(op.ReqID)
+	r := s.pending.get(op.Seq)
 	if r == nil || r.sent {
 		return
 	}
@@ -142,20 +163,25 @@ func (s *Server) refuseQueued(op log.Op, reason string) {
 // live reports whether a queued operation still needs to go out: other
 // nodes' operations always do; ours only while the client is waiting.
 func (s *Server) live(op log.Op) bool {
-	if op.Origin != s.id {
+	if !s.ours(op) {
 		return true
 	}
-	r := s.pending.get(op.ReqID)
+	r := s.pending.get(op.Seq)
 	return r != nil && !r.sent
+}
+
+// ours reports whether op is one of this run's own requests.
+func (s *Server) ours(op log.Op) bool {
+	return op.Origin == s.id && op.Incarnation == s.incarnation
 }
 
 // markSent records that our own operations among ops left the queue.
 func (s *Server) markSent(ops []log.Op) {
 	for _, op := range ops {
-		if op.Origin != s.id {
+		if !s.ours(op) {
 			continue
 		}
-		if r := s.pending.get(op.ReqID); r != nil {
+		if r := s.pending.get(op.Seq); r != nil {
 			r.sent = true
 		}
 	}
@@ -165,6 +191,9 @@ func (s *Server) markSent(ops []log.Op) {
 func (s *Server) dropQueued(n int) {
 	if n == 0 {
 		return
+	}
+	for _, q := range s.queue[:n] {
+		s.queueBytes -= q.size
 	}
 	m := copy(s.queue, s.queue[n:])
 	clear(s.queue[m:])

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
+
 	"zabkafka/log"
 	"zabkafka/node/zabstore"
 	"zabkafka/zab"
@@ -83,36 +85,59 @@ func (s *Server) apply(t zab.Txn, now time.Time) {
 	s.opsSinceSnp += len(ops)
 	s.stats.applied += len(ops)
 	for i, op := range ops {
-		if op.Origin == s.id && i < len(results) {
+		if s.ours(op) && i < len(results) {
 			s.answer(op, results[i], now)
 		}
 	}
 }
 
 // answer completes the pending request an applied operation belongs to,
-// if it is still waiting and not past its deadline.
+// if it is still waiting and not past its deadline. The state machine
+// applies each request once: a duplicate (the same operation forwarded or
+// delivered twice) repeats the first result, so whichever copy this node
+// applies first answers, with the right offset. An operation the state
+// machine refused had no effect and never will, so its client may get a
+// definite error: 12, 20 or 22 for a commit_offsets no correct client
+// sends (log.ErrCommit*); 11 for a send too old to apply (log.ErrStale).
+// A stale commit_offsets gets the indefinite 0 instead, as a commit a
+// correct client may send must (handleCommitOffsets).
 func (s *Server) answer(op log.Op, res log.Result, now time.Time) {
-	r := s.pending.get(op.ReqID)
+	r := s.pending.get(op.Seq) // ours (apply checked): this run's request
 	if r == nil {
-		return
-	}
-	switch {
-	case r.kind == reqSend && (op.Kind != log.OpSend || op.Key != r.key || op.Msg != r.msg):
-		return // another incarnation's operation with the same id
-	case r.kind == reqCommitOffsets && op.Kind != log.OpCommitOffsets:
 		return
 	}
 	s.pending.remove(r)
 	if now.Sub(r.arrived) >= s.cfg.RequestTimeout {
 		return // the client has given up; a reply now could silence us
 	}
-	s.stats.acked++
-	s.answered = true
-	if r.kind == reqSend {
+	switch {
+	case res.Refused != nil:
+		s.replyPendingError(r, refusalCode(r.kind, res.Refused), res.Refused.Error())
+	case r.kind == reqSend:
+		s.stats.acked++
+		s.answered = true
 		s.reply(r.client, sendOK{Type: typeSendOK, Offset: res.Offset, InReplyTo: r.msgID})
-	} else {
+	default:
+		s.stats.acked++
+		s.answered = true
 		s.reply(r.client, commitOffsetsOK{Type: typeCommitOffsetsOK, InReplyTo: r.msgID})
 	}
+}
+
+// refusalCode is the error code for an operation the state machine
+// refused (answer).
+func refusalCode(kind requestKind, err error) int {
+	switch {
+	case errors.Is(err, log.ErrCommitNegative):
+		return maelstrom.MalformedRequest
+	case errors.Is(err, log.ErrCommitNoKey):
+		return maelstrom.KeyDoesNotExist
+	case errors.Is(err, log.ErrCommitBeyond):
+		return maelstrom.PreconditionFailed
+	case kind == reqSend:
+		return codeNotDone
+	}
+	return codeUnknown
 }
 
 // noteStatus logs role, phase and leader changes.

@@ -35,10 +35,16 @@ type Server struct {
 	kafka  *log.Kafka
 	failed error // a storage failure: the node stops taking part (fail-stop)
 
-	pending   pendingTable
-	queue     []queuedOp // client operations waiting to be proposed or forwarded
-	outbox    outbox
-	lastFlush time.Time // when the outbox was last sent
+	// incarnation and lastSeq identify our operations (incarnation.go):
+	// lastSeq is the Seq of the last request accepted in this run.
+	incarnation uint64
+	lastSeq     uint64
+
+	pending    pendingTable
+	queue      []queuedOp // client operations waiting to be proposed or forwarded
+	queueBytes int        // the sum of their sizes
+	outbox     outbox
+	lastFlush  time.Time // when the outbox was last sent
 	// holdUntil: a follower that just answered clients sends nothing
 	// before this (Config.AckHold); held says the hold since the last
 	// flush has been used, so holds cannot follow one another.
@@ -46,7 +52,6 @@ type Server struct {
 	held      bool
 	answered  bool      // set by answer during one Process
 	backoff   time.Time // no proposal attempt before this (leader at its in-flight bound)
-	nextReqID uint64
 
 	lastRole    zab.Role
 	lastPhase   zab.Phase
@@ -60,10 +65,12 @@ type Server struct {
 }
 
 // queuedOp is a client operation waiting in the queue, with when it got
-// here: the batching window and the hold timeout count from then.
+// here (the batching window and the hold timeout count from then) and its
+// log.OpSize, which plans the batches it can join.
 type queuedOp struct {
 	op    log.Op
 	since time.Time
+	size  int
 }
 
 // NewServer returns a node that writes its messages to out and its log
@@ -81,14 +88,27 @@ func NewServer(cfg Config, out io.Writer, logger *slog.Logger) (*Server, error) 
 		logger:  logger,
 		out:     newLineWriter(out),
 		pending: newPendingTable(),
-		outbox:  newOutbox(),
+		outbox:  newOutbox(cfg.MaxBatch, cfg.MaxBatchBytes),
 	}, nil
 }
 
 // HandleLine handles one input line received at now. Nothing in a line
 // can make it panic or stop the node: a line that cannot be answered is
 // logged and dropped, one that can gets an error reply (12
-// malformed-request, 10 not-supported).
+// malformed-request, 10 not-supported, 11 before init).
+//
+// What Maelstrom's protocol (doc/protocol.md) leaves open is settled so:
+//   - a message to another node (dest is not our name) is not ours to
+//     serve: a request gets 12, anything else is logged and dropped;
+//   - before init the node has no name and no state: a request gets 11
+//     temporarily-unavailable, from the name it was sent to (the protocol
+//     lists "has not yet been initialized" under 11), other messages are
+//     logged and dropped;
+//   - a client RPC without msg_id is not executed: nothing can be
+//     answered to it, since in_reply_to names the request answered, and
+//     a reply whose in_reply_to is 0 could be taken by a client for the
+//     answer to its request 0. It gets a 12 without in_reply_to, which
+//     a Maelstrom client, never sending such requests, would ignore.
 func (s *Server) HandleLine(line []byte, now time.Time) {
 	in, perr := parseLine(line)
 	if perr != nil {
@@ -103,14 +123,11 @@ func (s *Server) HandleLine(line []byte, now time.Time) {
 		s.logger.Debug("ignored reply", "src", in.src, "type", in.typ)
 		return
 	}
-	if in.typ == typeInit {
-		s.handleInit(in, now)
+	if !s.admit(in) {
 		return
 	}
-	if s.peer == nil && s.failed == nil {
-		// Maelstrom always sends init first; without it we have no id
-		// to answer from.
-		s.logger.Warn("message before init dropped", "src", in.src, "type", in.typ)
+	if in.typ == typeInit {
+		s.handleInit(in, now)
 		return
 	}
 	switch in.typ {
@@ -127,6 +144,35 @@ func (s *Server) HandleLine(line []byte, now time.Time) {
 	default:
 		s.replyError(in, maelstrom.NotSupported, fmt.Sprintf("unsupported message type %q", in.typ))
 	}
+}
+
+// admit decides whether a request reaches its handler (HandleLine's
+// rules); it answers or logs what does not.
+func (s *Server) admit(in inbound) bool {
+	refuse := func(code int, text string) bool {
+		if in.hasMsgID {
+			s.replyError(in, code, text)
+		}
+		s.logger.Warn("refused message", "src", in.src, "dest", in.dest, "type", in.typ, "why", text)
+		return false
+	}
+	switch {
+	case s.id != "" && in.dest != s.id:
+		return refuse(maelstrom.MalformedRequest, fmt.Sprintf("message for %q delivered to %s", in.dest, s.id))
+	case s.id == "" && in.typ != typeInit:
+		return refuse(maelstrom.TemporarilyUnavailable, "node not initialized")
+	case clientRPC[in.typ] && !in.hasMsgID:
+		s.replyError(in, maelstrom.MalformedRequest, in.typ+" without msg_id: it cannot be answered, so it is not executed")
+		s.logger.Warn("refused request without msg_id", "src", in.src, "type", in.typ)
+		return false
+	}
+	return true
+}
+
+// clientRPC lists the request types that are answered, and so need a
+// msg_id.
+var clientRPC = map[string]bool{
+	typeInit: true, typeSend: true, typePoll: true, typeCommitOffsets: true, typeListCommittedOffsets: true,
 }
 
 // Tick advances the core by one tick.
@@ -259,11 +305,11 @@ func (s *Server) fail(err error) {
 		s.failed = err
 		s.logger.Error("storage failed; node stops taking part", "err", err)
 	}
-	s.outbox = newOutbox()
+	s.outbox = newOutbox(s.cfg.MaxBatch, s.cfg.MaxBatchBytes)
 	for _, q := range s.queue {
 		s.refuseQueued(q.op, "node stopped after a storage failure")
 	}
-	s.queue = nil
+	s.dropQueued(len(s.queue))
 }
 
 // truncate shortens a line for a log message.

@@ -241,10 +241,10 @@ type (
 	}
 )
 
-// zabBody is the one node-to-node message type: everything a node has
-// for one peer in one flush, coalesced (outbox.go).
-// Msgs are zab messages as the core produced them; Fwd is
-// log.EncodeBatch of client operations forwarded to the leader.
+// zabBody is the one node-to-node message type: what a node has for one
+// peer in one flush, coalesced (outbox.go). Msgs are zab messages as the
+// core produced them; Fwd is log.EncodeBatch of client operations
+// forwarded to the leader.
 type zabBody struct {
 	Type string        `json:"type"`
 	Msgs []zab.Message `json:"m,omitempty"`

@@ -108,7 +108,8 @@ func (p *Peer) flush() {
 }
 
 // pump sends the follower the proposals after next, within MaxInflight
-// unacknowledged ones and MaxTxnsPerMessage per message.
+// unacknowledged ones, and MaxTxnsPerMessage and MaxBytesPerMessage per
+// message.
 func (p *Peer) pump(l *learner) {
 	ls := p.lead
 	last := p.log.last()
@@ -132,6 +133,7 @@ func (p *Peer) pump(l *learner) {
 		if len(txns) == 0 {
 			return
 		}
+		txns = capBytes(txns, p.cfg.MaxBytesPerMessage)
 		if l.match >= l.next {
 			l.progressAt = p.now // nothing was outstanding: the resend clock starts now
 		}
@@ -140,6 +142,21 @@ func (p *Peer) pump(l *learner) {
 		l.commitSent = p.committed
 		l.next = txns[len(txns)-1].Zxid
 	}
+}
+
+// capBytes returns the longest prefix of txns whose payloads add up to at
+// most limit bytes, but never less than one transaction: a transaction
+// larger than the limit still has to travel (the caller bounds how large
+// one may be).
+func capBytes(txns []Txn, limit int) []Txn {
+	n := 0
+	for i, t := range txns {
+		n += len(t.Data)
+		if n > limit && i > 0 {
+			return txns[:i]
+		}
+	}
+	return txns
 }
 
 // resync starts a new sync session with a follower that the leader can no

@@ -17,6 +17,7 @@ const (
 	defaultMaxInflight       = 1024
 	defaultMaxTxnsPerMessage = 256
 	defaultMaxUncommitted    = 8192
+	defaultMaxBytesPerMsg    = 16 << 20
 	defaultFinalizeTicks     = 2
 	defaultMinResendTicks    = 1
 )
@@ -62,6 +63,7 @@ func normalize(cfg *Config) ([]PeerID, error) {
 	def(&cfg.MaxInflight, defaultMaxInflight)
 	def(&cfg.MaxTxnsPerMessage, defaultMaxTxnsPerMessage)
 	def(&cfg.MaxUncommitted, defaultMaxUncommitted)
+	def(&cfg.MaxBytesPerMessage, defaultMaxBytesPerMsg)
 	def(&cfg.ElectionFinalizeTicks, defaultFinalizeTicks)
 	def(&cfg.ElectionMinResendTicks, defaultMinResendTicks)
 	def(&cfg.ElectionMaxResendTicks, 4*cfg.InitLimit)

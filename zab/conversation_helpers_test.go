@@ -17,6 +17,9 @@ type conv struct {
 	st *memStorage
 	// delivered collects Ready.Committed across handled Readies.
 	delivered []Txn
+	// attempt is the follow attempt of the peer's last FOLLOWERINFO seen
+	// by drain: what a leader's LEADERINFO and NEWLEADER must echo.
+	attempt uint64
 }
 
 // logOf builds a storage holding the given entries (data "x<zxid>") and
@@ -96,6 +99,11 @@ func (c *conv) drain() []Message {
 		}
 		msgs = append(msgs, c.ready().Messages...)
 	}
+	for _, m := range msgs {
+		if m.Type == MsgFollowerInfo {
+			c.attempt = m.Attempt
+		}
+	}
 	return msgs
 }
 
@@ -157,7 +165,7 @@ func establishedLeader(t *testing.T, n int, tweak func(*Config)) (*conv, map[Pee
 	c.drain()
 	sessions := map[PeerID]uint64{}
 	for _, id := range others {
-		c.step(Message{Type: MsgFollowerInfo, From: id})
+		c.step(Message{Type: MsgFollowerInfo, From: id, Attempt: 1})
 	}
 	for _, m := range c.drain() {
 		if m.Type == MsgLeaderInfo {

@@ -13,16 +13,37 @@ import (
 
 // ---- leader side ----
 
-// leaderFollowerInfo handles FOLLOWERINFO(acceptedEpoch).
+// leaderFollowerInfo handles FOLLOWERINFO(acceptedEpoch, attempt). Only
+// the newest attempt of each follower counts: an older one is a late
+// copy, and a repeat of the newest is a re-send (or a duplicate) that at
+// most earns the same LEADERINFO again. A follower's attempt numbers only
+// grow, so the leader starts a new session exactly when a follower starts
+// a new attempt.
 func (p *Peer) leaderFollowerInfo(m Message) {
 	ls := p.lead
+	if m.Attempt == 0 || m.Attempt < ls.attempts[m.From] {
+		p.logger.Debug("ignoring FOLLOWERINFO of an old attempt", "from", uint64(m.From), "attempt", m.Attempt)
+		return
+	}
+	repeat := m.Attempt == ls.attempts[m.From]
+	ls.attempts[m.From] = m.Attempt
 	if !ls.frozen {
 		ls.connecting[m.From] = m.Epoch
 		p.maybeFreezeEpoch()
 		return
 	}
-	// Epoch frozen: a late joiner, or a re-sent FOLLOWERINFO whose
-	// LEADERINFO was lost (same session), or a follower starting over.
+	if repeat {
+		// Its LEADERINFO may have been lost: send it again while the
+		// session waits for ACKEPOCH. Later in the session the follower
+		// has the LEADERINFO already; a copy changes nothing.
+		if l := ls.learners[m.From]; l != nil && l.attempt == m.Attempt && l.stage == stageInfo {
+			l.lastHeard = p.now
+			p.sendLeaderInfo(l)
+		}
+		return
+	}
+	// Epoch frozen and a new attempt: a late joiner, or a follower
+	// starting over.
 	if m.Epoch > ls.epoch {
 		// The follower has promised a newer epoch to a leader that never
 		// established it. It will refuse ours (Learner.registerWithLeader
@@ -31,11 +52,6 @@ func (p *Peer) leaderFollowerInfo(m Message) {
 		// down, so that the next epoch is chosen above its promise and it
 		// rejoins (found by tests/sim, seed 1252).
 		p.becomeLooking(fmt.Sprintf("peer %d has accepted epoch %d, above ours (%d)", m.From, m.Epoch, ls.epoch))
-		return
-	}
-	if l := ls.learners[m.From]; l != nil && l.stage == stageInfo {
-		l.lastHeard = p.now
-		p.sendLeaderInfo(l)
 		return
 	}
 	p.startSession(m.From)
@@ -76,12 +92,16 @@ func (p *Peer) maybeFreezeEpoch() {
 	p.maybeEpochQuorum()
 }
 
-// startSession begins a new sync session with follower id: LEADERINFO(e).
+// startSession begins a new sync session with follower id, answering its
+// latest follow attempt: LEADERINFO(e). Session numbers are never reused
+// by this leader (the epoch in the high half is led once), so a session
+// names one attempt of one follower.
 func (p *Peer) startSession(id PeerID) {
 	ls := p.lead
 	ls.nextSession++
 	l := &learner{
 		id:        id,
+		attempt:   ls.attempts[id],
 		session:   uint64(ls.epoch)<<32 | uint64(ls.nextSession),
 		stage:     stageInfo,
 		lastHeard: p.now,
@@ -91,7 +111,7 @@ func (p *Peer) startSession(id PeerID) {
 }
 
 func (p *Peer) sendLeaderInfo(l *learner) {
-	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session})
+	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session, Attempt: l.attempt})
 }
 
 // leaderAckEpoch handles ACKEPOCH(e, lastZxid, currentEpoch).
@@ -166,26 +186,40 @@ const (
 	fstBroadcast
 )
 
-// becomeFollower starts following leader: FOLLOWERINFO(acceptedEpoch).
+// becomeFollower starts following leader: FOLLOWERINFO(acceptedEpoch,
+// attempt). The attempt number is new and is written durably in the same
+// Ready, ahead of the message (Ready step 5 before step 6), so this
+// follower never uses it again, not even after a restart: every reply of
+// the leader to an earlier attempt is recognisably stale.
 func (p *Peer) becomeFollower(leader PeerID) {
 	p.role, p.phase, p.leader = RoleFollowing, PhaseDiscovery, leader
 	p.lead = nil
-	p.fol = &follower{leader: leader, stage: fstInfo, lastHeard: p.now}
-	p.logger.Info("FOLLOWING", "leader", uint64(leader),
+	p.attempt++
+	p.out.followAttempt = p.attempt
+	p.fol = &follower{leader: leader, attempt: p.attempt, stage: fstInfo, lastHeard: p.now}
+	p.logger.Info("FOLLOWING", "leader", uint64(leader), "attempt", p.attempt,
 		"accepted_epoch", uint32(p.epochs.Accepted), "last", p.log.last().String())
 	p.sendFollowerInfo()
 }
 
 func (p *Peer) sendFollowerInfo() {
 	p.fol.resendAt = p.now + int64(p.cfg.ResendTicks)
-	p.send(Message{Type: MsgFollowerInfo, To: p.fol.leader, Epoch: p.epochs.Accepted})
+	p.send(Message{Type: MsgFollowerInfo, To: p.fol.leader, Epoch: p.epochs.Accepted, Attempt: p.fol.attempt})
 }
 
 // followerLeaderInfo handles LEADERINFO(e) (Learner.registerWithLeader).
-// A LEADERINFO of a newer session from the same leader restarts the sync:
-// the leader resynchronises a follower it can no longer feed from its log.
+// Only a LEADERINFO that answers this attempt counts: one that answers an
+// earlier attempt (a late copy, possibly from before a restart) opened a
+// session whose NEWLEADER was planned from a log this follower may no
+// longer have. A LEADERINFO of a newer session of this attempt restarts
+// the sync: the leader resynchronises a follower it can no longer feed
+// from its log.
 func (p *Peer) followerLeaderInfo(m Message) {
 	f := p.fol
+	if m.Attempt != f.attempt && !p.knobs().AcceptStaleSyncSessions {
+		p.logger.Debug("ignoring LEADERINFO of another attempt", "attempt", m.Attempt, "ours", f.attempt)
+		return
+	}
 	if f.stage >= fstEpochAcked {
 		if m.Epoch == f.epoch && m.Session == f.session {
 			f.lastHeard = p.now
@@ -224,14 +258,18 @@ func (p *Peer) followerLeaderInfo(m Message) {
 }
 
 // sendAckEpoch reports the follower's history: its last zxid, its
-// currentEpoch and its sync base (see SyncInput.FollowerBase).
+// currentEpoch and its sync base (see SyncInput.FollowerBase). The log
+// does not change until this session's NEWLEADER (PROPOSALs are ignored
+// before it), so a re-send reports the same; the report is kept to check
+// the NEWLEADER against (checkNewLeader).
 func (p *Peer) sendAckEpoch() {
 	f := p.fol
 	f.resendAt = p.now + int64(p.cfg.ResendTicks)
+	f.reportedLast, f.reportedBase = p.log.last(), p.syncBase()
 	p.send(Message{
 		Type: MsgAckEpoch, To: f.leader, Epoch: f.epoch, Session: f.session,
-		Zxid: p.log.last(), CurrentEpoch: p.epochs.Current, Counted: f.counted,
-		Commit: p.syncBase(),
+		Zxid: f.reportedLast, CurrentEpoch: p.epochs.Current, Counted: f.counted,
+		Commit: f.reportedBase,
 	})
 }
 

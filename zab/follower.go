@@ -4,10 +4,17 @@ package zab
 // dropped whole when the peer stops following.
 type follower struct {
 	leader PeerID
-	stage  followerStage
+	// attempt is this following's attempt number (Peer.attempt when it
+	// began); a LEADERINFO or NEWLEADER must echo it.
+	attempt uint64
+	stage   followerStage
 	// epoch and session are those of the leader's current LEADERINFO.
 	epoch   Epoch
 	session uint64
+	// reportedLast and reportedBase are the last zxid and the sync base
+	// this session's ACKEPOCH reported: the NEWLEADER was planned from
+	// them, and must fit them (checkNewLeader).
+	reportedLast, reportedBase Zxid
 	// promised is the epoch this following raised acceptedEpoch to, 0 if
 	// none: a re-sent ACKEPOCH for it stays counted.
 	promised Epoch
@@ -118,6 +125,7 @@ func (p *Peer) learnCommit(c Zxid) {
 func (p *Peer) sendAck() {
 	f := p.fol
 	z := p.log.last()
+	p.noteAcked(z)
 	for i := len(p.out.msgs) - 1; i >= 0; i-- {
 		m := &p.out.msgs[i]
 		if m.Type == MsgAck && m.To == f.leader && m.Session == f.session {

@@ -16,7 +16,7 @@ func followerInSync(t *testing.T, st *memStorage) (*conv, uint64) {
 		t.Fatalf("FOLLOWERINFO %+v, want to 3 with acceptedEpoch %d", fi, st.epochs.Accepted)
 	}
 	const s = 2<<32 | 1
-	c.step(Message{Type: MsgLeaderInfo, From: 3, Epoch: 2, Session: s})
+	c.step(Message{Type: MsgLeaderInfo, From: 3, Epoch: 2, Session: s, Attempt: c.attempt})
 	return c, s
 }
 
@@ -46,7 +46,7 @@ func TestFollowerRepeatedLeaderInfoSameEpochUncounted(t *testing.T) {
 	if ack := only(t, rd.Messages, MsgAckEpoch, 1)[0]; ack.Counted {
 		t.Fatalf("ACKEPOCH for an already accepted epoch must not be counted: %+v", ack)
 	}
-	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Mode: SyncDiff, Zxid: MakeZxid(1, 3)})
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncDiff, Zxid: MakeZxid(1, 3)})
 	only(t, c.drain(), MsgAckNewLeader, 1)
 	if e := c.st.epochs; e.Current != 2 {
 		t.Fatalf("currentEpoch %d after sync, want 2", e.Current)
@@ -58,7 +58,7 @@ func TestFollowerRejectsOlderEpoch(t *testing.T) {
 	c := newConv(t, 1, 3, logOf(5, 4, run(4, 1, 2)...))
 	c.follow(3, 2, 4)
 	c.drain()
-	c.step(Message{Type: MsgLeaderInfo, From: 3, Epoch: 4, Session: 4<<32 | 1})
+	c.step(Message{Type: MsgLeaderInfo, From: 3, Epoch: 4, Session: 4<<32 | 1, Attempt: c.attempt})
 	if r := c.p.Status().Role; r != RoleLooking {
 		t.Fatalf("role %v, want LOOKING", r)
 	}
@@ -69,7 +69,7 @@ func TestFollowerRejectsOlderEpoch(t *testing.T) {
 func TestFollowerDiffSync(t *testing.T) {
 	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 3)...))
 	c.drain()
-	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Mode: SyncDiff,
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncDiff,
 		Zxid: MakeZxid(1, 3), Txns: txns(run(1, 4, 5)...), Commit: MakeZxid(1, 4)})
 	rd := c.ready()
 	if rd.Truncate || rd.Snapshot != nil {
@@ -110,7 +110,7 @@ func TestFollowerDiffSync(t *testing.T) {
 func TestFollowerTruncSyncHoldsNewEpochEntries(t *testing.T) {
 	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 5)...))
 	c.drain()
-	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Mode: SyncTrunc,
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncTrunc,
 		Zxid: MakeZxid(1, 3), Txns: txns(MakeZxid(2, 1), MakeZxid(2, 2)), Commit: MakeZxid(1, 3)})
 	rd := c.ready()
 	if !rd.Truncate || rd.TruncateAfter != MakeZxid(1, 3) {
@@ -143,7 +143,7 @@ func TestFollowerRefusesTruncBelowCommitted(t *testing.T) {
 	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 5)...))
 	c.drain()
 	c.p.committed = MakeZxid(1, 4) // as if learnt in an earlier session
-	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Mode: SyncTrunc, Zxid: MakeZxid(1, 3)})
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncTrunc, Zxid: MakeZxid(1, 3)})
 	if msgs := c.drain(); len(msgs) != 0 {
 		t.Fatalf("refused NEWLEADER must not be acked: %s", describeMsgs(msgs))
 	}
@@ -157,7 +157,7 @@ func TestFollowerSnapSync(t *testing.T) {
 	c, s := followerInSync(t, logOf(1, 1, MakeZxid(1, 1), MakeZxid(1, 2)))
 	c.drain()
 	snap := Snapshot{Zxid: MakeZxid(1, 4), Data: []byte("state@1:4")}
-	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Mode: SyncSnap,
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncSnap,
 		Zxid: snap.Zxid, Snapshot: &snap, Txns: txns(MakeZxid(1, 5)), Commit: MakeZxid(1, 5)})
 	rd := c.ready()
 	if rd.Snapshot == nil || rd.Snapshot.Zxid != snap.Zxid {
@@ -180,7 +180,7 @@ func TestFollowerSnapSync(t *testing.T) {
 func syncedFollower(t *testing.T) (*conv, uint64) {
 	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 3)...))
 	c.drain()
-	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Mode: SyncDiff, Zxid: MakeZxid(1, 3)})
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncDiff, Zxid: MakeZxid(1, 3)})
 	c.step(Message{Type: MsgUpToDate, From: 3, Epoch: 2, Session: s, Commit: MakeZxid(1, 3)})
 	c.drain()
 	if ph := c.p.Status().Phase; ph != PhaseBroadcast {

@@ -16,7 +16,7 @@ func peerInRole(t *testing.T, role byte) *conv {
 		return c
 	case 2:
 		c := leaderInDiscovery(t, 3, logOf(1, 1, run(1, 1, 3)...))
-		c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 1})
+		c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 1, Attempt: 1})
 		li := only(t, c.drain(), MsgLeaderInfo, 1)[0]
 		c.step(Message{Type: MsgAckEpoch, From: 1, Epoch: 2, Session: li.Session, Counted: true,
 			Zxid: MakeZxid(1, 3), CurrentEpoch: 1, Commit: MakeZxid(1, 3)})

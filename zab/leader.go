@@ -26,6 +26,9 @@ type leaderState struct {
 	learners    map[PeerID]*learner
 	order       []*learner // scratch for learnersInOrder
 	nextSession uint32
+	// attempts holds each peer's newest follow attempt seen in a
+	// FOLLOWERINFO: older ones are late copies (leaderFollowerInfo).
+	attempts map[PeerID]uint64
 
 	initialCounter uint32
 	// lastProposed is the zxid of the last proposal of epoch e
@@ -55,6 +58,7 @@ func (p *Peer) becomeLeader() {
 		connecting:     map[PeerID]Epoch{p.id: p.epochs.Accepted},
 		epochAcks:      map[PeerID]bool{},
 		learners:       map[PeerID]*learner{},
+		attempts:       map[PeerID]uint64{},
 		initialCounter: p.cfg.InitialCounter,
 		deadline:       p.now + int64(p.cfg.InitLimit),
 	}

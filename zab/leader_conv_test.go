@@ -23,7 +23,7 @@ func leaderInDiscovery(t *testing.T, n int, st *memStorage) *conv {
 // NEWLEADER.
 func TestLeaderEpochWritesPrecedeMessages(t *testing.T) {
 	c := leaderInDiscovery(t, 3, logOf(1, 1, run(1, 1, 3)...))
-	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 1})
+	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 1, Attempt: 1})
 	rd := c.ready()
 	if rd.Epochs == nil || *rd.Epochs != (Epochs{Accepted: 2, Current: 1}) {
 		t.Fatalf("Epochs %v, want accepted 2 with the first LEADERINFO", rd.Epochs)
@@ -63,7 +63,7 @@ func TestLeaderEpochWritesPrecedeMessages(t *testing.T) {
 // instead of establishing (scenario 17).
 func TestLeaderUncountedAckEpochDoesNotCount(t *testing.T) {
 	c := leaderInDiscovery(t, 3, logOf(1, 1))
-	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 2})
+	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 2, Attempt: 1})
 	li := only(t, c.drain(), MsgLeaderInfo, 1)[0]
 	if li.Epoch != 3 {
 		t.Fatalf("epoch %d, want 1 + max accepted = 3", li.Epoch)
@@ -90,7 +90,7 @@ func TestLeaderGivesUpWhenFollowerAhead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := leaderInDiscovery(t, 3, logOf(2, 1, run(1, 1, 3)...))
-			c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 2})
+			c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 2, Attempt: 1})
 			li := only(t, c.drain(), MsgLeaderInfo, 1)[0]
 			m := tc.ack
 			m.Type, m.From, m.Epoch, m.Session, m.Counted = MsgAckEpoch, 1, li.Epoch, li.Session, true
@@ -228,14 +228,39 @@ func TestProposeNotLeader(t *testing.T) {
 // (it reconnects) is simply synced.
 func TestLeaderStepsDownForFollowerWithNewerPromise(t *testing.T) {
 	c, _ := establishedLeader(t, 5, nil)
-	c.step(Message{Type: MsgFollowerInfo, From: 2, Epoch: 1})
+	c.step(Message{Type: MsgFollowerInfo, From: 2, Epoch: 1, Attempt: 2})
 	if r := c.p.Status().Role; r != RoleLeading {
 		t.Fatalf("role %v after a FOLLOWERINFO promising our own epoch", r)
 	}
 	only(t, c.drain(), MsgLeaderInfo, 1)
 
-	c.step(Message{Type: MsgFollowerInfo, From: 3, Epoch: 2})
+	c.step(Message{Type: MsgFollowerInfo, From: 3, Epoch: 2, Attempt: 2})
 	if r := c.p.Status().Role; r != RoleLooking {
 		t.Fatalf("role %v after a FOLLOWERINFO promising epoch 2 > 1, want LOOKING", r)
+	}
+}
+
+// A PROPOSAL message carries at most MaxBytesPerMessage of payload, but
+// always at least one transaction, however large.
+func TestLeaderCapsProposalBytes(t *testing.T) {
+	c, _ := establishedLeader(t, 3, func(cfg *Config) { cfg.MaxBytesPerMessage = 100 })
+	for _, size := range []int{60, 30, 20, 250, 10} {
+		if _, err := c.p.Propose(make([]byte, size)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sizes [][]int
+	for _, m := range c.drain() {
+		if m.Type != MsgProposal || m.To != 1 {
+			continue
+		}
+		var s []int
+		for _, x := range m.Txns {
+			s = append(s, len(x.Data))
+		}
+		sizes = append(sizes, s)
+	}
+	if got, want := fmt.Sprint(sizes), "[[60 30] [20] [250] [10]]"; got != want {
+		t.Fatalf("PROPOSAL payload sizes to follower 1: %s, want %s", got, want)
 	}
 }

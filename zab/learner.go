@@ -22,8 +22,10 @@ const (
 // learner is the leader's view of one follower in one sync session.
 type learner struct {
 	id PeerID
-	// session names this sync attempt (zab-reference 9.1). Messages of
-	// any other session are ignored in both directions.
+	// attempt is the follower's follow attempt this session answers;
+	// session names the session, unique for this leader. Messages of any
+	// other session are ignored in both directions.
+	attempt   uint64
 	session   uint64
 	stage     learnerStage
 	lastHeard int64 // tick of the last message of this session

@@ -17,11 +17,15 @@ type memStorage struct {
 	// base: entries at or below it may have been trimmed; reading after
 	// a point below it fails, as log.Store's Entries does (ErrCompacted).
 	base Zxid
+	// attempt is the durable follow-attempt number.
+	attempt uint64
 }
 
 var errTestCompacted = errors.New("memStorage: history compacted")
 
 func (s *memStorage) Epochs() Epochs { return s.epochs }
+
+func (s *memStorage) FollowAttempt() uint64 { return s.attempt }
 
 func (s *memStorage) LastZxid() Zxid {
 	if n := len(s.entries); n > 0 {
@@ -75,6 +79,12 @@ func (s *memStorage) persist(rd Ready) {
 	if rd.Epochs != nil {
 		s.epochs = *rd.Epochs
 	}
+	if rd.FollowAttempt != 0 {
+		if rd.FollowAttempt <= s.attempt {
+			panic("memStorage: follow attempt reused")
+		}
+		s.attempt = rd.FollowAttempt
+	}
 }
 
 // compact saves a snapshot of state (the applied txns up to z) and drops
@@ -95,7 +105,7 @@ func (s *memStorage) compact(applied []Txn, z Zxid) {
 
 // clone copies s (for a crash that keeps the disk).
 func (s *memStorage) clone() *memStorage {
-	c := &memStorage{epochs: s.epochs, entries: append([]Txn(nil), s.entries...), base: s.base}
+	c := &memStorage{epochs: s.epochs, entries: append([]Txn(nil), s.entries...), base: s.base, attempt: s.attempt}
 	if s.snap != nil {
 		snap := *s.snap
 		c.snap = &snap

@@ -13,10 +13,13 @@ const (
 	// MsgVote carries an election notification (phase 0).
 	MsgVote MsgType = iota + 1
 	// MsgFollowerInfo: follower -> prospective leader, Epoch = the
-	// follower's acceptedEpoch. Paper: CEPOCH.
+	// follower's acceptedEpoch, Attempt = the number of this attempt to
+	// follow (never reused by this follower, even across restarts).
+	// Paper: CEPOCH.
 	MsgFollowerInfo
-	// MsgLeaderInfo: leader -> follower, Epoch = the new epoch e.
-	// Paper: NEWEPOCH.
+	// MsgLeaderInfo: leader -> follower, Epoch = the new epoch e,
+	// Session = the sync session the leader opens for this follower,
+	// Attempt = the follower's attempt it answers. Paper: NEWEPOCH.
 	MsgLeaderInfo
 	// MsgAckEpoch: follower -> leader, Epoch = e, Zxid = the follower's
 	// last logged zxid, CurrentEpoch = its currentEpoch; Counted is false
@@ -30,8 +33,8 @@ const (
 	// (zab-reference 5.7): Mode, Zxid = the point the entries in Txns
 	// follow (DIFF: the follower's last; TRUNC: the point it cuts back to;
 	// SNAP: the snapshot's zxid), Snapshot (SNAP), Txns = every entry up to
-	// the leader's last proposed, Commit. Paper: NEWLEADER with the initial
-	// history.
+	// the leader's last proposed, Commit, and the Attempt and Session it
+	// answers. Paper: NEWLEADER with the initial history.
 	MsgNewLeader
 	// MsgAckNewLeader: follower -> leader, Epoch = e, Zxid = last logged
 	// zxid after the sync was made durable. Paper: ACK-LD.
@@ -111,10 +114,12 @@ func (m SyncMode) String() string {
 
 // Message is one Zab message between two peers. It is a plain value with
 // short JSON names so the node can carry it in a Maelstrom body as is.
-// Fields a type does not use are zero. Every message after LEADERINFO
-// carries the leader's Epoch and the Session the leader chose for this
-// follower's sync attempt; a receiver ignores any other (zab-reference
-// 9.1). The receiver owns the message's slices (the core never keeps a
+// Fields a type does not use are zero. Every message after FOLLOWERINFO
+// carries the leader's Epoch and the Session the leader opened for this
+// follower; LEADERINFO and NEWLEADER also echo the follower's Attempt. A
+// receiver ignores any message of another session, and a follower any
+// LEADERINFO or NEWLEADER of another attempt (docs/safety.md, "Late
+// messages cannot replay a sync"). The receiver owns the message's slices (the core never keeps a
 // Txns slice it has sent), but payload bytes (Txn.Data, Snapshot.Data) are
 // shared and must be treated as immutable by everyone.
 type Message struct {
@@ -125,6 +130,7 @@ type Message struct {
 	CurrentEpoch Epoch                  `json:"ce,omitempty"`
 	Counted      bool                   `json:"cnt,omitempty"`
 	Session      uint64                 `json:"s,omitempty"`
+	Attempt      uint64                 `json:"a,omitempty"`
 	Zxid         Zxid                   `json:"z,omitempty"`
 	Commit       Zxid                   `json:"c,omitempty"`
 	Mode         SyncMode               `json:"m,omitempty"`

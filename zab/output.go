@@ -20,12 +20,13 @@ type outbox struct {
 	append        []Txn
 	mustSync      bool
 	epochs        *Epochs
+	followAttempt uint64
 	msgs          []Message
 }
 
 func (o *outbox) empty() bool {
 	return o.snapshot == nil && !o.truncate && len(o.append) == 0 && !o.mustSync &&
-		o.epochs == nil && len(o.msgs) == 0
+		o.epochs == nil && o.followAttempt == 0 && len(o.msgs) == 0
 }
 
 // readyRecord remembers what a handed-out Ready wrote, for Advance.
@@ -120,6 +121,7 @@ func (p *Peer) Ready() Ready {
 		Append:        p.out.append,
 		MustSync:      p.out.mustSync,
 		Epochs:        p.out.epochs,
+		FollowAttempt: p.out.followAttempt,
 		Messages:      p.out.msgs,
 	}
 	rd.Committed = p.takeDeliverable()

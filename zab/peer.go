@@ -41,6 +41,18 @@ type Peer struct {
 	fol  *follower    // non-nil while following
 	lead *leaderState // non-nil while leading
 
+	// attempt is the number of the latest attempt to follow a leader,
+	// durable or queued for writing in the Ready under construction. Each
+	// following takes the next one (becomeFollower).
+	attempt uint64
+	// acked is the highest zxid this peer has acknowledged (ACK or
+	// ACKNEWLEADER) to the leader of acked.epoch in this incarnation. A
+	// sync from that leader never cuts below it (checkNewLeader).
+	acked struct {
+		epoch Epoch
+		zxid  Zxid
+	}
+
 	out      outbox        // the Ready under construction
 	fetched  []readyRecord // Readies handed out and not yet Advanced, oldest first
 	lastSoft Status        // the soft state last reported in a Ready
@@ -60,12 +72,13 @@ func NewPeer(cfg Config) (*Peer, error) {
 		return nil, fmt.Errorf("zab: reading storage: %w", err)
 	}
 	p := &Peer{
-		cfg:    cfg,
-		id:     cfg.ID,
-		voters: voters,
-		logger: cfg.Logger.With("peer", uint64(cfg.ID)),
-		epochs: cfg.Storage.Epochs(),
-		log:    h,
+		cfg:     cfg,
+		id:      cfg.ID,
+		voters:  voters,
+		logger:  cfg.Logger.With("peer", uint64(cfg.ID)),
+		epochs:  cfg.Storage.Epochs(),
+		log:     h,
+		attempt: cfg.Storage.FollowAttempt(),
 	}
 	// QuorumPeer.loadDataBase refuses to start on these; so do we.
 	if p.epochs.Current > p.epochs.Accepted {
@@ -151,6 +164,14 @@ func (p *Peer) Status() Status {
 		LastZxid:  p.log.last(),
 		Committed: p.delivered,
 	}
+}
+
+// knobs returns the testing knobs, all off unless a test set them.
+func (p *Peer) knobs() TestingKnobs {
+	if k := p.cfg.TestingKnobs; k != nil {
+		return *k
+	}
+	return TestingKnobs{}
 }
 
 // isVoter reports whether id is one of the configured peers.

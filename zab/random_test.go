@@ -8,6 +8,12 @@ import (
 	"testing"
 )
 
+// quiesceTicks is how long the healed cluster runs with no new proposals
+// before convergence is checked. A follower that restarted late may lack a
+// hundred or more entries, and with MaxInflight 8 it catches up by about
+// 8 per round trip, so this leaves room for some 30 round trips.
+const quiesceTicks = 60
+
 var seedFlag = flag.Int64("zab.seed", 0, "replay TestRandomLossyCluster with this seed only")
 
 // lossy is a network that drops, duplicates and delays (so reorders)
@@ -192,7 +198,7 @@ func runRandomWith(t *testing.T, seed int64, n int, extra func(*Config)) uint64 
 		t.Fatalf("seed %d: no stable leader after healing:%s", seed, c.describe())
 	}
 	// Quiesce: stop proposing and let commits reach everyone.
-	for i := 0; i < 20; i++ {
+	for i := 0; i < quiesceTicks; i++ {
 		net.now++
 		for _, id := range c.ids {
 			c.peers[id].Tick()

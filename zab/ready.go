@@ -11,7 +11,8 @@ package zab
 //  2. If Truncate is set, drop every log entry with zxid > TruncateAfter.
 //  3. Append the entries in Append.
 //  4. If MustSync, make steps 1-3 durable (fsync).
-//  5. If Epochs is set, write both epochs durably.
+//  5. If Epochs is set, write both epochs durably; if FollowAttempt is
+//     non-zero, write it durably too.
 //  6. Only now send Messages: every ACK, ACKEPOCH and NEWLEADER ack among
 //     them vouches for state made durable in steps 1-5 (rules D1-D5 of
 //     zab-reference 1.3).
@@ -27,6 +28,11 @@ type Ready struct {
 	Append        []Txn
 	MustSync      bool
 	Epochs        *Epochs
+	// FollowAttempt, when non-zero, is the number this peer just gave a
+	// new attempt to follow a leader; it must be durable before the
+	// FOLLOWERINFO that carries it is sent (step 5 before step 6), so
+	// that no later attempt, even after a restart, reuses it.
+	FollowAttempt uint64
 
 	Messages []Message
 
@@ -38,6 +44,6 @@ type Ready struct {
 // IsEmpty reports whether rd asks for nothing.
 func (rd *Ready) IsEmpty() bool {
 	return rd.SoftState == nil && rd.Snapshot == nil && !rd.Truncate &&
-		len(rd.Append) == 0 && !rd.MustSync && rd.Epochs == nil &&
+		len(rd.Append) == 0 && !rd.MustSync && rd.Epochs == nil && rd.FollowAttempt == 0 &&
 		len(rd.Messages) == 0 && len(rd.Committed) == 0
 }

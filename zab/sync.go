@@ -35,7 +35,7 @@ func (p *Peer) startSync(l *learner) {
 		return
 	}
 	m := Message{
-		Type: MsgNewLeader, To: l.id, Epoch: p.lead.epoch, Session: l.session,
+		Type: MsgNewLeader, To: l.id, Epoch: p.lead.epoch, Session: l.session, Attempt: l.attempt,
 		Mode: plan.Mode, Zxid: plan.From,
 	}
 	if plan.Mode == SyncSnap {
@@ -157,6 +157,9 @@ func (p *Peer) followerNewLeader(m Message) {
 	if m.Epoch != f.epoch || m.Session != f.session || f.stage < fstEpochAcked {
 		return // stale, or early (its LEADERINFO was lost)
 	}
+	if m.Attempt != f.attempt && !p.knobs().AcceptStaleSyncSessions {
+		return // a session of another attempt: cannot happen unless forged
+	}
 	f.lastHeard = p.now
 	if f.stage >= fstSynced {
 		p.sendAckNewLeader() // duplicate: our ack may have been lost
@@ -203,16 +206,44 @@ func (p *Peer) followerNewLeader(m Message) {
 
 func (p *Peer) sendAckNewLeader() {
 	f := p.fol
+	p.noteAcked(f.ackedNewLeader)
 	p.send(Message{Type: MsgAckNewLeader, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: f.ackedNewLeader})
 }
 
-// checkNewLeader refuses a NEWLEADER that would break an invariant: cut
-// below what is known committed, take delivered state backwards, or
-// append a non-contiguous history.
-func (p *Peer) checkNewLeader(m Message) error {
+// noteAcked records that this peer is acknowledging everything up to z
+// to the leader it follows.
+func (p *Peer) noteAcked(z Zxid) {
 	e := p.fol.epoch
+	if p.acked.epoch != e {
+		p.acked.epoch, p.acked.zxid = e, 0
+	}
+	if z > p.acked.zxid {
+		p.acked.zxid = z
+	}
+}
+
+// checkNewLeader refuses a NEWLEADER that would break an invariant. The
+// leader planned it from this session's ACKEPOCH, and the log has not
+// changed since, so it must fit that report exactly: a DIFF starts at
+// the reported last zxid, a TRUNC cuts strictly below it and never below
+// the reported sync base, a SNAP is not older than the base. Whatever the
+// message says, the follower also never cuts below what it knows
+// committed, below what it has acknowledged to this epoch's leader, or
+// takes its delivered state backwards, and it only appends a contiguous
+// history. (docs/safety.md, "Late messages cannot replay a sync".)
+func (p *Peer) checkNewLeader(m Message) error {
+	f := p.fol
+	e := f.epoch
 	if m.Zxid.Epoch() > e {
 		return fmt.Errorf("sync point %v beyond epoch %d", m.Zxid, e)
+	}
+	strict := !p.knobs().AcceptStaleSyncSessions
+	keep := p.committed // the log must keep everything up to here
+	if strict {
+		keep = max(keep, f.reportedBase)
+		if p.acked.epoch == e {
+			keep = max(keep, p.acked.zxid)
+		}
 	}
 	switch m.Mode {
 	case SyncSnap:
@@ -222,18 +253,27 @@ func (p *Peer) checkNewLeader(m Message) error {
 		if m.Zxid < p.delivered {
 			return fmt.Errorf("snapshot %v older than delivered %v", m.Zxid, p.delivered)
 		}
+		if m.Zxid < keep {
+			return fmt.Errorf("snapshot %v older than %v, which this peer must keep", m.Zxid, keep)
+		}
 	case SyncTrunc, SyncDiff:
 		if m.Snapshot != nil {
 			return fmt.Errorf("%v with a snapshot", m.Mode)
 		}
-		if m.Zxid < p.committed {
-			return fmt.Errorf("%v to %v would cut committed %v", m.Mode, m.Zxid, p.committed)
+		if m.Zxid < keep {
+			return fmt.Errorf("%v to %v would cut %v, which this peer must keep (committed %v)", m.Mode, m.Zxid, keep, p.committed)
 		}
 		if m.Zxid > p.log.last() {
 			return fmt.Errorf("%v from %v beyond our last %v", m.Mode, m.Zxid, p.log.last())
 		}
 		if m.Zxid < p.log.floor {
 			return fmt.Errorf("%v from %v below our snapshot %v", m.Mode, m.Zxid, p.log.floor)
+		}
+		if strict && m.Mode == SyncDiff && m.Zxid != f.reportedLast {
+			return fmt.Errorf("DIFF from %v, but we reported our log ends at %v", m.Zxid, f.reportedLast)
+		}
+		if strict && m.Mode == SyncTrunc && m.Zxid >= f.reportedLast {
+			return fmt.Errorf("TRUNC to %v, not below our reported last %v", m.Zxid, f.reportedLast)
 		}
 	default:
 		return fmt.Errorf("unknown sync mode %d", m.Mode)

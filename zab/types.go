@@ -106,6 +106,9 @@ type Storage interface {
 	Entries(after Zxid, max int) ([]Txn, error)
 	// Snapshot returns the latest snapshot of committed state, if any.
 	Snapshot() (Snapshot, bool)
+	// FollowAttempt is the number of the last attempt to follow a leader
+	// this peer made durable (Ready.FollowAttempt), 0 if none.
+	FollowAttempt() uint64
 }
 
 // Rand is the only source of randomness the core uses (election jitter).
@@ -171,6 +174,28 @@ type Config struct {
 	// round reaches at once, so one slow follower does not hold up the
 	// commit. Used only with LazyFanoutTicks.
 	FanoutSpare int
+
+	// MaxBytesPerMessage bounds the payload bytes (Txn.Data) one PROPOSAL
+	// message carries, besides MaxTxnsPerMessage; a single larger
+	// transaction still travels, alone. 0 means 16 MiB.
+	MaxBytesPerMessage int
+
+	// TestingKnobs, when non-nil, switches off chosen safety checks. Only
+	// tests set it, to show that a scenario fails without the check
+	// (a deliberately broken twin).
+	TestingKnobs *TestingKnobs
+}
+
+// TestingKnobs are switches that deliberately break the protocol, for
+// tests that prove a check is needed (the idea of CockroachDB's
+// TestingKnobs). A production peer never has any set.
+type TestingKnobs struct {
+	// AcceptStaleSyncSessions makes a follower accept a LEADERINFO or
+	// NEWLEADER of any follow attempt, and apply a NEWLEADER without
+	// checking it against what it reported in ACKEPOCH: the core as it
+	// was before sync sessions were bound to follow attempts
+	// (docs/safety.md, "Late messages cannot replay a sync").
+	AcceptStaleSyncSessions bool
 }
 
 // Status is a snapshot of a peer's volatile state, for the caller and for

@@ -234,6 +234,27 @@ var cases = []testCase{
 		return s
 	}},
 
+	{"FollowAttempt", func(t *testing.T, h Harness, s zlog.Store) zlog.Store {
+		if n := s.FollowAttempt(); n != 0 {
+			t.Fatalf("new store FollowAttempt = %d, want 0", n)
+		}
+		must(t, s.SetEpochs(2, 1), "SetEpochs(2,1)")
+		must(t, s.SetFollowAttempt(5), "SetFollowAttempt(5)")
+		mustErr(t, s.SetFollowAttempt(5), zlog.ErrEpochs, "attempt reused")
+		mustErr(t, s.SetFollowAttempt(4), zlog.ErrEpochs, "attempt moving back")
+		must(t, s.SetEpochs(3, 2), "SetEpochs(3,2)")
+		// Durable on return, and neither write undoes the other.
+		s = h.Crash(t, s)
+		if n := s.FollowAttempt(); n != 5 {
+			t.Fatalf("after crash FollowAttempt = %d, want 5", n)
+		}
+		if a, c := s.Epochs(); a != 3 || c != 2 {
+			t.Fatalf("after crash Epochs = %d,%d, want 3,2", a, c)
+		}
+		must(t, s.SetFollowAttempt(6), "SetFollowAttempt(6)")
+		return s
+	}},
+
 	{"SaveSnapshot", func(t *testing.T, h Harness, s zlog.Store) zlog.Store {
 		must(t, s.Append(ents(1, 2, 3)...), "Append")
 		mustErr(t, s.SaveSnapshot(zlog.Snapshot{Zxid: 4}), zlog.ErrSnapshotRange, "snapshot beyond the log")
@@ -364,6 +385,7 @@ var cases = []testCase{
 		mustErr(t, s.Sync(), zlog.ErrClosed, "Sync")
 		mustErr(t, s.TruncateAfter(0), zlog.ErrClosed, "TruncateAfter")
 		mustErr(t, s.SetEpochs(1, 1), zlog.ErrClosed, "SetEpochs")
+		mustErr(t, s.SetFollowAttempt(1), zlog.ErrClosed, "SetFollowAttempt")
 		mustErr(t, s.SaveSnapshot(zlog.Snapshot{Zxid: 1}), zlog.ErrClosed, "SaveSnapshot")
 		mustErr(t, s.InstallSnapshot(zlog.Snapshot{Zxid: 1}), zlog.ErrClosed, "InstallSnapshot")
 		mustErr(t, s.Compact(1), zlog.ErrClosed, "Compact")

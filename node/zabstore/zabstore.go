@@ -27,6 +27,9 @@ func (v view) Epochs() zab.Epochs {
 	return zab.Epochs{Accepted: zab.Epoch(a), Current: zab.Epoch(c)}
 }
 
+// FollowAttempt implements zab.Storage.
+func (v view) FollowAttempt() uint64 { return v.s.FollowAttempt() }
+
 // LastZxid implements zab.Storage.
 func (v view) LastZxid() zab.Zxid { return zab.Zxid(v.s.LastZxid()) }
 
@@ -57,7 +60,8 @@ func (v view) Snapshot() (zab.Snapshot, bool) {
 }
 
 // Persist carries out steps 1-5 of the Ready contract on s, in order:
-// install the snapshot, truncate, append, sync, write the epochs. Only
+// install the snapshot, truncate, append, sync, write the epochs and
+// the follow attempt. Only
 // after it returns nil may the caller send rd.Messages: each ACK,
 // ACKEPOCH and NEWLEADER ack among them vouches for what was written here
 // (zab-reference 1.3, rules D1-D5). An error is a storage failure; the
@@ -91,6 +95,11 @@ func Persist(s log.Store, rd *zab.Ready) error {
 	if rd.Epochs != nil {
 		if err := s.SetEpochs(uint32(rd.Epochs.Accepted), uint32(rd.Epochs.Current)); err != nil {
 			return fmt.Errorf("write epochs %+v: %w", *rd.Epochs, err)
+		}
+	}
+	if rd.FollowAttempt != 0 {
+		if err := s.SetFollowAttempt(rd.FollowAttempt); err != nil {
+			return fmt.Errorf("write follow attempt %d: %w", rd.FollowAttempt, err)
 		}
 	}
 	return nil

@@ -90,8 +90,15 @@ func declared(f *ast.File) map[string]bool {
 				switch s := s.(type) {
 				case *ast.TypeSpec:
 					out[s.Name.Name] = true
-					if st, ok := s.Type.(*ast.StructType); ok {
-						for _, fld := range st.Fields.List {
+					var fields *ast.FieldList
+					switch t := s.Type.(type) {
+					case *ast.StructType:
+						fields = t.Fields
+					case *ast.InterfaceType:
+						fields = t.Methods // Type.Method for an interface's methods
+					}
+					if fields != nil {
+						for _, fld := range fields.List {
 							for _, n := range fld.Names {
 								out[s.Name.Name+"."+n.Name] = true
 							}

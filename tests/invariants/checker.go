@@ -65,6 +65,8 @@ type Checker struct {
 	canonFirst []zab.PeerID // who first delivered canon[i], for messages
 
 	durable map[zab.PeerID]zab.Epochs
+	// disks is every peer's durable state, nil unless TrackDisks.
+	disks *diskTracker
 
 	violations []Violation
 	total      int // violations seen, including those not kept

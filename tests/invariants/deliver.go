@@ -4,7 +4,8 @@ import "zabkafka/zab"
 
 // Deliver records that p's state machine applied t, the next transaction
 // of its live sequence, and checks integrity, both primary orders, the
-// prefix rule and primary integrity. It returns the first violation.
+// prefix rule and primary integrity, and, with TrackDisks, that a quorum
+// holds t durably. It returns the first violation.
 func (c *Checker) Deliver(p zab.PeerID, t zab.Txn) error {
 	en := entry{zxid: t.Zxid, value: string(t.Data)}
 	s := c.seq(p)
@@ -22,6 +23,7 @@ func (c *Checker) Deliver(p zab.PeerID, t zab.Txn) error {
 	case b.value != en.value:
 		keep(c.fail(RuleIntegrity, p, en.zxid, "delivered %q, but peer %d broadcast %q", en.value, b.leader, b.value))
 	}
+	keep(c.checkDeliverQuorum(p, en.zxid, len(s.entries)))
 	keep(c.checkOrder(s, en, b, broadcastSeen))
 	keep(c.checkPrefix(s, en))
 	s.entries = append(s.entries, en)

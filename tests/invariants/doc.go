@@ -21,6 +21,19 @@
 // 7.2, properties 2 and 3); TotalOrder and Agreement restate the
 // paper's original forms for diagnostics.
 //
+// With TrackDisks the checker also follows every peer's durable state
+// (Disk, after each durable write; Send, for each message) and checks
+// three durability rules as they happen rather than at the end of a run:
+// no durable log ever loses a committed entry (RuleCommittedRemoved),
+// every ACK, ACKEPOCH and ACKNEWLEADER is covered by its sender's durable
+// log and epochs when it leaves (RuleAckNotDurable), and every delivery
+// is of an entry a quorum holds durably (RuleDeliverNoQuorum).
+// "Committed" is defined in the checker's own terms, sound for Zab:
+// delivered somewhere, or durable at one moment on a quorum of peers
+// whose acceptedEpoch is the entry's epoch (see Checker.committed for the
+// quorum-intersection argument). So a loss is caught at the truncation
+// that causes it, even when no later leader exposes it.
+//
 // A Checker never panics on inconsistent input: it records a Violation
 // and keeps going, so a test can report the first one with the trace that
 // led to it.

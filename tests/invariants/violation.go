@@ -64,6 +64,24 @@ const (
 	// RuleConvergence: after heal and quiescence every live peer has
 	// delivered the whole canonical sequence.
 	RuleConvergence Rule = "convergence"
+
+	// The durability rules, checked with TrackDisks at every durable
+	// write and every message rather than at the end of a run: a lost
+	// commitment shows where it happens, even if no later leader ever
+	// exposes it.
+
+	// RuleCommittedRemoved: no peer's durable log ever loses an entry
+	// that is committed in the checker's own terms (delivered anywhere,
+	// or durable on a quorum while their acceptedEpoch was its epoch; see
+	// Checker.Disk), except into a snapshot that covers it.
+	RuleCommittedRemoved Rule = "committed-removed"
+	// RuleAckNotDurable: every ACK, ACKEPOCH and ACKNEWLEADER is covered
+	// by its sender's durable state when it is sent: the log and epochs
+	// it vouches for would survive a crash (ZOOKEEPER-3911, -4643).
+	RuleAckNotDurable Rule = "ack-not-durable"
+	// RuleDeliverNoQuorum: every delivery is of an entry a quorum of
+	// peers holds durably at that moment.
+	RuleDeliverNoQuorum Rule = "deliver-no-quorum"
 )
 
 // Violation is one broken rule, with enough context to find it in a

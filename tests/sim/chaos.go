@@ -34,6 +34,26 @@ type Plan struct {
 	// (zab.Config.LazyFanoutTicks; 0: every follower gets every batch at
 	// once). The node runs paced, so the random runs cover both.
 	LazyFanout int
+
+	// Late delivery (NetConfig.Replay and Late hold the pool and the
+	// share of messages that are only late). ReleaseLate is the
+	// probability per tick of delivering 1..4 random pooled copies, up to
+	// LateWithin units later. FlushOnChange is the probability, per
+	// reported change of a peer's role, phase, leader or epochs, that the
+	// pooled copies on the link into it (from the leader it now follows,
+	// or from a random peer) are flushed to it in send order: stale
+	// messages arriving just as the peer starts a new session are the
+	// ones that can do harm, and a uniform release rarely lands there.
+	ReleaseLate   float64
+	LateWithin    int64
+	FlushOnChange float64
+	// OneWay is the probability per tick of a one-way link failure: one
+	// directed link, or every link out of one peer (it hears, nobody
+	// hears it), or every link into one (it is heard, hears nobody).
+	// Heal reopens them with the partitions.
+	OneWay float64
+	// Disk is the crash model of the disks (Config.Disk).
+	Disk DiskConfig
 }
 
 // DrawPlan draws the plan of a seed.
@@ -58,6 +78,18 @@ func DrawPlan(seed int64) Plan {
 	}
 	// Drawn last, so the draws above are what they were for every seed.
 	p.LazyFanout = []int{0, 0, 2, 8}[r.Intn(4)]
+	// The late, one-way and disk faults, drawn after everything older.
+	// Each is on for most seeds and off for some, so that a failure can
+	// be told apart from the fault that needs it.
+	p.Net.Replay = []int{0, 2, 2, 4}[r.Intn(4)]
+	if p.Net.Replay > 0 {
+		p.Net.Late = pick(0, 0.002, 0.01, 0.03)
+		p.ReleaseLate = pick(0, 0.02, 0.05, 0.1)
+		p.FlushOnChange = pick(0, 0.2, 0.5, 1)
+		p.LateWithin = []int64{1, maxDelay, 10 * maxDelay}[r.Intn(3)]
+	}
+	p.OneWay = pick(0, 0, 0.01, 0.03)
+	p.Disk = DiskConfig{PartialCrash: r.Intn(4) > 0, Torn: pick(0, 0.3)}
 	return p
 }
 
@@ -69,6 +101,9 @@ type RunOptions struct {
 	// Watch, if set, is called with the World before the run starts, to
 	// attach a Filter or inspect it while debugging a seed.
 	Watch func(*World)
+	// Knobs, if set, are the core's testing knobs: a deliberately broken
+	// peer, to show that random runs find the bug a check prevents.
+	Knobs *zab.TestingKnobs
 }
 
 // Result is the outcome of one random run.
@@ -104,7 +139,8 @@ func Run(seed int64, plan Plan, opts RunOptions) Result {
 	w, err := New(Config{
 		Seed: seed, Peers: plan.Peers, Net: plan.Net, KeepTrace: opts.KeepTrace, Logger: opts.Logger,
 		SnapshotEvery: plan.SnapshotEvery, RetainEntries: plan.RetainEntries,
-		Zab: zab.Config{LazyFanoutTicks: plan.LazyFanout},
+		Zab:  zab.Config{LazyFanoutTicks: plan.LazyFanout, TestingKnobs: opts.Knobs},
+		Disk: plan.Disk,
 	})
 	if err != nil {
 		res.Err = err
@@ -122,10 +158,28 @@ func Run(seed int64, plan Plan, opts RunOptions) Result {
 		}
 		return false
 	}
+	// The late-delivery and one-way decisions draw from a stream of their
+	// own, so the older faults of a seed stay as they were.
+	lr := rand.New(rand.NewSource(seed ^ 0x1a7e5))
+	if plan.FlushOnChange > 0 {
+		w.OnSoftState = func(id zab.PeerID, s zab.Status) {
+			if lr.Float64() >= plan.FlushOnChange {
+				return
+			}
+			from := s.Leader
+			if from == 0 || from == id {
+				from = w.ids[lr.Intn(len(w.ids))]
+			}
+			if from != id {
+				w.FlushLate(from, id, plan.LateWithin)
+			}
+		}
+	}
 	c := &client{w: w, prefix: "v"}
 	end := w.Now() + int64(plan.ChaosTicks)*w.TickEvery()
 	var turn func()
 	turn = func() {
+		lateTurn(w, lr, plan)
 		chaosTurn(w, r, plan, c, &res)
 		if w.Now()+w.TickEvery() < end {
 			w.After(w.TickEvery(), turn)
@@ -183,6 +237,34 @@ func chaosTurn(w *World, r *rand.Rand, plan Plan, c *client, res *Result) {
 	}
 }
 
+// lateTurn is one tick's worth of late releases and one-way cuts.
+func lateTurn(w *World, r *rand.Rand, plan Plan) {
+	doRelease, doOneWay := r.Float64() < plan.ReleaseLate, r.Float64() < plan.OneWay
+	count, kind, a, b := 1+r.Intn(4), r.Intn(3), w.ids[r.Intn(len(w.ids))], w.ids[r.Intn(len(w.ids))]
+	if doRelease {
+		w.ReleaseLate(count, plan.LateWithin)
+	}
+	if !doOneWay {
+		return
+	}
+	switch {
+	case kind == 0 && a != b:
+		w.CutOneWay(a, b)
+	case kind == 1: // a goes mute
+		for _, o := range w.ids {
+			if o != a {
+				w.CutOneWay(a, o)
+			}
+		}
+	case kind == 2: // a goes deaf
+		for _, o := range w.ids {
+			if o != a {
+				w.CutOneWay(o, a)
+			}
+		}
+	}
+}
+
 // filterIDs lists the peers that are up (or down).
 func (w *World) filterIDs(up bool) []zab.PeerID {
 	var out []zab.PeerID
@@ -212,14 +294,18 @@ func (c *client) propose(id zab.PeerID) (zab.Zxid, error) {
 }
 
 // settle ends the faults and checks liveness and the end state: heal,
-// release held messages, clean network, restart every crashed peer; then
-// a leader must establish itself, fresh proposals must commit everywhere,
-// every peer must hold the same committed sequence, and the logs and the
-// paper's properties must check out.
+// release held messages and the late pool, clean network, restart every
+// crashed peer; then a leader must establish itself, fresh proposals must
+// commit everywhere, every peer must hold the same committed sequence,
+// and the logs and the paper's properties must check out.
 func settle(w *World, c *client) error {
 	w.CrashHook = nil
+	w.OnSoftState = nil
 	w.Heal()
 	w.Release()
+	// Every pooled copy arrives once more, stale by now, and late
+	// delivery stops: the peers must ignore them and still converge.
+	w.ReleaseAllLate(10 * w.TickEvery())
 	cfg := w.Net.Config()
 	cfg.Loss, cfg.Dup = 0, 0
 	w.Net.SetConfig(cfg)

@@ -36,9 +36,28 @@ type Config struct {
 	KeepTrace bool
 	// Logger receives the peers' logs; nil discards them.
 	Logger *slog.Logger
+	// Disk is how a crash treats each peer's unsynced writes (default:
+	// all of them are lost).
+	Disk DiskConfig
 	// Faults deliberately break the Ready contract, to prove that a
 	// scenario can see the bug it guards against.
 	Faults Faults
+}
+
+// DiskConfig is the crash model of the simulated disks.
+type DiskConfig struct {
+	// PartialCrash makes a crash keep a prefix of the peer's unsynced
+	// writes, its length drawn uniformly from none to all
+	// (log.MemStore.CrashPartial), instead of losing them all. A file log
+	// writes in order but promises nothing before fsync: a crash may
+	// leave some of the appended records, or an unsynced truncation
+	// without the appends that followed it. Zab may rely on nothing it
+	// has not synced, and must survive whatever part of it did reach the
+	// disk; losing everything unsynced is only the kindest case.
+	PartialCrash bool
+	// Torn is the probability that the last record a partial crash keeps
+	// is torn, and so cut off when the log is opened again.
+	Torn float64
 }
 
 // Faults are deliberate violations of the Ready handling contract

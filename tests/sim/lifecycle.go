@@ -9,8 +9,9 @@ import (
 )
 
 // Crash stops a running peer at once: its disk loses every unsynced
-// write (log.MemStore.Crash), its in-memory state is gone, and messages
-// to it are dropped until it restarts. Messages it already sent stay in
+// write (log.MemStore.Crash), or keeps a random prefix of them with
+// Config.Disk.PartialCrash; its in-memory state is gone, and messages to
+// it are dropped until it restarts. Messages it already sent stay in
 // flight.
 func (w *World) Crash(id zab.PeerID) error {
 	n := w.node(id)
@@ -22,9 +23,24 @@ func (w *World) Crash(id zab.PeerID) error {
 }
 
 func (w *World) crash(n *node, why string) {
-	n.disk.Crash()
+	if d := w.cfg.Disk; d.PartialCrash {
+		pending := n.disk.Unsynced()
+		keep := w.diskRng.Intn(pending + 1)
+		torn := d.Torn > 0 && w.diskRng.Float64() < d.Torn
+		kept := n.disk.CrashPartial(keep, torn)
+		if pending > 0 {
+			why += fmt.Sprintf(" (disk kept %d of %d unsynced writes", kept, pending)
+			if kept < keep {
+				why += ", last record torn"
+			}
+			why += ")"
+		}
+	} else {
+		n.disk.Crash()
+	}
 	n.peer = nil
 	w.Trace.Record(Event{Time: w.now, Kind: KindCrash, Peer: n.id, Note: why})
+	w.observeDisk(n)
 }
 
 // Restart starts a crashed peer again as zab.NewPeer over what survived
@@ -54,10 +70,11 @@ func (w *World) start(n *node) error {
 			w.fail("peer %d: durable snapshot does not decode: %v", n.id, err)
 		}
 	}
+	w.observeDisk(n)
 	if w.Checker != nil {
-		_ = w.Checker.Restart(n.id, n.app.Txns())
+		w.noteViolation(w.Checker.Restart(n.id, n.app.Txns()))
 		a, c := n.disk.Epochs()
-		_ = w.Checker.AtRest(n.id, zab.Epochs{Accepted: zab.Epoch(a), Current: zab.Epoch(c)}, zab.Zxid(n.disk.LastZxid()))
+		w.noteViolation(w.Checker.AtRest(n.id, zab.Epochs{Accepted: zab.Epoch(a), Current: zab.Epoch(c)}, zab.Zxid(n.disk.LastZxid())))
 	}
 	cfg := w.cfg.Zab
 	cfg.ID = n.id

@@ -23,6 +23,7 @@ type event struct {
 	peer        zab.PeerID
 	incarnation int
 	msg         zab.Message
+	note        string // for a delivery: why it is special ("late, sent at t=...")
 	fn          func()
 }
 

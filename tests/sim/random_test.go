@@ -60,9 +60,11 @@ func seedPlan(t *testing.T) []int64 {
 	return seeds
 }
 
-// TestRandom runs many seeded random runs (partitions, crashes at any
-// crash point, loss, duplication, reordering, snapshots), each checking
-// every invariant as it goes and liveness after the heal. A failure
+// TestRandom runs many seeded random runs (partitions and one-way link
+// failures, crashes at any crash point that keep any prefix of the
+// unsynced writes, loss, duplication, reordering, messages delivered much
+// later and again, snapshots), each checking every invariant as it goes
+// and liveness after the heal. A failure
 // prints the seed, the command that replays it, the tail of its trace and
 // where the whole trace was written.
 func TestRandom(t *testing.T) {

@@ -3,6 +3,7 @@ package sim
 import (
 	"zabkafka/log"
 	"zabkafka/node/zabstore"
+	"zabkafka/tests/invariants"
 	"zabkafka/zab"
 )
 
@@ -56,6 +57,13 @@ func (w *World) handleReady(n *node, rd zab.Ready) {
 			return
 		}
 	}
+	if rd.FollowAttempt != 0 {
+		// Step 5 too: the attempt number is durable before the
+		// FOLLOWERINFO that carries it leaves.
+		if !w.persist(n, &zab.Ready{FollowAttempt: rd.FollowAttempt}) || w.crashAt(n, CrashAfterEpochs, &rd) {
+			return
+		}
+	}
 	if !sent && (!w.sendAll(n, &rd) || w.crashAt(n, CrashAfterSend, &rd)) {
 		return
 	}
@@ -69,14 +77,36 @@ func (w *World) handleReady(n *node, rd zab.Ready) {
 
 // persist runs one durable step; a storage error is fail-stop: the peer
 // crashes and the run records a failure, since the core asked for a write
-// the store cannot do.
+// the store cannot do. Every step but an append may change what is
+// durable (a truncation can drop a newer snapshot at once), so the
+// checker is shown the disk after each of them.
 func (w *World) persist(n *node, step *zab.Ready) bool {
 	if err := zabstore.Persist(n.disk, step); err != nil {
 		w.fail("peer %d: storage refused a Ready step: %v", n.id, err)
 		w.crash(n, "storage error")
 		return false
 	}
+	if len(step.Append) == 0 {
+		w.observeDisk(n)
+	}
 	return true
+}
+
+// observeDisk shows the checker what n's disk now holds durably (the
+// synced log, the snapshot, the epochs), after every step that may have
+// changed it: each durable write is checked as it happens (no committed
+// entry removed; see invariants.Checker.Disk).
+func (w *World) observeDisk(n *node) {
+	if w.Checker == nil {
+		return
+	}
+	a, c := n.disk.DurableEpochs()
+	snap, _ := n.disk.DurableSnapshot()
+	w.noteViolation(w.Checker.Disk(n.id, invariants.DiskState{
+		Epochs:   zab.Epochs{Accepted: zab.Epoch(a), Current: zab.Epoch(c)},
+		Snapshot: zab.Zxid(snap),
+		Log:      n.disk.DurableLog(),
+	}))
 }
 
 func (w *World) writeEpochs(n *node, e *zab.Epochs) bool {
@@ -84,7 +114,7 @@ func (w *World) writeEpochs(n *node, e *zab.Epochs) bool {
 		return false
 	}
 	if w.Checker != nil {
-		_ = w.Checker.Epochs(n.id, *e)
+		w.noteViolation(w.Checker.Epochs(n.id, *e))
 	}
 	return true
 }
@@ -92,6 +122,9 @@ func (w *World) writeEpochs(n *node, e *zab.Epochs) bool {
 // sendAll sends the Ready's messages, offering a crash between any two.
 func (w *World) sendAll(n *node, rd *zab.Ready) bool {
 	for i, m := range rd.Messages {
+		if w.Checker != nil {
+			w.noteViolation(w.Checker.Send(m))
+		}
 		w.send(m)
 		if i < len(rd.Messages)-1 && w.crashAt(n, CrashMidSend, rd) {
 			return false
@@ -118,7 +151,10 @@ func (w *World) observeSoftState(n *node, ss *zab.Status) {
 	n.soft = *ss
 	w.Trace.Record(Event{Time: w.now, Kind: KindRole, Peer: n.id, Role: ss.Role, Phase: ss.Phase, Leader: ss.Leader, Epoch: ss.Epochs.Current})
 	if w.Checker != nil && ss.Role == zab.RoleLeading && ss.Phase == zab.PhaseBroadcast {
-		_ = w.Checker.Establish(ss.Epochs.Current, n.id)
+		w.noteViolation(w.Checker.Establish(ss.Epochs.Current, n.id))
+	}
+	if w.OnSoftState != nil {
+		w.OnSoftState(n.id, *ss)
 	}
 }
 
@@ -130,7 +166,7 @@ func (w *World) recordBroadcasts(n *node, txns []zab.Txn) {
 	}
 	for _, t := range txns {
 		if t.Zxid.Epoch() == n.soft.Epochs.Accepted {
-			_ = w.Checker.Broadcast(n.id, t)
+			w.noteViolation(w.Checker.Broadcast(n.id, t))
 		}
 	}
 }
@@ -147,7 +183,7 @@ func (w *World) apply(n *node, rd *zab.Ready) {
 			w.fail("peer %d: SNAP labelled %v holds state up to %v", n.id, rd.Snapshot.Zxid, n.app.Last())
 		}
 		if w.Checker != nil {
-			_ = w.Checker.InstallSnapshot(n.id, n.app.Txns())
+			w.noteViolation(w.Checker.InstallSnapshot(n.id, n.app.Txns()))
 		}
 	}
 	if len(rd.Committed) == 0 {
@@ -161,7 +197,7 @@ func (w *World) apply(n *node, rd *zab.Ready) {
 		n.app.Apply(t)
 		n.sinceSnap++
 		if w.Checker != nil {
-			_ = w.Checker.Deliver(n.id, t)
+			w.noteViolation(w.Checker.Deliver(n.id, t))
 		}
 		w.Trace.Record(Event{Time: w.now, Kind: KindCommit, Peer: n.id, Zxid: t.Zxid})
 	}
@@ -193,4 +229,5 @@ func (w *World) maybeSnapshot(n *node) {
 			w.fail("peer %d: compact to %v: %v", n.id, upTo, err)
 		}
 	}
+	w.observeDisk(n)
 }

@@ -37,11 +37,15 @@ const (
 	KindRestart
 	// KindNetwork: a partition, heal or other network change (Note).
 	KindNetwork
+	// KindViolation: the invariant checker reported a violation (Note),
+	// right where it happened in the trace.
+	KindViolation
 )
 
 var kindNames = [...]string{
 	KindDeliver: "deliver", KindDrop: "drop", KindRole: "role", KindCommit: "commit",
 	KindPropose: "propose", KindCrash: "crash", KindRestart: "restart", KindNetwork: "network",
+	KindViolation: "VIOLATION",
 }
 
 // String names k.
@@ -66,6 +70,10 @@ type Event struct {
 	Type  zab.MsgType `json:"type,omitempty"`
 	Zxid  zab.Zxid    `json:"zxid,omitempty"`
 	Epoch zab.Epoch   `json:"epoch,omitempty"`
+	// Session and Attempt: the sync session and follow attempt the
+	// message names, when it names one.
+	Session uint64 `json:"session,omitempty"`
+	Attempt uint64 `json:"attempt,omitempty"`
 
 	// Peer state changes.
 	Peer   zab.PeerID `json:"peer,omitempty"`
@@ -81,13 +89,19 @@ func (e Event) String() string {
 	switch e.Kind {
 	case KindDeliver, KindDrop:
 		s := fmt.Sprintf("%8d %-7s %d->%d %s e%d z=%v", e.Time, e.Kind, e.From, e.To, e.Type, e.Epoch, e.Zxid)
+		if e.Session != 0 {
+			s += fmt.Sprintf(" s=%d.%d", e.Session>>32, uint32(e.Session))
+		}
+		if e.Attempt != 0 {
+			s += fmt.Sprintf(" a=%d", e.Attempt)
+		}
 		if e.Note != "" {
 			s += " (" + e.Note + ")"
 		}
 		return s
 	case KindRole:
 		return fmt.Sprintf("%8d %-7s peer %d %s/%s leader=%d epoch=%d", e.Time, e.Kind, e.Peer, e.Role, e.Phase, e.Leader, e.Epoch)
-	case KindNetwork:
+	case KindNetwork, KindViolation:
 		return fmt.Sprintf("%8d %-7s %s", e.Time, e.Kind, e.Note)
 	}
 	s := fmt.Sprintf("%8d %-7s peer %d z=%v", e.Time, e.Kind, e.Peer, e.Zxid)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"strconv"
 
 	"zabkafka/log"
 	"zabkafka/tests/invariants"
@@ -46,6 +47,14 @@ type World struct {
 	// CrashHook, if set, is asked at every crash point of every Ready a
 	// peer handles; returning true crashes the peer right there.
 	CrashHook func(p zab.PeerID, at CrashPoint, rd *zab.Ready) bool
+	// OnSoftState, if set, is told every change of a peer's role, phase,
+	// leader or epochs, as its Ready reports it (before the Ready is
+	// carried out). The random runs use it to release stale messages at
+	// the moments they can do harm: a peer that just started following.
+	OnSoftState func(p zab.PeerID, s zab.Status)
+
+	diskRng *rand.Rand // the crash outcome draws (Config.Disk)
+	lateRng *rand.Rand // the release-time draws of late copies
 
 	failures []error // harness-detected failures that are not checker rules
 	stepErrs int     // messages a peer rejected with an error
@@ -55,12 +64,18 @@ type World struct {
 func New(cfg Config) (*World, error) {
 	cfg.fillDefaults()
 	w := &World{cfg: cfg, rng: rand.New(rand.NewSource(cfg.Seed)), Trace: NewRecorder(cfg.KeepTrace)}
-	w.Net = newNetwork(cfg.Net, rand.New(rand.NewSource(w.rng.Int63())))
-	if !cfg.NoCheck {
-		w.Checker = invariants.New()
-	}
+	// The disk and late-delivery streams are seeded apart from w.rng, so
+	// that a run with those faults off draws exactly what it drew before
+	// they existed.
+	w.diskRng = rand.New(rand.NewSource(cfg.Seed ^ 0x0d15c))
+	w.lateRng = rand.New(rand.NewSource(cfg.Seed ^ 0x1a7e))
+	w.Net = newNetwork(cfg.Net, rand.New(rand.NewSource(w.rng.Int63())), rand.New(rand.NewSource(cfg.Seed^0x9001)))
 	for i := 1; i <= cfg.Peers; i++ {
 		w.ids = append(w.ids, zab.PeerID(i))
+	}
+	if !cfg.NoCheck {
+		w.Checker = invariants.New()
+		w.Checker.TrackDisks(w.ids)
 	}
 	for _, id := range w.ids {
 		n := &node{id: id, disk: log.NewMemStore(), tickOffset: w.rng.Int63n(cfg.TickEvery)}
@@ -158,6 +173,14 @@ func (w *World) fail(format string, args ...any) {
 	}
 }
 
+// noteViolation marks a violation the checker just reported in the
+// trace, so that a failure report shows where it happened.
+func (w *World) noteViolation(err error) {
+	if err != nil {
+		w.Trace.Record(Event{Time: w.now, Kind: KindViolation, Note: err.Error()})
+	}
+}
+
 // Err returns the first harness failure or invariant violation, nil if
 // there is none.
 func (w *World) Err() error {
@@ -198,7 +221,7 @@ func (w *World) Step() bool {
 	w.now = e.at
 	switch e.kind {
 	case evDeliver:
-		w.deliver(e.msg)
+		w.deliver(e.msg, e.note)
 	case evTick:
 		w.tick(e.peer, e.incarnation)
 	case evCall:
@@ -252,7 +275,7 @@ func (w *World) Propose(id zab.PeerID, data []byte) (zab.Zxid, error) {
 
 // send puts a message on the network.
 func (w *World) send(m zab.Message) {
-	delays, why := w.Net.route(&m)
+	delays, why := w.Net.route(&m, w.now)
 	if len(delays) == 0 {
 		if why != "held" {
 			w.recordMsg(KindDrop, &m, why)
@@ -283,6 +306,53 @@ func (w *World) Release() {
 		w.Net.Stats.Sent-- // counted once, when first sent
 		w.send(m)
 	}
+}
+
+// ReleaseLate delivers up to n copies from the replay pool
+// (NetConfig.Replay), each at a random time 1..within units from now: old
+// messages arriving out of nowhere, possibly again.
+func (w *World) ReleaseLate(n int, within int64) {
+	for _, c := range w.Net.pickLate(n) {
+		w.scheduleLate(c, w.now+1+w.lateRng.Int63n(max(within, 1)))
+	}
+}
+
+// FlushLate delivers every pooled copy sent from `from` to `to` (from 0:
+// from anyone), oldest first, starting 1..within units from now and each
+// 0..1 units after the one before: a stale connection flushing what it
+// buffered, after its sender or receiver may long have restarted.
+func (w *World) FlushLate(from, to zab.PeerID, within int64) {
+	cs := w.Net.lateOnLink(from, to)
+	if len(cs) == 0 {
+		return
+	}
+	w.Trace.Record(Event{Time: w.now, Kind: KindNetwork, Note: fmt.Sprintf("flush %d late copies %d->%d", len(cs), from, to)})
+	at := w.now + 1 + w.lateRng.Int63n(max(within, 1))
+	for _, c := range cs {
+		w.scheduleLate(c, at)
+		at += w.lateRng.Int63n(2)
+	}
+}
+
+// ReleaseAllLate delivers every pooled copy within `within` units and
+// empties the pool, which stops collecting.
+func (w *World) ReleaseAllLate(within int64) {
+	for _, c := range w.Net.drainPool() {
+		w.scheduleLate(c, w.now+1+w.lateRng.Int63n(max(within, 1)))
+	}
+}
+
+func (w *World) scheduleLate(c pooled, at int64) {
+	w.Net.Stats.Replayed++
+	w.schedule(&event{at: at, kind: evDeliver, msg: c.msg, note: "late, sent at t=" + strconv.FormatInt(c.sentAt, 10)})
+}
+
+// CutOneWay blocks the link from one peer to another only: `to` stops
+// hearing `from` while `from` still hears `to` (a one-way link failure:
+// a half-broken NIC, a firewall rule, a full receive queue).
+func (w *World) CutOneWay(from, to zab.PeerID) {
+	w.Net.Block(from, to)
+	w.Trace.Record(Event{Time: w.now, Kind: KindNetwork, Note: fmt.Sprintf("cut %d->%d", from, to)})
 }
 
 // Partition replaces any earlier partition: it blocks every link between
@@ -322,29 +392,38 @@ func (w *World) Heal() {
 }
 
 // deliver hands a message to its receiver, unless the link is now
-// blocked or the receiver is down.
-func (w *World) deliver(m zab.Message) {
+// blocked or the receiver is down. note marks a late copy in the trace.
+func (w *World) deliver(m zab.Message, note string) {
 	n := w.node(m.To)
 	switch {
 	case w.Net.Blocked(m.From, m.To):
 		w.Net.Stats.Dropped++
-		w.recordMsg(KindDrop, &m, "partition")
+		w.recordMsg(KindDrop, &m, joinNotes("partition", note))
 		return
 	case n == nil || n.peer == nil:
 		w.Net.Stats.Dropped++
-		w.recordMsg(KindDrop, &m, "receiver down")
+		w.recordMsg(KindDrop, &m, joinNotes("receiver down", note))
 		return
 	}
 	w.Net.Stats.Delivered++
-	w.recordMsg(KindDeliver, &m, "")
+	w.recordMsg(KindDeliver, &m, note)
 	if err := n.peer.Step(m); err != nil {
 		w.stepErrs++
 	}
 	w.drain(n)
 }
 
+// joinNotes joins two trace notes, the second possibly empty.
+func joinNotes(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "; " + b
+}
+
 func (w *World) recordMsg(k EventKind, m *zab.Message, note string) {
-	w.Trace.Record(Event{Time: w.now, Kind: k, From: m.From, To: m.To, Type: m.Type, Zxid: m.Zxid, Epoch: m.Epoch, Note: note})
+	w.Trace.Record(Event{Time: w.now, Kind: k, From: m.From, To: m.To, Type: m.Type, Zxid: m.Zxid, Epoch: m.Epoch,
+		Session: m.Session, Attempt: m.Attempt, Note: note})
 }
 
 // tick ticks a peer and schedules its next tick, as long as the

@@ -98,10 +98,10 @@ func inFlight(w *World) int {
 }
 
 func TestDelaysStayInBoundsAndReorder(t *testing.T) {
-	n := newNetwork(NetConfig{MinDelay: 3, MaxDelay: 9}, rand.New(rand.NewSource(1)))
+	n := newNetwork(NetConfig{MinDelay: 3, MaxDelay: 9}, rand.New(rand.NewSource(1)), rand.New(rand.NewSource(2)))
 	seen := map[int64]bool{}
 	for i := 0; i < 1000; i++ {
-		ds, _ := n.route(&zab.Message{From: 1, To: 2})
+		ds, _ := n.route(&zab.Message{From: 1, To: 2}, 0)
 		if len(ds) != 1 || ds[0] < 3 || ds[0] > 9 {
 			t.Fatalf("delays %v outside [3, 9]", ds)
 		}

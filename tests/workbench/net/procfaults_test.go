@@ -227,3 +227,27 @@ func TestRestartFailureIsReported(t *testing.T) {
 		t.Fatalf("a node whose restart failed must stay down: %v", err)
 	}
 }
+
+// TestRestartReadsASilencedNodeAgain: the stop-reading rule belongs to a
+// process. A node silenced by a malformed line is read again once it has
+// been killed and restarted; the fault stays on record.
+func TestRestartReadsASilencedNodeAgain(t *testing.T) {
+	sink := &logSink{t: t}
+	c := startCluster(t, testConfig(t, sink, "normal"))
+	cl := c.OpenClient()
+	rpc(t, cl, "n0", 100*time.Millisecond, map[string]any{"type": "raw", "lines": []string{"not json"}})
+	eventually(t, "the fault", func() bool { return len(c.Faults()) == 1 })
+	if _, err := rpc(t, cl, "n0", 300*time.Millisecond, map[string]any{"type": "echo"}); !IsTimeout(err) {
+		t.Fatalf("a silenced node answered: %v", err)
+	}
+	c.Kill([]string{"n0"})
+	if _, err := c.Restart(context.Background(), []string{"n0"}); err != nil {
+		t.Fatalf("the new process must be read (its init_ok too): %v", err)
+	}
+	if _, err := rpc(t, cl, "n0", 5*time.Second, map[string]any{"type": "echo"}); err != nil {
+		t.Fatalf("the restarted node is not read: %v", err)
+	}
+	if f := c.Faults(); len(f) != 1 || f[0].Kind != FaultMalformedLine {
+		t.Fatalf("faults %v, want the one malformed line", f)
+	}
+}

@@ -350,7 +350,8 @@ func (r *Runner) cmdReplay(a *args) ([]string, error) {
 		}
 		n++
 		k := keyOf(&m)
-		r.inFlight[k] = append(r.inFlight[k], sent{m: m, replayed: true})
+		now := r.w.Now()
+		r.inFlight[k] = append(r.inFlight[k], sent{m: m, at: now, arrive: now + int64(delay), replayed: true})
 		r.w.Inject(m, int64(delay))
 	}
 	if n == 0 {

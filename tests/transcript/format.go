@@ -77,7 +77,9 @@ func describe(m *zab.Message) string {
 	switch m.Type {
 	case zab.MsgVote:
 		if m.Vote == nil {
-			return t
+			// A first vote, sent as the cluster started, before the
+			// Runner could see it leave: only its arrival is known.
+			return t + " (first vote, sent at start)"
 		}
 		v := m.Vote.Vote
 		// FLE orders votes by (epoch, zxid, candidate): shown in that order.

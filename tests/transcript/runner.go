@@ -43,8 +43,10 @@ func keyOf(m *zab.Message) msgKey {
 // sent is a message on its way, as the Runner saw it leave.
 type sent struct {
 	m        zab.Message
-	repeat   bool // an ACK that acknowledges nothing new (a PING's answer)
-	replayed bool // a kept copy sent again by replay
+	at       int64 // when it left
+	arrive   int64 // when it arrives: every message takes the same delay
+	repeat   bool  // an ACK that acknowledges nothing new (a PING's answer)
+	replayed bool  // a kept copy sent again by replay
 }
 
 // Runner executes transcript commands on a simulated cluster and
@@ -58,7 +60,10 @@ type Runner struct {
 	printed int
 	// inFlight holds each message sent and not yet delivered or dropped,
 	// by trace key, oldest first: the trace names a message only by its
-	// key, and the Runner prints it whole.
+	// key (a VOTE's key does not even hold the vote), and the Runner
+	// prints it whole. An event is paired with the message of its key
+	// that arrives at its time (or, for a drop, left at it), which is
+	// exact because every message takes the same delay.
 	inFlight map[msgKey][]sent
 	lastAck  map[msgKey]zab.Zxid
 	// statuses are the peers' soft states reported with each role event,
@@ -170,7 +175,8 @@ func (r *Runner) filter(m *zab.Message) sim.Verdict {
 		// Recorded when released: World.ReleaseWhere sends it again.
 		return v
 	}
-	s := sent{m: *m}
+	now := r.w.Now()
+	s := sent{m: *m, at: now, arrive: now + r.w.Net.Config().MinDelay}
 	if m.Type == zab.MsgAck {
 		k := msgKey{from: m.From, to: m.To, epoch: m.Epoch}
 		prev, seen := r.lastAck[k]
@@ -281,9 +287,12 @@ func (r *Runner) events() []string {
 // was sent, and forgets it.
 func (r *Runner) arrived(e sim.Event) sent {
 	k := msgKey{from: e.From, to: e.To, typ: e.Type, epoch: e.Epoch, zxid: e.Zxid}
-	if q := r.inFlight[k]; len(q) > 0 {
-		r.inFlight[k] = q[1:]
-		return q[0]
+	q := r.inFlight[k]
+	for i, s := range q {
+		if s.arrive == e.Time || (e.Kind == sim.KindDrop && s.at == e.Time) {
+			r.inFlight[k] = append(q[:i:i], q[i+1:]...)
+			return s
+		}
 	}
 	// Not seen leaving: one of the first votes, sent while the World was
 	// built, before the Runner's Filter was in place.

@@ -114,8 +114,8 @@ func TestLaggingFollowerBeyondRetainedLogGetsSnap(t *testing.T) {
 // its own while the others stay in theirs). Either way it must join the
 // running leader through the FOLLOWING/LEADING replies
 // (FastLeaderElection's out-of-election votes, ZOOKEEPER-1732/-1818)
-// without forcing a new election: same leader, same epoch (zab-reference
-// 8.1 scenario 18). The rounds are read off the votes, so the test fails
+// without forcing a new election: same leader, same epoch
+// (docs/bugs.md). The rounds are read off the votes, so the test fails
 // if a case stops being the one it claims.
 func TestLateJoinerFindsTheLeader(t *testing.T) {
 	for _, higher := range []bool{false, true} {

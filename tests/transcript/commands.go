@@ -352,6 +352,9 @@ func (r *Runner) cmdReplay(a *args) ([]string, error) {
 		k := keyOf(&m)
 		now := r.w.Now()
 		r.inFlight[k] = append(r.inFlight[k], sent{m: m, at: now, arrive: now + int64(delay), replayed: true})
+		if r.opts.Replayed != nil {
+			r.opts.Replayed(m, now+int64(delay))
+		}
 		r.w.Inject(m, int64(delay))
 	}
 	if n == 0 {

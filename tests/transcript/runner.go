@@ -25,6 +25,10 @@ type Options struct {
 	// attach their Capture here (it must keep the Runner's Filter, see
 	// diagram.Capture.SetFilter).
 	Watch func(w *sim.World)
+	// Replayed, if set, is told of each kept copy a replay command puts
+	// on the wire, and when it will arrive (the diagrams draw it from
+	// its sender, as a late copy).
+	Replayed func(m zab.Message, arrive int64)
 }
 
 // msgKey is what the trace tells of a delivered or dropped message:

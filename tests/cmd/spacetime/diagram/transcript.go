@@ -18,8 +18,8 @@ import (
 // first paragraph of the comment above the run's start command.
 //
 // Transcripts use one network delay for every message, so each arrow is
-// paired with its send exactly; a copy delivered again by replay was
-// never sent through the network and is drawn where it arrives. The
+// paired with its send exactly; a copy delivered again by replay is
+// drawn from the moment of the replay, labelled as a late copy. The
 // drawings are not held to CheckSVG: a long story makes a tall picture.
 func TranscriptRuns(path string) ([]Result, error) {
 	type watched struct {
@@ -27,12 +27,17 @@ func TranscriptRuns(path string) ([]Result, error) {
 		c *Capture
 	}
 	var runs []watched
-	f, _, err := transcript.RunFile(path, transcript.Options{Watch: func(w *sim.World) {
-		runner := w.Net.Filter // the transcript's rules, which the Capture must keep
-		c := Attach(w)
-		c.SetFilter(runner)
-		runs = append(runs, watched{w, c})
-	}})
+	f, _, err := transcript.RunFile(path, transcript.Options{
+		Watch: func(w *sim.World) {
+			runner := w.Net.Filter // the transcript's rules, which the Capture must keep
+			c := Attach(w)
+			c.SetFilter(runner)
+			runs = append(runs, watched{w, c})
+		},
+		Replayed: func(m zab.Message, arrive int64) {
+			runs[len(runs)-1].c.Injected(&m, arrive)
+		},
+	})
 	if err != nil {
 		return nil, err
 	}

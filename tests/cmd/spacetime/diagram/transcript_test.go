@@ -34,6 +34,24 @@ propose 3
 tick 2
 ----
 
+copy LEADERINFO to=1 count=1
+----
+
+crash 1
+----
+
+restart 1
+----
+
+run until=stable
+----
+
+replay delay=2
+----
+
+tick 1
+----
+
 # The second run, with five peers.
 start peers=5
 ----
@@ -74,6 +92,18 @@ run until=stable
 	}
 	if !dropped {
 		t.Error("the transcript's drop rule did not act under the Capture")
+	}
+	late := 0
+	for i, e := range res[0].Events {
+		if p := res[0].Pairs[i]; p.OK && strings.HasSuffix(p.Label, "(late copy)") {
+			late++
+			if e.Type != zab.MsgLeaderInfo || e.To != 1 || e.Time-p.At != 2 {
+				t.Errorf("late copy paired with %v, sent at %d", e, p.At)
+			}
+		}
+	}
+	if late != 1 {
+		t.Errorf("%d late copies drawn, want 1", late)
 	}
 	if svg := res[0].SVG(); !strings.Contains(string(svg), "transcript two-runs") {
 		t.Error("the drawing does not carry its title")

@@ -6,12 +6,19 @@
 //	go run ./tests/cmd/spacetime -only lagging-diff -trace
 //	go run ./tests/cmd/spacetime -list
 //	go run ./tests/cmd/spacetime -seed 1252 -last 20 -out /tmp   # a random run
+//	go run ./tests/cmd/spacetime -transcript tests/transcript/testdata/zk-1154-leader-only-entry.txt -out /tmp
 //
 // With -seed it draws the last -last ticks (before tick -end, if given)
 // of tests/sim's random run of that seed (TestRandom's; -peers replaces
 // the plan's peer count, which makes it another run) into
 // seed-<N>.svg. Such a picture is not held to the readability check of
 // the docs' diagrams; its problems are printed as warnings.
+//
+// With -transcript it runs a recovery transcript (package transcript)
+// and draws each of its runs (each start command) whole: <name>.svg for
+// the first, <name>-2.svg and on for the others, <name> being the file's
+// name without ".txt". These are not held to the readability check
+// either.
 //
 // With -trace it also writes each run's whole trace next to the SVG, as
 // text (<name>.trace.txt) and JSON lines (<name>.trace.jsonl), for reading
@@ -47,6 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	peers := fs.Int("peers", 0, "with -seed: peer count, replacing the seed's plan (another run)")
 	last := fs.Int("last", 30, "with -seed: how many ticks to draw")
 	end := fs.Int64("end", 0, "with -seed: the tick the window ends at (0: the end of the run)")
+	script := fs.String("transcript", "", "draw the runs of this recovery transcript instead of the scenarios")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -56,6 +64,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	seedSet := false
 	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	if seedSet && *script != "" {
+		fmt.Fprintln(stderr, "spacetime: -seed and -transcript exclude each other")
+		return 2
+	}
+	if *script != "" {
+		return drawTranscript(*script, *out, *trace, stdout, stderr)
+	}
 	if seedSet {
 		return drawSeed(*seed, *peers, diagram.RandomWindow{Ticks: *last, End: *end}, *out, *trace, stdout, stderr)
 	}
@@ -105,6 +120,38 @@ func drawSeed(seed int64, peers int, w diagram.RandomWindow, dir string, trace b
 	}
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "spacetime: warning: %s\n", p)
+	}
+	return 0
+}
+
+// drawTranscript draws every run of a recovery transcript.
+func drawTranscript(path, dir string, trace bool, stdout, stderr io.Writer) int {
+	runs, err := diagram.TranscriptRuns(path)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "spacetime: %v\n", err)
+		return 1
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(stderr, "spacetime: %s starts no cluster\n", path)
+		return 1
+	}
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	for i, res := range runs {
+		name := base
+		if i > 0 {
+			name = fmt.Sprintf("%s-%d", base, i+1)
+		}
+		problems, err := save(res, dir, name, trace, stdout)
+		if err != nil {
+			fmt.Fprintf(stderr, "spacetime: %v\n", err)
+			return 1
+		}
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "spacetime: warning: %s.svg: %s\n", name, p)
+		}
 	}
 	return 0
 }

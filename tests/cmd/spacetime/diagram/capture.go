@@ -38,6 +38,9 @@ type Send struct {
 	// Batch says whether they are set (see batchSpan).
 	First, Last zab.Zxid
 	Batch       bool
+	// Arrive, when non-zero, is when a message put on the wire by hand
+	// (Capture.Injected) arrives; others take the network's delay.
+	Arrive int64
 }
 
 // EpochChange is a peer's acceptedEpoch and currentEpoch from a moment
@@ -152,6 +155,15 @@ func (c *Capture) filter(m *zab.Message) sim.Verdict {
 	return v
 }
 
+// Injected records a message a script delivers past the network (a late
+// copy, World.Inject) as sent now and arriving at arrive, so that its
+// arrow is drawn from its sender; its label says it is a copy.
+func (c *Capture) Injected(m *zab.Message, arrive int64) {
+	c.pollEpochs()
+	s := Send{At: c.w.Now(), Key: keyOf(m), Label: Label(m) + " (late copy)", Mode: m.Mode, Arrive: arrive}
+	c.sends = append(c.sends, s)
+}
+
 // Pair gives each delivery or drop event the send it came from (ok false
 // for other events, and for a message the Capture never saw, such as one
 // a scenario injected).
@@ -181,6 +193,8 @@ func pairSends(events []sim.Event, sends []Send, delay, attachAt int64, initial 
 	}
 	fits := func(s Send, e sim.Event) bool {
 		switch {
+		case s.Arrive != 0:
+			return s.Arrive == e.Time
 		case delay < 0:
 			return s.At <= e.Time
 		case e.Kind == sim.KindDrop && s.At == e.Time:

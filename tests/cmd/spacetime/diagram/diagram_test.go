@@ -163,6 +163,7 @@ func TestRenderIsWellFormedAndEscaped(t *testing.T) {
 		{Time: 40, Kind: sim.KindRestart, Peer: 2},
 		{Time: 41, Kind: sim.KindCommit, Peer: 1, Zxid: zab.MakeZxid(1, 1)},
 		{Time: 41, Kind: sim.KindCommit, Peer: 1, Zxid: zab.MakeZxid(1, 2)},
+		{Time: 45, Kind: sim.KindViolation, Note: "committed-removed: peer 2 zxid e1:c4: durable log lost committed e1:c4"},
 	}
 	sc := buildScene(v, events, make([]Paired, len(events)), nil)
 	out := render(sc)
@@ -175,13 +176,28 @@ func TestRenderIsWellFormedAndEscaped(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"a &lt;b&gt; &amp; c", "isolate &lt;1&gt;", "deliver e1:c1..c2", "dropped: loss", "e1 established"} {
+	for _, want := range []string{"a &lt;b&gt; &amp; c", "isolate &lt;1&gt;", "deliver e1:c1..c2", "dropped: loss", "e1 established",
+		"VIOLATION committed-removed: peer 2 zxid e1:c4<"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("SVG lacks %q", want)
 		}
 	}
 	if len(sc.segments) != 4 { // n1 leading; n2 looking, down, looking
 		t.Errorf("segments %+v", sc.segments)
+	}
+}
+
+// TestViolationText: a violation is marked by its rule, peer and zxid;
+// one without a peer by its rule.
+func TestViolationText(t *testing.T) {
+	for note, want := range map[string]string{
+		"prefix: peer 3 zxid e3:c1: delivered at position 3": "VIOLATION prefix: peer 3 zxid e3:c1",
+		"convergence: the peers disagree":                    "VIOLATION convergence",
+		"odd":                                                "VIOLATION odd",
+	} {
+		if got := violationText(note); got != want {
+			t.Errorf("violationText(%q) = %q, want %q", note, got, want)
+		}
 	}
 }
 

@@ -302,7 +302,7 @@ func (d *drawing) timeAxis(v View, ax timeAxis, laneTop float64) {
 
 // markColor is the colour of a mark's text.
 var markColor = map[markKind]string{
-	markNetwork: "#555555", markEstablished: "#c0392b", markCrash: "#c0392b", markRestart: "#2e8b57",
+	markNetwork: "#555555", markEstablished: "#c0392b", markViolation: "#c0392b", markCrash: "#c0392b", markRestart: "#2e8b57",
 	markCommit: "#2e8b57", markPropose: "#1f5fbf", markEpochs: "#7b3fa0", markRole: "#333333",
 }
 
@@ -318,6 +318,8 @@ func (d *drawing) markSymbols(sc scene, f frame, ax timeAxis) {
 			d.shape(&d.back, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#666666" stroke-dasharray="6,4"/>`, num(marginLeft), num(y), num(f.width-4), num(y))
 		case markEstablished:
 			d.shape(&d.back, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#c0392b" stroke-opacity="0.35" stroke-width="2"/>`, num(marginLeft), num(y), num(f.width-4), num(y))
+		case markViolation:
+			d.shape(&d.back, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#c0392b" stroke-width="2" stroke-dasharray="2,3"/>`, num(marginLeft), num(y), num(f.width-4), num(y))
 		case markCrash:
 			d.text(textEl{x: x, y: y + 4.5, size: symbolPx, anchor: "middle", fill: "#c0392b", bold: true, text: "✕"})
 		case markRestart:

@@ -3,6 +3,7 @@ package diagram
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"zabkafka/tests/sim"
 	"zabkafka/zab"
@@ -77,6 +78,7 @@ const (
 	markCrash
 	markNetwork     // across all lanes
 	markEstablished // across all lanes
+	markViolation   // across all lanes
 )
 
 // mark is one annotation at a time on a peer's lane (peer 0: across all).
@@ -243,6 +245,10 @@ func buildScene(v View, events []sim.Event, pairs []Paired, epochs []EpochChange
 			if visible {
 				sc.marks = append(sc.marks, mark{kind: markNetwork, at: e.Time, text: "network: " + e.Note})
 			}
+		case sim.KindViolation:
+			if visible {
+				sc.marks = append(sc.marks, mark{kind: markViolation, at: e.Time, text: violationText(e.Note)})
+			}
 		}
 	}
 	for _, p := range v.Peers {
@@ -258,6 +264,18 @@ func buildScene(v View, events []sim.Event, pairs []Paired, epochs []EpochChange
 		return int(a.kind) - int(b.kind)
 	})
 	return sc
+}
+
+// violationText shortens a checker violation ("committed-removed: peer 2
+// zxid e1:c4: durable log lost ...") to its rule, peer and zxid, which
+// fit on the picture; the whole text is in the trace.
+func violationText(note string) string {
+	rule, rest, _ := strings.Cut(note, ": ")
+	where, _, found := strings.Cut(rest, ": ")
+	if !found || !strings.HasPrefix(where, "peer") {
+		return "VIOLATION " + rule
+	}
+	return "VIOLATION " + rule + ": " + where
 }
 
 // commonDelay is the most common delay of the delivered arrows, the

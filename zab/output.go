@@ -1,5 +1,7 @@
 package zab
 
+import "slices"
+
 // The Ready under construction and the Ready/Advance hand-over (etcd
 // raft's rawnode.go shape). Every effect of Step, Tick and Propose lands
 // in the outbox; Ready hands it out; Advance tells the core the caller has
@@ -86,6 +88,26 @@ func (p *Peer) truncateLog(t Zxid) {
 			p.fetched[i].durableTo = t
 		}
 	}
+	p.dropVouchersAbove(t)
+}
+
+// dropVouchersAbove removes from the Ready under construction every
+// acknowledgement (ACK, ACKEPOCH, ACKNEWLEADER) that vouches for a log
+// reaching beyond z: the log was just cut back to z, and the Ready sends
+// its messages after its writes (step 6), so such a message would vouch
+// for entries that are gone. One is there when a message of an earlier
+// exchange was stepped in the same batch as a NEWLEADER that truncates:
+// for instance the ACKEPOCH answering a repeated LEADERINFO (the leader
+// answering a duplicated FOLLOWERINFO), whose report the leader already
+// has, having planned the NEWLEADER from it (found by tests/nodesim).
+func (p *Peer) dropVouchersAbove(z Zxid) {
+	p.out.msgs = slices.DeleteFunc(p.out.msgs, func(m Message) bool {
+		switch m.Type {
+		case MsgAck, MsgAckEpoch, MsgAckNewLeader:
+			return m.Zxid > z
+		}
+		return false
+	})
 }
 
 // installSnapshot replaces the applied state and the whole log by s.
@@ -100,6 +122,10 @@ func (p *Peer) installSnapshot(s Snapshot) {
 		}
 	}
 	p.committed, p.delivered = s.Zxid, s.Zxid
+	// Every acknowledgement queued so far vouched for the log the snapshot
+	// just replaced, entries at or below s.Zxid included (the old log may
+	// hold entries the snapshot's history does not).
+	p.dropVouchersAbove(0)
 }
 
 // HasReady reports whether Ready would return anything. On a leader it

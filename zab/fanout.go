@@ -19,6 +19,14 @@ import "sort"
 // other round or so, and the followers a round commits operations for
 // are usually those of the next round: the ones that forwarded those
 // operations in their previous reply, and have not been served since.
+//
+// A follower that waits for a commit, because it answers the clients of
+// operations the commit covers, is not left to its turn: the caller
+// names it (WantCommit), and once the commit point reaches the zxid it
+// waits for, the next flush sends it the commit, and the round then
+// starting counts it among the followers it goes to at once. Those
+// followers get the commit and the new proposals in one message and
+// answer it with one ACK, which makes them the quorum of the new round.
 
 // idleRoundTicks is how long without a new round makes the stream idle:
 // then nobody waits for a turn that is not coming, and every follower
@@ -57,19 +65,55 @@ func (p *Peer) startRound() {
 		}
 		return a.servedRound < b.servedRound
 	})
+	// Followers owed a commit are served now anyway (holdBack); the
+	// round goes to them first, then to the best of the rest.
 	need := p.voters.QuorumSize() - 1 + p.cfg.FanoutSpare
-	for i, l := range cands {
-		l.eager = i < need
+	n := 0
+	for _, l := range cands {
+		l.eager = p.owedCommit(l)
+		if l.eager {
+			n++
+		}
+	}
+	for _, l := range cands {
+		if n >= need {
+			break
+		}
+		if !l.eager {
+			l.eager = true
+			n++
+		}
 	}
 }
 
+// WantCommit asks the leader to tell follower id promptly once zxid z is
+// committed, rather than at its paced turn: the follower is the origin
+// of operations in z and answers their clients when it learns the
+// commit. It changes nothing unless the leader paces its followers
+// (Config.LazyFanoutTicks); an unknown follower, or one that is not
+// synced in the current session, is ignored.
+func (p *Peer) WantCommit(id PeerID, z Zxid) {
+	if p.lead == nil {
+		return
+	}
+	if l := p.lead.learners[id]; l != nil && z > l.wantCommit {
+		l.wantCommit = z
+	}
+}
+
+// owedCommit reports whether l waits for a commit point the leader has
+// reached and not yet sent it (WantCommit).
+func (p *Peer) owedCommit(l *learner) bool {
+	return l.wantCommit > l.commitSent && l.wantCommit <= p.committed
+}
+
 // holdBack reports whether a paced flush leaves l alone this time: it is
-// synced, not picked by the current round, and either has nothing
-// waiting or was sent something less than LazyFanoutTicks ago while
-// rounds keep coming. Followers still synchronising get everything at
+// synced, not picked by the current round, not owed a commit it waits
+// for, and either has nothing waiting or was sent something less than
+// LazyFanoutTicks ago while rounds keep coming. Followers still synchronising get everything at
 // once: their sync is not paced.
 func (p *Peer) holdBack(l *learner) bool {
-	if !p.paced() || l.stage != stageSynced || l.eager {
+	if !p.paced() || l.stage != stageSynced || l.eager || p.owedCommit(l) {
 		return false
 	}
 	if l.next >= p.log.last() && l.commitSent >= p.committed {

@@ -57,6 +57,9 @@ type learner struct {
 	progressAt int64
 	// commitSent is the highest commit point told to the follower.
 	commitSent Zxid
+	// wantCommit is the highest zxid whose commit the follower waits
+	// for (WantCommit, fanout.go).
+	wantCommit Zxid
 
 	// lastSent is the tick the follower was last sent anything (PINGs
 	// are due HeartbeatTicks after it); servedRound the lazy fan-out

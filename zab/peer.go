@@ -160,6 +160,11 @@ func (p *Peer) Status() Status {
 	}
 }
 
+// CommitPoint returns the highest zxid this peer knows committed. It runs
+// ahead of Status().Committed, what has been delivered, from the input
+// that moves it until the next Ready delivers up to it.
+func (p *Peer) CommitPoint() Zxid { return p.committed }
+
 // knobs returns the testing knobs, all off unless a test set them.
 func (p *Peer) knobs() TestingKnobs {
 	if k := p.cfg.TestingKnobs; k != nil {

@@ -80,6 +80,7 @@ func (p *Peer) stepLeader(m Message) {
 		return
 	}
 	l.lastHeard = p.now
+	l.backoff = 0 // it answers: resends, if any, at the usual pace
 	switch m.Type {
 	case MsgAckEpoch:
 		p.leaderAckEpoch(l, m)

@@ -89,6 +89,7 @@ type workbenchJSON struct {
 	Nemesis         []string    `json:"nemesis"`
 	NemesisInterval float64     `json:"nemesis-interval"`
 	KeyCount        int         `json:"key-count"`
+	Leader          string      `json:"leader,omitempty"`
 	MaxWritesPerKey int         `json:"max-writes-per-key"`
 	Lenient         bool        `json:"lenient"`
 	Faults          []faultJSON `json:"faults"`
@@ -116,7 +117,7 @@ func writeResults(path string, r *Report) error {
 		Seed: o.Seed, Bin: o.Bin, Args: o.Args, NodeCount: o.NodeCount, Concurrency: o.Concurrency,
 		Rate: o.Rate, TimeLimit: o.TimeLimit.Seconds(), Latency: float64(o.Latency.Microseconds()) / 1000,
 		LatencyDist: o.LatencyDist, Nemesis: append([]string{}, o.Nemesis...), NemesisInterval: o.NemesisInterval.Seconds(),
-		KeyCount: o.KeyCount, MaxWritesPerKey: o.MaxWritesPerKey, Lenient: o.Lenient,
+		KeyCount: o.KeyCount, MaxWritesPerKey: o.MaxWritesPerKey, Lenient: o.Lenient, Leader: o.Leader,
 		Faults: []faultJSON{}, Crashed: append([]string{}, r.Crashed...), Notes: append([]string{}, r.Notes...),
 		StaleReplies: map[string]int64{},
 	}

@@ -141,6 +141,8 @@ func (rep *Report) judge(unrepresentable int) {
 		Concurrency:  opts.Concurrency,
 		Availability: opts.Availability,
 		Net:          &counts,
+		HopLatency:   checker.HopLatencyOf(opts.Latency, opts.LatencyDist),
+		Leader:       opts.Leader,
 	})
 	rep.Valid = rep.Check.Valid
 	if len(rep.Crashed) > 0 {

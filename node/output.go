@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 )
 
 // lineWriter writes outgoing Maelstrom messages, one compact JSON object
@@ -16,9 +17,10 @@ import (
 // each body is encoded once: Maelstrom's reader accepts exactly src, dest
 // and body at the top level (spec 1.2).
 type lineWriter struct {
-	bw  *bufio.Writer
-	src string
-	buf []byte
+	bw     *bufio.Writer
+	src    string
+	buf    []byte
+	broken bool // a flush failed; reported once
 }
 
 func newLineWriter(w io.Writer) *lineWriter {
@@ -51,6 +53,16 @@ func (w *lineWriter) sendRaw(src, dest string, body []byte) error {
 
 // flush hands everything buffered to the underlying writer.
 func (w *lineWriter) flush() error { return w.bw.Flush() }
+
+// flushOrReport flushes, and logs the first failure. Once stdout is gone
+// every write fails the same way; saying so once is enough. The node
+// keeps running: Maelstrom kills it at teardown.
+func (w *lineWriter) flushOrReport(logger *slog.Logger) {
+	if err := w.flush(); err != nil && !w.broken {
+		w.broken = true
+		logger.Error("write to stdout failed", "err", err)
+	}
+}
 
 // appendJSONString appends s as a JSON string. Node and client ids are
 // plain ASCII in practice; json.Marshal covers anything else.

@@ -21,7 +21,7 @@ func (s *Server) replyError(in inbound, code int, text string) {
 	if in.reply || in.src == "" {
 		return
 	}
-	src := s.id
+	src := s.members.id
 	if src == "" {
 		src = in.dest
 	}
@@ -40,7 +40,7 @@ func (s *Server) replyError(in inbound, code int, text string) {
 // replyPendingError answers a pending request with an error.
 func (s *Server) replyPendingError(r *request, code int, text string) {
 	id := r.msgID
-	s.sendError(s.id, r.client, errorBody{Type: typeError, Code: code, Text: text, InReplyTo: &id})
+	s.sendError(s.members.id, r.client, errorBody{Type: typeError, Code: code, Text: text, InReplyTo: &id})
 }
 
 func (s *Server) sendError(src, dest string, b errorBody) {

@@ -123,6 +123,9 @@ func TestToySingleIsValid(t *testing.T) {
 	if rep.Check.Stats.Count < 100 {
 		t.Fatalf("only %d ops", rep.Check.Stats.Count)
 	}
+	if rep.NodeCPU <= 0 {
+		t.Fatalf("node CPU not measured: %v", rep.NodeCPU)
+	}
 }
 
 func TestToyLossyLosesWrites(t *testing.T) {

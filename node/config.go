@@ -98,14 +98,15 @@ type Config struct {
 //
 //   - Tick, 10 ms: the unit of the core's timers, fine enough for the
 //     limits below.
-//   - SyncLimit, 25 ticks, with a heartbeat every 5: a lost leader or
-//     follower is noticed within a quarter second, and replaced soon
-//     after, while a quiet follower still hears from the leader five
-//     times within the limit. InitLimit, 100 ticks, leaves discovery and
-//     synchronisation room for a large sync.
-//   - ResendTicks, 20: proposals a follower did not acknowledge are
-//     resent after 200 ms (Maelstrom loses messages only in partitions);
-//     to a follower that stays silent, ever less often (zab/broadcast.go).
+//   - SyncLimit and InitLimit, 25 ticks, with a heartbeat every 5: a lost
+//     leader or follower is noticed within a quarter second, in
+//     broadcast or while a new leader is being established, and
+//     replaced soon after, while a quiet follower still hears from the
+//     leader five times within the limit.
+//   - ResendTicks, 5: a FOLLOWERINFO that reached the new leader before
+//     it knew it had won, and unacknowledged proposals, are sent again
+//     after 50 ms; to a follower that stays silent, ever less often
+//     (zab/broadcast.go).
 //   - RoundWait, 5 ms, and no BatchInterval: self-clocking (pacer.go)
 //     sends at once when nothing is in flight and batches everything
 //     that arrives during a round trip, so latency stays near the
@@ -148,10 +149,10 @@ func DefaultConfig() Config {
 	return Config{
 		Tick: 10 * time.Millisecond,
 		Zab: zab.Config{
-			InitLimit:         100,
+			InitLimit:         25,
 			SyncLimit:         25,
 			HeartbeatTicks:    5,
-			ResendTicks:       20,
+			ResendTicks:       5,
 			MaxInflight:       1000,
 			MaxTxnsPerMessage: 64,
 			Election:          election.Config{FinalizeTicks: 3, MaxResendTicks: 40},

@@ -64,6 +64,7 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 	m.self = m.ids[m.id]
 	s.members = m
 	s.out.src = m.id
+	s.out.isPeer = func(dest string) bool { _, ok := s.members.ids[dest]; return ok }
 	s.logger = s.base.With("node", m.id)
 	s.pace = newPacer(s.cfg, len(m.names))
 	s.fresh = newFreshness(s.cfg.MaxStaleness, len(m.names))

@@ -3,6 +3,7 @@ package node
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
@@ -122,19 +123,18 @@ func (s *Server) handlePoll(in inbound, now time.Time) {
 	if !s.canRead(in, now) {
 		return
 	}
-	msgs := make(map[string][][2]int64)
-	for key, from := range offsets {
-		got := s.kafka.Poll(key, from, s.cfg.PollCap)
-		if len(got) == 0 {
-			continue
-		}
-		pairs := make([][2]int64, len(got))
-		for i, m := range got {
-			pairs[i] = [2]int64{m.Offset, m.Msg}
-		}
-		msgs[key] = pairs
+	keys := make([]string, 0, len(offsets))
+	for key := range offsets {
+		keys = append(keys, key)
 	}
-	s.reply(in.src, pollOK{Type: typePollOK, Msgs: msgs, InReplyTo: in.msgID})
+	slices.Sort(keys) // the reply's bytes must not depend on map order
+	s.pollBuf = appendPollOK(s.pollBuf[:0], keys, func(key string) []kafka.Message {
+		return s.kafka.Poll(key, offsets[key], s.cfg.PollCap)
+	}, in.msgID)
+	s.out.sendRaw(s.members.id, in.src, s.pollBuf)
+	if cap(s.pollBuf) > 1<<20 {
+		s.pollBuf = nil // do not pin one final-phase reply's buffer
+	}
 }
 
 // handleListCommittedOffsets answers from local committed state, if it is

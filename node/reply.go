@@ -46,12 +46,11 @@ func (s *Server) replyPendingError(r *request, code int, text string) {
 func (s *Server) sendError(src, dest string, b errorBody) {
 	s.stats.errors++
 	raw, err := json.Marshal(b)
-	if err == nil {
-		err = s.out.sendRaw(src, dest, raw)
-	}
 	if err != nil {
 		s.logger.Error("write failed", "dest", dest, "err", err)
+		return
 	}
+	s.out.sendRaw(src, dest, raw)
 }
 
 // Definite and indefinite codes, named for what they promise the client

@@ -48,10 +48,12 @@ type Server struct {
 	// answered lists the clients answer acknowledged a write to during
 	// one Process: the follower's hold waits for their next writes.
 	answered []string
+	pollBuf  []byte // reused for encoding poll replies
 }
 
 // NewServer returns a node that writes its messages to out and its log
 // lines to logger (nil: discard). It does nothing until the init message.
+// Each Process writes what it has to out, messages to other nodes first.
 func NewServer(cfg Config, out io.Writer, logger *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -63,7 +65,7 @@ func NewServer(cfg Config, out io.Writer, logger *slog.Logger) (*Server, error) 
 		cfg:    cfg,
 		base:   logger,
 		logger: logger,
-		out:    newLineWriter(out),
+		out:    newLineWriter(writerSink{out}),
 		reqs:   requests{pendingTable: newPendingTable()},
 		outbox: newOutbox(cfg.MaxBatch, cfg.MaxBatchBytes),
 	}, nil

@@ -184,15 +184,14 @@ func (s *Server) Process(now time.Time) {
 		if s.status.Role == zab.RoleLeading {
 			s.pace.committed(uint64(s.peer.CommitPoint()), now)
 		}
-		// Twice at most: a Ready can make queued operations routable
-		// (a leader established, a leader found), and then they go now.
-		for i := 0; i < 2 && s.failed == nil; i++ {
-			if i > 0 && (s.queue.len() == 0 || !s.pace.dispatchDue(now)) {
-				break
-			}
-			if s.queue.len() > 0 && s.pace.dispatchDue(now) {
-				s.dispatch(now)
-			}
+		if s.queue.len() > 0 && s.pace.dispatchDue(now) {
+			s.dispatch(now)
+		}
+		s.drainReady(now)
+		if s.queue.len() > 0 && s.failed == nil && s.pace.dispatchDue(now) {
+			// The Ready made queued operations routable (a leader
+			// established, or found): they go now.
+			s.dispatch(now)
 			s.drainReady(now)
 		}
 		if s.status.Role == zab.RoleFollowing {

@@ -11,6 +11,8 @@ import "zabkafka/election/quorum"
 // after ResendTicks without progress, and resynchronises a follower whose
 // needs fall below its retained log.
 
+// ---- leader side ----
+
 // Propose makes data the next transaction of the leader's epoch and
 // returns its zxid. Only an established leader in broadcast proposes
 // (ErrNotLeader otherwise). At the uncommitted-proposal bound, or when the
@@ -41,7 +43,7 @@ func (p *Peer) Propose(data []byte) (Zxid, error) {
 
 // leaderAck handles a cumulative ACK(z): the follower has logged
 // everything up to z durably.
-func (p *Peer) leaderAck(l *learner, m Message) {
+func (p *Peer) leaderAck(l *learnerHandler, m Message) {
 	if l.stage != stageSynced {
 		return // before ACKNEWLEADER: its ack is the one that counts first
 	}
@@ -112,7 +114,7 @@ func (p *Peer) flush() {
 // pump sends the follower the proposals after next, within MaxInflight
 // unacknowledged ones, and MaxTxnsPerMessage and MaxBytesPerMessage per
 // message.
-func (p *Peer) pump(l *learner) {
+func (p *Peer) pump(l *learnerHandler) {
 	ls := p.lead
 	last := p.log.last()
 	for l.next < last {
@@ -163,7 +165,7 @@ func capBytes(txns []Txn, limit int) []Txn {
 
 // resync starts a new sync session with a follower that the leader can no
 // longer feed from its retained log (design.md decision 3).
-func (p *Peer) resync(l *learner) {
+func (p *Peer) resync(l *learnerHandler) {
 	p.logger.Info("follower needs entries below the retained log; resynchronising",
 		"follower", uint64(l.id), "next", l.next.String(), "retained_after", p.log.retainedAfter().String())
 	p.startSession(l.id)
@@ -199,6 +201,8 @@ func (p *Peer) pingQuiet() {
 		}
 	}
 }
+
+// ---- follower side ----
 
 // followerProposal handles a PROPOSAL batch (Zxid = the zxid the first
 // entry follows). It is accepted only where it extends the log: entries
@@ -236,4 +240,39 @@ func (p *Peer) followerProposal(m Message) {
 	}
 	p.learnCommit(m.Commit)
 	p.sendAck()
+}
+
+// learnCommit takes the leader's commit point, from any message that
+// carries one: everything up to min(commit, last logged) is committed
+// here (docs/differences.md, "Commit points instead of COMMIT per
+// proposal").
+func (p *Peer) learnCommit(c Zxid) {
+	f := p.fol
+	if c > f.leaderCommit {
+		f.leaderCommit = c
+	}
+	c = f.leaderCommit
+	if last := p.log.last(); c > last {
+		c = last
+	}
+	if c > p.committed {
+		p.committed = c
+	}
+}
+
+// sendAck queues a cumulative ACK of the log as it will be once this
+// Ready is durable (held entries excluded). One ACK per Ready is enough:
+// a pending one is updated in place.
+func (p *Peer) sendAck() {
+	f := p.fol
+	z := p.log.last()
+	p.noteAcked(z)
+	for i := len(p.draft.msgs) - 1; i >= 0; i-- {
+		m := &p.draft.msgs[i]
+		if m.Type == MsgAck && m.To == f.leader && m.Session == f.session {
+			m.Zxid = z
+			return
+		}
+	}
+	p.send(Message{Type: MsgAck, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: z})
 }

@@ -99,7 +99,7 @@ func (p *Peer) maybeFreezeEpoch() {
 func (p *Peer) startSession(id PeerID) {
 	ls := p.lead
 	ls.nextSession++
-	l := &learner{
+	l := &learnerHandler{
 		id:        id,
 		attempt:   ls.attempts[id],
 		session:   uint64(ls.epoch)<<32 | uint64(ls.nextSession),
@@ -110,12 +110,12 @@ func (p *Peer) startSession(id PeerID) {
 	p.sendLeaderInfo(l)
 }
 
-func (p *Peer) sendLeaderInfo(l *learner) {
+func (p *Peer) sendLeaderInfo(l *learnerHandler) {
 	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session, Attempt: l.attempt})
 }
 
 // leaderAckEpoch handles ACKEPOCH(e, lastZxid, currentEpoch).
-func (p *Peer) leaderAckEpoch(l *learner, m Message) {
+func (p *Peer) leaderAckEpoch(l *learnerHandler, m Message) {
 	if l.stage != stageInfo {
 		return // duplicate
 	}
@@ -169,38 +169,6 @@ func (p *Peer) maybeEpochQuorum() {
 }
 
 // ---- follower side ----
-
-// followerStage is how far a follower is with its leader.
-type followerStage uint8
-
-const (
-	// fstInfo: FOLLOWERINFO sent (re-sent on a timer), waiting for
-	// LEADERINFO.
-	fstInfo followerStage = iota + 1
-	// fstEpochAcked: ACKEPOCH sent (re-sent on a timer), waiting for
-	// NEWLEADER.
-	fstEpochAcked
-	// fstSynced: NEWLEADER applied and acknowledged, waiting for UPTODATE.
-	fstSynced
-	// fstBroadcast: the leader's epoch is established (phase 3).
-	fstBroadcast
-)
-
-// becomeFollower starts following leader: FOLLOWERINFO(acceptedEpoch,
-// attempt). The attempt number is new and is written durably in the same
-// Ready, ahead of the message (Ready step 5 before step 6), so this
-// follower never uses it again, not even after a restart: every reply of
-// the leader to an earlier attempt is recognisably stale.
-func (p *Peer) becomeFollower(leader PeerID) {
-	p.role, p.phase, p.leader = RoleFollowing, PhaseDiscovery, leader
-	p.lead = nil
-	p.attempt++
-	p.out.followAttempt = p.attempt
-	p.fol = &follower{leader: leader, attempt: p.attempt, stage: fstInfo, lastHeard: p.now}
-	p.logger.Info("FOLLOWING", "leader", uint64(leader), "attempt", p.attempt,
-		"accepted_epoch", uint32(p.epochs.Accepted), "last", p.log.last().String())
-	p.sendFollowerInfo()
-}
 
 func (p *Peer) sendFollowerInfo() {
 	p.fol.resendAt = p.now + int64(p.cfg.ResendTicks)

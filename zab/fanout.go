@@ -68,7 +68,7 @@ func (p *Peer) startRound() {
 // waiting or was sent something less than LazyFanoutTicks ago while
 // rounds keep coming. Followers still synchronising get everything at
 // once: their sync is not paced.
-func (p *Peer) holdBack(l *learner) bool {
+func (p *Peer) holdBack(l *learnerHandler) bool {
 	if !p.paced() || l.stage != stageSynced || l.eager {
 		return false
 	}
@@ -80,9 +80,10 @@ func (p *Peer) holdBack(l *learner) bool {
 	return !lazyDue && !idle
 }
 
-// sendToLearner queues m for l and notes that l was served now: the
-// heartbeat, the lazy bound and the round order all count from here.
-func (p *Peer) sendToLearner(l *learner, m Message) {
+// sendToLearner queues m for l's follower and notes that it was served
+// now: the heartbeat, the lazy bound and the round order all count from
+// here.
+func (p *Peer) sendToLearner(l *learnerHandler, m Message) {
 	l.lastSent = p.now
 	l.servedRound = p.lead.round
 	l.eager = false

@@ -36,6 +36,38 @@ type follower struct {
 	held          []Txn
 }
 
+// followerStage is how far a follower is with its leader.
+type followerStage uint8
+
+const (
+	// fstInfo: FOLLOWERINFO sent (re-sent on a timer), waiting for
+	// LEADERINFO.
+	fstInfo followerStage = iota + 1
+	// fstEpochAcked: ACKEPOCH sent (re-sent on a timer), waiting for
+	// NEWLEADER.
+	fstEpochAcked
+	// fstSynced: NEWLEADER applied and acknowledged, waiting for UPTODATE.
+	fstSynced
+	// fstBroadcast: the leader's epoch is established (phase 3).
+	fstBroadcast
+)
+
+// becomeFollower starts following leader: FOLLOWERINFO(acceptedEpoch,
+// attempt). The attempt number is new and is written durably in the same
+// Ready, ahead of the message (Ready step 5 before step 6), so this
+// follower never uses it again, not even after a restart: every reply of
+// the leader to an earlier attempt is recognisably stale.
+func (p *Peer) becomeFollower(leader PeerID) {
+	p.role, p.phase, p.leader = RoleFollowing, PhaseDiscovery, leader
+	p.lead = nil
+	p.attempt++
+	p.draft.followAttempt = p.attempt
+	p.fol = &follower{leader: leader, attempt: p.attempt, stage: fstInfo, lastHeard: p.now}
+	p.logger.Info("FOLLOWING", "leader", uint64(leader), "attempt", p.attempt,
+		"accepted_epoch", uint32(p.epochs.Accepted), "last", p.log.last().String())
+	p.sendFollowerInfo()
+}
+
 // stepFollower handles a message from the leader being followed.
 func (p *Peer) stepFollower(m Message) {
 	f := p.fol
@@ -103,35 +135,14 @@ func (p *Peer) followerLast() Zxid {
 	return p.log.last()
 }
 
-// learnCommit takes the leader's commit point: everything up to
-// min(commit, last logged) is committed here (zab-reference 9.1).
-func (p *Peer) learnCommit(c Zxid) {
-	f := p.fol
-	if c > f.leaderCommit {
-		f.leaderCommit = c
+// noteAcked records that this peer is acknowledging everything up to z
+// to the leader it follows.
+func (p *Peer) noteAcked(z Zxid) {
+	e := p.fol.epoch
+	if p.acked.epoch != e {
+		p.acked.epoch, p.acked.zxid = e, 0
 	}
-	c = f.leaderCommit
-	if last := p.log.last(); c > last {
-		c = last
+	if z > p.acked.zxid {
+		p.acked.zxid = z
 	}
-	if c > p.committed {
-		p.committed = c
-	}
-}
-
-// sendAck queues a cumulative ACK of the log as it will be once this
-// Ready is durable (held entries excluded). One ACK per Ready is enough:
-// a pending one is updated in place.
-func (p *Peer) sendAck() {
-	f := p.fol
-	z := p.log.last()
-	p.noteAcked(z)
-	for i := len(p.out.msgs) - 1; i >= 0; i-- {
-		m := &p.out.msgs[i]
-		if m.Type == MsgAck && m.To == f.leader && m.Session == f.session {
-			m.Zxid = z
-			return
-		}
-	}
-	p.send(Message{Type: MsgAck, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: z})
 }

@@ -23,8 +23,8 @@ type leaderState struct {
 	// history is committed and the leader broadcasts (phase 3).
 	established bool
 
-	learners    map[PeerID]*learner
-	order       []*learner // scratch for learnersInOrder
+	learners    map[PeerID]*learnerHandler
+	order       []*learnerHandler // scratch for learnersInOrder
 	nextSession uint32
 	// attempts holds each peer's newest follow attempt seen in a
 	// FOLLOWERINFO: older ones are late copies (leaderFollowerInfo).
@@ -44,7 +44,7 @@ type leaderState struct {
 	round     uint64
 	roundLast Zxid
 	roundTick int64
-	pick      []*learner
+	pick      []*learnerHandler
 
 	matches []Zxid // scratch for the commit computation
 }
@@ -57,7 +57,7 @@ func (p *Peer) becomeLeader() {
 	p.lead = &leaderState{
 		connecting:     map[PeerID]Epoch{p.id: p.epochs.Accepted},
 		epochAcks:      map[PeerID]bool{},
-		learners:       map[PeerID]*learner{},
+		learners:       map[PeerID]*learnerHandler{},
 		attempts:       map[PeerID]uint64{},
 		initialCounter: p.cfg.InitialCounter,
 		deadline:       p.now + int64(p.cfg.InitLimit),

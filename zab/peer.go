@@ -54,7 +54,7 @@ type Peer struct {
 		zxid  Zxid
 	}
 
-	out      outbox        // the Ready under construction
+	draft    readyDraft    // the Ready under construction (ready.go)
 	fetched  []readyRecord // Readies handed out and not yet Advanced, oldest first
 	lastSoft Status        // the soft state last reported in a Ready
 }

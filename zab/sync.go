@@ -17,7 +17,7 @@ import "fmt"
 // leader's last): every later proposal reaches it through its queue, so
 // nothing proposed between the plan and the switch-over is lost (SPEC
 // issues 1 and 3, zab-reference 5.4).
-func (p *Peer) startSync(l *learner) {
+func (p *Peer) startSync(l *learnerHandler) {
 	in := SyncInput{
 		LeaderEnds:    p.log.epochEnds(),
 		LeaderLast:    p.log.last(),
@@ -52,9 +52,9 @@ func (p *Peer) startSync(l *learner) {
 	p.resendNewLeader(l)
 }
 
-// resendNewLeader sends (again) the learner's NEWLEADER, re-reading its
+// resendNewLeader sends (again) the follower's NEWLEADER, re-reading its
 // entries from the log.
-func (p *Peer) resendNewLeader(l *learner) {
+func (p *Peer) resendNewLeader(l *learnerHandler) {
 	txns, ok := p.log.between(l.newLeader.Zxid, l.syncedTo, 0)
 	if !ok {
 		p.logger.Info("sync source compacted; restarting session", "follower", uint64(l.id))
@@ -70,7 +70,7 @@ func (p *Peer) resendNewLeader(l *learner) {
 }
 
 // leaderAckNewLeader handles ACKNEWLEADER (ACK-LD).
-func (p *Peer) leaderAckNewLeader(l *learner, m Message) {
+func (p *Peer) leaderAckNewLeader(l *learnerHandler, m Message) {
 	switch l.stage {
 	case stageSyncing:
 		if m.Zxid > l.syncedTo {
@@ -140,7 +140,7 @@ func (p *Peer) maybeEstablish() {
 }
 
 // sendUpToDate sends UPTODATE (COMMIT-LD) with the current commit point.
-func (p *Peer) sendUpToDate(l *learner) {
+func (p *Peer) sendUpToDate(l *learnerHandler) {
 	l.commitSent = p.committed
 	p.sendToLearner(l, Message{Type: MsgUpToDate, To: l.id, Epoch: p.lead.epoch, Session: l.session, Commit: p.committed})
 }
@@ -208,18 +208,6 @@ func (p *Peer) sendAckNewLeader() {
 	f := p.fol
 	p.noteAcked(f.ackedNewLeader)
 	p.send(Message{Type: MsgAckNewLeader, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: f.ackedNewLeader})
-}
-
-// noteAcked records that this peer is acknowledging everything up to z
-// to the leader it follows.
-func (p *Peer) noteAcked(z Zxid) {
-	e := p.fol.epoch
-	if p.acked.epoch != e {
-		p.acked.epoch, p.acked.zxid = e, 0
-	}
-	if z > p.acked.zxid {
-		p.acked.zxid = z
-	}
 }
 
 // checkNewLeader refuses a NEWLEADER that would break an invariant. The

@@ -12,7 +12,7 @@ func TestCheckerCatchesDrift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := "`zab/sync.go` `zab/sync.go:followerNewLeader` `zab/learner.go:learner.match` " +
+	good := "`zab/sync.go` `zab/sync.go:followerNewLeader` `zab/learnerhandler.go:learnerHandler.match` " +
 		"`zab.PlanSync` `zab.Peer.Step` `zab.Message.Txns` `sim.World.Crash` `tests/sim/` " +
 		"`TestOldLeaderReturnsAndIsTruncated` `NEWLEADER` `--seed` [glossary](glossary.md#zxid) " +
 		"```\n`zab.NotChecked` inside a fence\n```"

@@ -133,7 +133,7 @@ var (
 	linkRE     = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 	// zab/sync.go, tests/cmd/spacetime/, docs/glossary.md
 	pathRE = regexp.MustCompile(`^[a-z][\w.-]*(/[\w.-]+)*(\.go|\.md|/)$`)
-	// zab/sync.go:followerNewLeader or zab/learner.go:learner.match
+	// zab/sync.go:followerNewLeader or zab/learnerhandler.go:learnerHandler.match
 	fileDeclRE = regexp.MustCompile(`^([a-z][\w.-]*(?:/[\w.-]+)*\.go):(\w+(?:\.\w+)?)$`)
 	// zab.PlanSync, zab.Peer.Step, sim.World.Crash
 	qualRE     = regexp.MustCompile(`^([a-z]\w*)\.([A-Z]\w*(?:\.\w+)?)$`)

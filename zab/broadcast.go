@@ -83,21 +83,24 @@ func (p *Peer) advanceCommit() {
 	}
 }
 
-// flush turns the leader's queues into messages just before a Ready is
-// handed out, so that all proposals made since the last Ready travel in
-// one PROPOSAL per follower (batching), and commit points travel
-// piggybacked or in one COMMIT. A paced leader (fanout.go) skips the
-// followers whose turn it is not.
+// flush turns the leader's queues into messages as a Ready is handed
+// out, so that all proposals made since the last Ready travel in one
+// PROPOSAL per follower (batching), and commit points travel piggybacked
+// or in one COMMIT. A paced leader (fanout.go) first starts a round if
+// its log has grown, and skips the followers whose turn it is not. It
+// sends a follower something exactly when flushDue says so, which is how
+// HasReady knows, without flushing, whether a flush would send anything
+// (flushWouldSend).
 func (p *Peer) flush() {
 	ls := p.lead
 	if ls == nil || !ls.established {
 		return
 	}
-	if p.paced() {
+	if p.roundDue() {
 		p.startRound()
 	}
 	for _, l := range ls.learnersInOrder(p.voters) {
-		if l.stage < stageSyncing || p.holdBack(l) {
+		if !p.flushDue(l, l.eager, ls.roundTick) {
 			continue
 		}
 		p.pump(l)
@@ -111,18 +114,75 @@ func (p *Peer) flush() {
 	}
 }
 
+// flushWouldSend reports whether flush would send anything now, and
+// changes nothing: HasReady's question. It applies flush's per-follower
+// rule (flushDue) to the state flush would see, that is, after the round
+// flush would start first (roundDue, pickedByRound). Nothing a flush sends
+// to one follower changes the rule's answer for another, so "some
+// follower is due" is exactly "flush sends something".
+func (p *Peer) flushWouldSend() bool {
+	ls := p.lead
+	if ls == nil || !ls.established {
+		return false
+	}
+	newRound := p.roundDue()
+	roundTick := ls.roundTick
+	if newRound {
+		roundTick = p.now
+	}
+	for _, id := range p.voters.IDs() {
+		l := ls.learners[id]
+		if l == nil {
+			continue
+		}
+		eager := l.eager
+		if newRound && l.stage == stageSynced {
+			eager = p.pickedByRound(l)
+		}
+		if p.flushDue(l, eager, roundTick) {
+			return true
+		}
+	}
+	return false
+}
+
+// flushDue is flush's rule for one follower: whether it sends l's
+// follower anything now. Nothing while the follower is not yet being
+// synchronised or pacing holds it back (holdBack, given the round's eager
+// flag and start tick); otherwise something if proposals wait within its
+// in-flight window (pump sends them, or starts a new session when they
+// are no longer retained, resync) or it has not been told the commit
+// point.
+func (p *Peer) flushDue(l *learnerHandler, eager bool, roundTick int64) bool {
+	if l.stage < stageSyncing || p.holdBack(l, eager, roundTick) {
+		return false
+	}
+	return (l.next < p.log.last() && p.inflightRoom(l) > 0) ||
+		(l.stage == stageSynced && l.commitSent < p.committed)
+}
+
+// inflightRoom is how many more proposals may be outstanding to l's
+// follower: MaxInflight less those sent after its last ACK (or after its
+// sync, which is not flow-controlled).
+func (p *Peer) inflightRoom(l *learnerHandler) int {
+	acked := l.match
+	if l.syncedTo > acked {
+		acked = l.syncedTo
+	}
+	return p.cfg.MaxInflight - p.lead.countAfter(acked, l.next)
+}
+
 // pump sends the follower the proposals after next, within MaxInflight
 // unacknowledged ones, and MaxTxnsPerMessage and MaxBytesPerMessage per
-// message.
+// message. When next is below the end of the log and the window has
+// room, it sends at least one message (flushDue relies on it): a PROPOSAL
+// with at least one entry, or, when those entries are no longer
+// retained, a new session's LEADERINFO.
 func (p *Peer) pump(l *learnerHandler) {
 	ls := p.lead
 	last := p.log.last()
 	for l.next < last {
-		acked := l.match
-		if l.syncedTo > acked {
-			acked = l.syncedTo // the sync itself is not flow-controlled
-		}
-		room := p.cfg.MaxInflight - ls.countAfter(acked, l.next)
+		room := p.inflightRoom(l)
 		if room <= 0 {
 			return
 		}

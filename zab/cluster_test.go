@@ -48,6 +48,9 @@ type cluster struct {
 	// tailLimit, when set, bounds the peers' in-memory log tail so that
 	// old entries are read from storage (and compaction bites).
 	tailLimit int
+	// checkReady, when set, checks that HasReady is exact and pure at
+	// every call (checkHasReady).
+	checkReady bool
 }
 
 // newCluster starts n peers with ids 1..n over empty storage.
@@ -113,9 +116,12 @@ func (c *cluster) process() bool {
 			continue
 		}
 		p := c.peers[id]
-		for p.HasReady() {
+		for c.hasReady(id, p) {
 			any = true
 			rd := p.Ready()
+			if rd.IsEmpty() {
+				c.t.Fatalf("peer %d: HasReady was true, the Ready is empty", id)
+			}
 			c.stores[id].persist(rd)
 			c.queue = append(c.queue, rd.Messages...)
 			if c.trace != nil {
@@ -423,4 +429,26 @@ func TestClusterResyncBelowRetainedLog(t *testing.T) {
 	if e := c.peers[lead].Status().Epochs.Current; e != epoch {
 		t.Fatalf("epoch moved %d -> %d: resync must not need an election", epoch, e)
 	}
+}
+
+// hasReady is p.HasReady, checked when checkReady is set: asking twice
+// gives the same answer, and when the answer is no, a flush (what
+// HasReady did before it became a pure query) finds nothing to send. The
+// extra flush changes nothing else a later flush would not do at the same
+// tick, so the run stays what it would have been.
+func (c *cluster) hasReady(id PeerID, p *Peer) bool {
+	has := p.HasReady()
+	if !c.checkReady {
+		return has
+	}
+	if again := p.HasReady(); again != has {
+		c.t.Fatalf("peer %d: HasReady said %v, then %v", id, has, again)
+	}
+	if !has {
+		p.flush()
+		if !p.draft.empty() {
+			c.t.Fatalf("peer %d: HasReady said no, yet a flush sends %s", id, describeMsgs(p.draft.msgs))
+		}
+	}
+	return has
 }

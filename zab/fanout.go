@@ -1,7 +1,5 @@
 package zab
 
-import "sort"
-
 // Lazy fan-out: the leader's pacing of its followers (Config.
 // LazyFanoutTicks). Zab tolerates any delay between the leader and a
 // follower (zab-reference 9.3: the zxids sequence the stream), so when a
@@ -29,54 +27,70 @@ const idleRoundTicks = 2
 // paced reports whether the leader paces its followers.
 func (p *Peer) paced() bool { return p.cfg.LazyFanoutTicks > 0 }
 
-// startRound, when the log has grown since the last round, picks the
-// synced followers the new proposals go to at once. Preferred are the
-// followers with nothing outstanding (they answer; one that does not
-// is slow or cut off, and would hold up the commit), then those served
-// the longest ago, then lower ids (for a deterministic order).
+// roundDue reports whether a flush starts a new round first: the leader
+// is paced and its log has grown since the last round began.
+func (p *Peer) roundDue() bool { return p.paced() && p.log.last() > p.lead.roundLast }
+
+// startRound begins a round: the proposals made since the last one go at
+// once to the synced followers pickedByRound picks (eager); the others
+// wait for their turn (holdBack).
 func (p *Peer) startRound() {
 	ls := p.lead
-	last := p.log.last()
-	if last <= ls.roundLast {
-		return
-	}
-	ls.roundLast = last
+	ls.roundLast = p.log.last()
 	ls.round++
 	ls.roundTick = p.now
-	cands := ls.pick[:0]
 	for _, l := range ls.learnersInOrder(p.voters) {
 		if l.stage == stageSynced {
-			cands = append(cands, l)
+			l.eager = p.pickedByRound(l)
 		}
-	}
-	ls.pick = cands
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if oa, ob := a.match < a.next, b.match < b.next; oa != ob {
-			return !oa
-		}
-		return a.servedRound < b.servedRound
-	})
-	need := p.voters.QuorumSize() - 1 + p.cfg.FanoutSpare
-	for i, l := range cands {
-		l.eager = i < need
 	}
 }
 
+// pickedByRound reports whether a round started now would send to l's
+// follower at once: whether l is among the first quorum-1+FanoutSpare
+// synced followers in the round order (roundBefore, then lower ids
+// first, for a deterministic order). It changes nothing, so HasReady
+// can ask it too.
+func (p *Peer) pickedByRound(l *learnerHandler) bool {
+	need := p.voters.QuorumSize() - 1 + p.cfg.FanoutSpare
+	rank := 0 // how many synced followers come before l
+	for _, id := range p.voters.IDs() {
+		c := p.lead.learners[id]
+		if c == nil || c == l || c.stage != stageSynced {
+			continue
+		}
+		if roundBefore(c, l) || (!roundBefore(l, c) && c.id < l.id) {
+			rank++
+		}
+	}
+	return rank < need
+}
+
+// roundBefore is the order in which a round picks followers: one with
+// nothing outstanding before one with proposals outstanding (it answers;
+// one that does not is slow or cut off, and would hold up the commit),
+// then the one served longer ago.
+func roundBefore(a, b *learnerHandler) bool {
+	if oa, ob := a.match < a.next, b.match < b.next; oa != ob {
+		return !oa
+	}
+	return a.servedRound < b.servedRound
+}
+
 // holdBack reports whether a paced flush leaves l alone this time: it is
-// synced, not picked by the current round, and either has nothing
-// waiting or was sent something less than LazyFanoutTicks ago while
-// rounds keep coming. Followers still synchronising get everything at
-// once: their sync is not paced.
-func (p *Peer) holdBack(l *learnerHandler) bool {
-	if !p.paced() || l.stage != stageSynced || l.eager {
+// synced, not picked by the round (eager; roundTick is when the round
+// began), and either has nothing waiting or was sent something less than
+// LazyFanoutTicks ago while rounds keep coming. Followers still
+// synchronising get everything at once: their sync is not paced.
+func (p *Peer) holdBack(l *learnerHandler, eager bool, roundTick int64) bool {
+	if !p.paced() || l.stage != stageSynced || eager {
 		return false
 	}
 	if l.next >= p.log.last() && l.commitSent >= p.committed {
 		return true // nothing waiting for it
 	}
 	lazyDue := p.now-l.lastSent >= int64(p.cfg.LazyFanoutTicks)
-	idle := p.now-p.lead.roundTick >= idleRoundTicks
+	idle := p.now-roundTick >= idleRoundTicks
 	return !lazyDue && !idle
 }
 

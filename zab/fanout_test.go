@@ -254,3 +254,26 @@ func TestRandomLossyClusterPaced(t *testing.T) {
 		})
 	}
 }
+
+// TestHasReadyIsExact runs the lossy random cluster, paced and unpaced,
+// checking at every HasReady that it is exact and pure: true only for a
+// Ready that is not empty, the same when asked twice, and false only when
+// a flush would send nothing (cluster.hasReady). The paced runs exercise
+// the rounds a flush starts, which HasReady must foresee without starting
+// them.
+func TestHasReadyIsExact(t *testing.T) {
+	seeds := []int64{31, 32, 33, 34, 35, 36}
+	if *seedFlag != 0 {
+		seeds = []int64{*seedFlag}
+	}
+	for _, seed := range seeds {
+		n := 3 + 2*int(seed%2)
+		t.Run(fmt.Sprintf("seed=%d/n=%d", seed, n), func(t *testing.T) {
+			lazy := int(seed % 3) // 0: unpaced
+			runRandomChecked(t, seed, n, func(cfg *Config) {
+				cfg.LazyFanoutTicks = lazy
+				cfg.FanoutSpare = int(seed/3) % 2
+			}, true)
+		})
+	}
+}

@@ -39,12 +39,10 @@ type leaderState struct {
 	deadline int64
 
 	// Lazy fan-out (fanout.go). round counts the rounds, roundLast is
-	// the log end the last one covered, roundTick when it started; pick
-	// is scratch for choosing.
+	// the log end the last one covered, roundTick when it started.
 	round     uint64
 	roundLast Zxid
 	roundTick int64
-	pick      []*learnerHandler
 
 	matches []Zxid // scratch for the commit computation
 }

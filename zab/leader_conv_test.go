@@ -264,3 +264,30 @@ func TestLeaderCapsProposalBytes(t *testing.T) {
 		t.Fatalf("PROPOSAL payload sizes to follower 1: %s, want %s", got, want)
 	}
 }
+
+// HasReady is a pure query (etcd raft's shape): asking it between two
+// proposals changes nothing, so both still travel in one PROPOSAL per
+// follower. A HasReady that flushed would have sent the first one alone.
+// Paced and unpaced, since a paced flush also starts a round.
+func TestHasReadyChangesNothing(t *testing.T) {
+	for _, lazy := range []int{0, 4} {
+		c, _ := establishedLeader(t, 5, paced(lazy))
+		za, _ := c.p.Propose([]byte("a"))
+		for i := 0; i < 3; i++ {
+			if !c.p.HasReady() {
+				t.Fatalf("lazy %d: no Ready after a proposal", lazy)
+			}
+		}
+		zb, _ := c.p.Propose([]byte("b"))
+		props := c.ready().Messages
+		want := 4 // every follower
+		if lazy > 0 {
+			want = 2 // a quorum of 5 needs 2 followers
+		}
+		for _, m := range only(t, props, MsgProposal, want) {
+			if m.Zxid != 0 || zs(m.Txns) != fmt.Sprint([]Zxid{za, zb}) {
+				t.Fatalf("lazy %d: PROPOSAL to %d carries %s after %v, want both proposals in one", lazy, m.To, zs(m.Txns), m.Zxid)
+			}
+		}
+	}
+}

@@ -97,6 +97,12 @@ func runRandom(t *testing.T, seed int64, n int) uint64 { return runRandomWith(t,
 
 // runRandomWith is runRandom with extra configuration (nil: none).
 func runRandomWith(t *testing.T, seed int64, n int, extra func(*Config)) uint64 {
+	return runRandomChecked(t, seed, n, extra, false)
+}
+
+// runRandomChecked is runRandomWith that also checks HasReady at every
+// call when checkReady is set (cluster.hasReady).
+func runRandomChecked(t *testing.T, seed int64, n int, extra func(*Config), checkReady bool) uint64 {
 	t.Logf("seed %d (replay: go test ./zab -run %s -zab.seed=%d)", seed, t.Name(), seed)
 	rnd := rand.New(rand.NewSource(seed))
 	c := newCluster(t, n, func(cfg *Config) {
@@ -106,6 +112,7 @@ func runRandomWith(t *testing.T, seed int64, n int, extra func(*Config)) uint64 
 			extra(cfg)
 		}
 	})
+	c.checkReady = checkReady
 	c.rnd = rnd
 	c.trace = fnv.New64a()
 	c.tailLimit = 4

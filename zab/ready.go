@@ -151,12 +151,14 @@ func (p *Peer) installSnapshot(s Snapshot) {
 	p.committed, p.delivered = s.Zxid, s.Zxid
 }
 
-// HasReady reports whether Ready would return anything. On a leader it
-// first turns proposals made since the last Ready into PROPOSAL messages
-// (flush), which is why it is not a pure query.
+// HasReady reports whether Ready would return anything. It is a pure
+// query, as in etcd raft: it changes nothing, so calling it any number
+// of times, or not at all, changes no later Ready. On a leader it counts
+// the PROPOSAL and COMMIT messages the next Ready's flush will make
+// (flushWouldSend applies flush's own rule), so it is never true for a
+// Ready that turns out empty on their account.
 func (p *Peer) HasReady() bool {
-	p.flush()
-	return !p.draft.empty() || p.softChanged() || p.deliverBound() > p.delivered
+	return !p.draft.empty() || p.softChanged() || p.deliverBound() > p.delivered || p.flushWouldSend()
 }
 
 // Ready returns everything the caller must do now. The caller handles it

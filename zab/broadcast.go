@@ -100,6 +100,11 @@ func (p *Peer) flush() {
 		p.startRound()
 	}
 	for _, l := range ls.learnersInOrder(p.voters) {
+		if l.match > l.next {
+			// An ACK beyond what was sent is ignored (leaderAck), and a
+			// resend rewinds next to match, never below it.
+			p.broken("follower %d acknowledged %v, beyond the %v sent to it", l.id, l.match, l.next)
+		}
 		if !p.flushDue(l, l.eager, ls.roundTick) {
 			continue
 		}

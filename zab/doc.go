@@ -73,6 +73,7 @@
 //	                                      HasReady, Ready, Advance
 //	  majority, commit      package election/quorum: quorum.Set and CommittedIndex,
 //	                                      shared with the election
+//	  broken invariants     invariants.go ErrInvariant: the peer stops loudly on a bug
 //	  configuration         config.go, storage.go, errors.go
 //
 // Durability rules hold by construction: a message is

@@ -95,6 +95,9 @@ func (p *Peer) send(m Message) {
 
 // writeEpochs queues a durable write of the current epoch values.
 func (p *Peer) writeEpochs() {
+	if p.epochs.Current > p.epochs.Accepted {
+		p.broken("writing currentEpoch %d above acceptedEpoch %d", p.epochs.Current, p.epochs.Accepted)
+	}
 	e := p.epochs
 	p.draft.epochs = &e
 }
@@ -104,16 +107,30 @@ func (p *Peer) appendLog(txns []Txn) {
 	if len(txns) == 0 {
 		return
 	}
+	// The log only ever grows at its end, in zxid order: a leader's
+	// proposals follow its last, a follower appends only what extends its
+	// log (followerProposal, checkContiguous).
+	prev := p.log.last()
+	for _, t := range txns {
+		if t.Zxid <= prev {
+			p.broken("appending %v after %v: out of order", t.Zxid, prev)
+		}
+		prev = t.Zxid
+	}
 	p.log.append(txns)
 	p.draft.append = append(p.draft.append, txns...)
 	p.draft.mustSync = true
 }
 
-// truncateLog drops every entry after t, pending ones included.
-// Invariant kept by callers: t >= committed.
+// truncateLog drops every entry after t, pending ones included. It never
+// cuts a committed entry, or below the snapshot (checkNewLeader refuses a
+// NEWLEADER that would).
 func (p *Peer) truncateLog(t Zxid) {
 	if t >= p.log.last() {
 		return
+	}
+	if t < p.committed || t < p.log.floor {
+		p.broken("truncating after %v, below committed %v or the snapshot %v", t, p.committed, p.log.floor)
 	}
 	p.log.truncate(t)
 	kept := make([]Txn, 0, len(p.draft.append))
@@ -137,8 +154,13 @@ func (p *Peer) truncateLog(t Zxid) {
 	}
 }
 
-// installSnapshot replaces the applied state and the whole log by s.
+// installSnapshot replaces the applied state and the whole log by s. The
+// commit point never moves back: s is at least what is known committed
+// (checkNewLeader refuses an older one).
 func (p *Peer) installSnapshot(s Snapshot) {
+	if s.Zxid < p.committed {
+		p.broken("installing snapshot %v below committed %v", s.Zxid, p.committed)
+	}
 	p.log.installSnapshot(s.Zxid)
 	p.draft.snapshot = &s
 	p.draft.truncate, p.draft.truncateAfter, p.draft.append = false, 0, nil
@@ -165,6 +187,7 @@ func (p *Peer) HasReady() bool {
 // in the order ready.go gives, then calls Advance with it.
 func (p *Peer) Ready() Ready {
 	p.flush()
+	p.checkInvariants()
 	rd := Ready{
 		Snapshot:      p.draft.snapshot,
 		Truncate:      p.draft.truncate,

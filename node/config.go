@@ -80,37 +80,48 @@ type Config struct {
 	Seed int64
 }
 
-// DefaultConfig returns the defaults the binary starts with. A lost
-// leader is noticed within a second (SyncLimit) and replaced within a
-// couple more, so a healed partition or a lost leader is repaired long
-// before Maelstrom's final 10 s phase ends. The 10 ms batching window
-// was measured with the workbench (16 nodes, concurrency 2n, rate 10000,
-// 10 s): server messages per operation 2.6 at 5 ms, 1.5 at 10 ms, 1.4 at
-// 20 ms, while the median send latency went 23, 26, 42 ms; heartbeats
-// every 200 ms keep the idle traffic low.
+// DefaultConfig returns the defaults the binary starts with, for
+// Maelstrom's kafka workload. docs/tuning.md keeps the workbench runs
+// that chose the batching window, the lazy fan-out bound and the ACK hold.
 //
-// Lazy fan-out and the follower's ACK hold then took the 20 s run from
-// 1.23 to 0.65-0.67 server messages per operation, median send 22 ms to
-// 20 ms (docs in zab/fanout.go; either alone: 1.15 with the median send
-// at 40 ms, or 1.40 in a 10 s run): each batch goes
-// to a quorum's worth of followers, each follower is served every other
-// batch or so, and it answers with one message that carries its ACK and
-// its clients' next operations. An 8-tick lazy bound beat 4 (0.76-0.86)
-// and 2 (1.34: the bound fired before the follower's turn came); a 5 ms
-// hold beat 2 ms (too short for the clients' next operations to arrive)
-// and 8 ms (the ACK missed the next batch: median send 38 ms); a spare
-// eager follower per batch cost more (0.93) than it saved.
+//   - Tick 10 ms, InitLimit and SyncLimit 100 ticks (1 s): a lost leader
+//     or a healed partition is noticed within a second and repaired
+//     within a couple more, long before Maelstrom's final 10 s phase ends.
+//   - HeartbeatTicks and ResendTicks 20: a quiet follower hears from the
+//     leader every 200 ms (idle traffic stays low), and unacknowledged
+//     proposals are resent after as long.
+//   - MaxInflight 1000, MaxTxnsPerMessage 64: a follower catching up
+//     gets large messages, and a slow one is never sent more than a
+//     thousand proposals it has not acknowledged.
+//   - Election.FinalizeTicks 3, Election.MaxResendTicks 40: an election
+//     waits 30 ms for a better vote once a quorum agrees, and an
+//     undecided peer's re-sends back off to 400 ms apart (plus jitter).
+//   - BatchInterval 10 ms: operations and node-to-node messages are
+//     batched per window, the knee between messages per operation and
+//     latency.
+//   - LazyFanoutTicks 8 and AckHold 5 ms: each batch goes at once to a
+//     quorum's worth of followers, and a follower's ACK carries its
+//     clients' next operations; together they halve the messages per
+//     operation.
+//   - MaxBatch 4096 operations, MaxBatchBytes 2 MiB per batch (below).
+//   - MaxQueue 100000 operations, MaxQueueBytes 256 MiB: bounded memory
+//     while no leader is known or the leader is behind.
+//   - HoldTimeout 1 s: an operation waits that long for a leader to be
+//     known before it is refused (definite). RequestTimeout 3.5 s: a
+//     request still pending then is answered (indefinite) while
+//     Maelstrom's client, which gives up at 5 s, still listens.
+//   - PollCap 100, SnapshotEvery 50000 operations, StatsInterval 10 s.
 //
-// Batches are capped at 2 MiB. Every stage downstream must take one:
-// the log's records (log.MaxEntrySize, 64 MiB), the input line of the
-// node that receives it (256 MiB, run.go), and a Zab PROPOSAL, which
+// Batches are capped at 2 MiB because every stage downstream must take
+// one: the log's records (log.MaxEntrySize, 64 MiB), the input line of
+// the node that receives it (256 MiB, run.go), and a Zab PROPOSAL, which
 // carries up to MaxTxnsPerMessage (64) transactions, base64-encoded in
 // JSON (4/3 the size): 64 x 2 MiB x 4/3 = 171 MiB still fits one line,
 // with room for the message's other fields. The workload's operations
-// are tens of bytes, so a batch of MaxBatch (4096) operations is about
-// 100 KiB and the cap only shapes bursts of large keys; the largest
-// operation accepted (about 2 MiB: a key that long, or a commit_offsets
-// of some 150 000 keys) is far beyond anything the workload sends.
+// are tens of bytes, so a batch of MaxBatch operations is about 100 KiB
+// and the cap only shapes bursts of large keys; the largest operation
+// accepted (about 2 MiB: a key that long, or a commit_offsets of some
+// 150 000 keys) is far beyond anything the workload sends.
 func DefaultConfig() Config {
 	return Config{
 		Tick: 10 * time.Millisecond,

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"zabkafka/election"
 	"zabkafka/zab"
 )
 
@@ -123,7 +122,7 @@ type Config struct {
 // accepted (about 2 MiB: a key that long, or a commit_offsets of some
 // 150 000 keys) is far beyond anything the workload sends.
 func DefaultConfig() Config {
-	return Config{
+	c := Config{
 		Tick: 10 * time.Millisecond,
 		Zab: zab.Config{
 			InitLimit:         100,
@@ -132,7 +131,6 @@ func DefaultConfig() Config {
 			ResendTicks:       20,
 			MaxInflight:       1000,
 			MaxTxnsPerMessage: 64,
-			Election:          election.Config{FinalizeTicks: 3, MaxResendTicks: 40},
 			LazyFanoutTicks:   8,
 		},
 		BatchInterval:  10 * time.Millisecond,
@@ -148,6 +146,8 @@ func DefaultConfig() Config {
 		LogLevel:       slog.LevelInfo,
 		StatsInterval:  10 * time.Second,
 	}
+	c.Zab.Election.FinalizeTicks, c.Zab.Election.MaxResendTicks = 3, 40
+	return c
 }
 
 // The range of Config.MaxBatchBytes. The upper limit keeps a batch at a

@@ -179,8 +179,16 @@ func (s *Server) dataDir() string {
 	return filepath.Join(s.cfg.DataDir, s.id)
 }
 
-// openStore opens the file log under --data-dir, or an in-memory one.
+// openStore opens the file log under --data-dir, or an in-memory one,
+// unless an embedder supplies the log (SetStoreOpener).
 func (s *Server) openStore() (log.Store, error) {
+	if s.openLog != nil {
+		st, err := s.openLog(s.id)
+		if err != nil {
+			return nil, fmt.Errorf("open log: %w", err)
+		}
+		return st, nil
+	}
 	dir := s.dataDir()
 	if dir == "" {
 		return log.NewMemStore(), nil

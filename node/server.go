@@ -26,6 +26,9 @@ type Server struct {
 	logger *slog.Logger // after init: tagged with the node id
 	out    *lineWriter
 
+	// openLog, if set, opens the log at init (SetStoreOpener).
+	openLog StoreOpener
+
 	// Set by init.
 	id     string
 	names  []string // names[i] is the node with PeerID i+1

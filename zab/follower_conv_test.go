@@ -295,3 +295,46 @@ func TestFollowerTimesOutAndVotesWithLogEnd(t *testing.T) {
 		t.Fatalf("vote zxid %v, want the log end 2:1", z)
 	}
 }
+
+// A repeated LEADERINFO (the leader answering a duplicated FOLLOWERINFO)
+// stepped in the same batch as the NEWLEADER, before any Ready, must not
+// leave an ACKEPOCH in the Ready that also truncates: sent after the
+// truncation (Ready step 6), it would report a last zxid the sync just
+// cut. Found by the whole-node simulation (tests/nodesim, seed 862),
+// where a leader's coalesced message carried both.
+func TestFollowerNoStaleAckEpochAfterTruncation(t *testing.T) {
+	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 5)...))
+	only(t, c.drain(), MsgAckEpoch, 1) // the first report: last 1:5
+	c.step(Message{Type: MsgLeaderInfo, From: 3, Epoch: 2, Session: s, Attempt: c.attempt})
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncTrunc,
+		Zxid: MakeZxid(1, 3), Commit: MakeZxid(1, 3)})
+	rd := c.ready()
+	if !rd.Truncate || rd.TruncateAfter != MakeZxid(1, 3) {
+		t.Fatalf("TRUNC to 1:3 not in the Ready: %+v", rd)
+	}
+	for _, m := range rd.Messages {
+		if m.Type == MsgAckEpoch {
+			t.Fatalf("the Ready that truncates after %v also sends %v reporting last %v", rd.TruncateAfter, m.Type, m.Zxid)
+		}
+	}
+	only(t, rd.Messages, MsgAckNewLeader, 1)
+}
+
+// The same for a SNAP: every acknowledgement queued before the snapshot
+// replaced the log vouched for that log, and is dropped with it.
+func TestFollowerNoStaleAckEpochAfterSnap(t *testing.T) {
+	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 5)...))
+	only(t, c.drain(), MsgAckEpoch, 1)
+	c.step(Message{Type: MsgLeaderInfo, From: 3, Epoch: 2, Session: s, Attempt: c.attempt})
+	snap := Snapshot{Zxid: MakeZxid(1, 6), Data: []byte("state@1:6")}
+	c.step(Message{Type: MsgNewLeader, From: 3, Epoch: 2, Session: s, Attempt: c.attempt, Mode: SyncSnap,
+		Zxid: snap.Zxid, Snapshot: &snap, Commit: snap.Zxid})
+	rd := c.ready()
+	if rd.Snapshot == nil {
+		t.Fatalf("SNAP not in the Ready: %+v", rd)
+	}
+	only(t, rd.Messages, MsgAckEpoch, 0)
+	if a := only(t, rd.Messages, MsgAckNewLeader, 1)[0]; a.Zxid != snap.Zxid {
+		t.Fatalf("ACKNEWLEADER %+v, want %v", a, snap.Zxid)
+	}
+}

@@ -1,5 +1,7 @@
 package zab
 
+import "slices"
+
 // Ready is everything the core asks its caller to do after some input:
 // durable writes, messages to send, committed transactions to apply.
 //
@@ -152,6 +154,26 @@ func (p *Peer) truncateLog(t Zxid) {
 			p.fetched[i].durableTo = t
 		}
 	}
+	p.dropVouchersAbove(t)
+}
+
+// dropVouchersAbove removes from the Ready under construction every
+// acknowledgement (ACK, ACKEPOCH, ACKNEWLEADER) that vouches for a log
+// reaching beyond z: the log was just cut back to z, and the Ready sends
+// its messages after its writes (step 6), so such a message would vouch
+// for entries that are gone. One is there when a message of an earlier
+// exchange was stepped in the same batch as a NEWLEADER that truncates:
+// for instance the ACKEPOCH answering a repeated LEADERINFO (the leader
+// answering a duplicated FOLLOWERINFO), whose report the leader already
+// has, having planned the NEWLEADER from it (found by tests/nodesim).
+func (p *Peer) dropVouchersAbove(z Zxid) {
+	p.draft.msgs = slices.DeleteFunc(p.draft.msgs, func(m Message) bool {
+		switch m.Type {
+		case MsgAck, MsgAckEpoch, MsgAckNewLeader:
+			return m.Zxid > z
+		}
+		return false
+	})
 }
 
 // installSnapshot replaces the applied state and the whole log by s. The
@@ -171,6 +193,10 @@ func (p *Peer) installSnapshot(s Snapshot) {
 		}
 	}
 	p.committed, p.delivered = s.Zxid, s.Zxid
+	// Every acknowledgement queued so far vouched for the log the snapshot
+	// just replaced, entries at or below s.Zxid included (the old log may
+	// hold entries the snapshot's history does not).
+	p.dropVouchersAbove(0)
 }
 
 // HasReady reports whether Ready would return anything. It is a pure

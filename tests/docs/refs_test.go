@@ -153,7 +153,7 @@ func references(text string) []string {
 // knownPackages are the package names a qualified reference may use.
 var knownPackages = map[string]bool{
 	"zab": true, "election": true, "log": true, "sim": true, "invariants": true,
-	"zabstore": true, "node": true, "quorum": true, "kafka": true, "diagram": true, "workbench": true,
+	"zabstore": true, "node": true, "quorum": true, "kafka": true, "diagram": true, "workbench": true, "transcript": true,
 }
 
 // checkPage returns a line for every reference on the page that does not

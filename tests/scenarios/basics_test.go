@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"zabkafka/election"
 	"zabkafka/tests/sim"
 	"zabkafka/zab"
 )
@@ -106,36 +107,68 @@ func TestLaggingFollowerBeyondRetainedLogGetsSnap(t *testing.T) {
 	h.finish()
 }
 
-// TestLateJoinerFindsTheLeader: a follower of an established ensemble
-// restarts, once straight away (its election round restarts low) and once
-// after being cut off long enough to run many rounds of its own (round
-// higher than the ensemble's). Either way it must join the running leader
-// through the FOLLOWING/LEADING replies (FastLeaderElection's
-// out-of-election votes, ZOOKEEPER-1732/-1818) without forcing a new
-// election: same leader, same epoch (zab-reference 8.1 scenario 18).
+// TestLateJoinerFindsTheLeader: a peer joins an established ensemble
+// from an election round below the ensemble's (the old leader restarts
+// after the others elected a new one in a later round) and from one above
+// it (a follower cut off long enough to lose its leader starts a round of
+// its own while the others stay in theirs). Either way it must join the
+// running leader through the FOLLOWING/LEADING replies
+// (FastLeaderElection's out-of-election votes, ZOOKEEPER-1732/-1818)
+// without forcing a new election: same leader, same epoch
+// (docs/bugs.md). The rounds are read off the votes, so the test fails
+// if a case stops being the one it claims.
 func TestLateJoinerFindsTheLeader(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		isolated int // ticks spent cut off before rejoining
-	}{{"round-lower", 0}, {"round-higher", 150}} {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, higher := range []bool{false, true} {
+		name := "round-lower"
+		if higher {
+			name = "round-higher"
+		}
+		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, sim.Config{Peers: 3})
 			l := h.stable(1, 2, 3)
-			e := h.epoch(l)
 			h.waitDelivered(h.propose(l, 3)[2], 1, 2, 3)
 			joiner := zab.PeerID(1)
-			if l == joiner {
-				joiner = 2
-			}
-			h.crash(joiner)
-			h.restart(joiner)
-			if tc.isolated > 0 {
+			if higher {
+				if l == joiner {
+					joiner = 2
+				}
 				h.Isolate(joiner)
-				h.RunTicks(tc.isolated)
+				if !h.RunUntilCond(settleTicks*h.TickEvery(), func() bool {
+					s, ok := h.Status(joiner)
+					return ok && s.Role == zab.RoleLooking
+				}) {
+					h.fatalf("cut-off follower %d never lost its leader", joiner)
+				}
+				h.RunTicks(50)
+			} else {
+				// The leader crashes; the others elect in a new round.
+				joiner = l
+				h.crash(joiner)
+				l = h.stable(without(h.IDs(), joiner)...)
+			}
+			e := h.epoch(l)
+			var joinerRound, ensembleRound uint64
+			h.Net.Filter = func(m *zab.Message) sim.Verdict {
+				if m.Type == zab.MsgVote && m.Vote != nil {
+					switch {
+					case m.From == joiner && joinerRound == 0:
+						joinerRound = m.Vote.Round
+					case m.To == joiner && m.Vote.State != election.Looking && ensembleRound == 0:
+						ensembleRound = m.Vote.Round
+					}
+				}
+				return sim.Pass
+			}
+			if higher {
 				h.Heal()
+			} else {
+				h.restart(joiner)
 			}
 			if got := h.stable(1, 2, 3); got != l || h.epoch(got) != e {
 				h.fatalf("joiner forced a new election: leader %d epoch %d, was %d epoch %d", got, h.epoch(got), l, e)
+			}
+			if joinerRound == 0 || ensembleRound == 0 || (joinerRound > ensembleRound) != higher || joinerRound == ensembleRound {
+				h.fatalf("joiner's round %d, the ensemble's %d: not the %s case", joinerRound, ensembleRound, name)
 			}
 			h.finish()
 		})

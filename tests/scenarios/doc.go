@@ -4,5 +4,8 @@
 // scenario is about, and runs the invariant checker throughout.
 //
 // The package has no code of its own; the tests share a small harness
-// (harness_test.go) over the simulation.
+// (harness_test.go) over the simulation. The ZooKeeper-bug scenarios are
+// also told as recovery transcripts (tests/transcript/testdata), scripts
+// whose expected output shows every step; these tests stay, asserting
+// each fact the story is about.
 package scenarios

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"zabkafka/tests/workbench/checker"
+	"zabkafka/tests/workbench/history"
 	"zabkafka/tests/workbench/schedule"
 )
 
@@ -155,7 +156,7 @@ func TestToyForwardN0IsValidWithoutPartitions(t *testing.T) {
 // least 1.5 s.
 func TestToyForwardN0StallsWithoutN0(t *testing.T) {
 	const interval = 2 * time.Second
-	nodes := []string{"n0", "n1", "n2", "n3", "n4"}
+	nodes := fiveNodes
 	seed := int64(0)
 	for s := int64(1); s < 10000; s++ {
 		// The runner's draw order: shape and grudge, then the gap.
@@ -170,14 +171,14 @@ func TestToyForwardN0StallsWithoutN0(t *testing.T) {
 	}
 	rep := runToy(t, "forward-n0", func(o *Options) {
 		o.NodeCount, o.Concurrency, o.Rate = 5, 10, 100
-		o.Nemesis, o.NemesisInterval = true, interval
+		o.Nemesis, o.NemesisInterval = []string{FaultPartition}, interval
 		o.TimeLimit = 4 * time.Second
 		o.Seed = seed
 	})
 	if rep.Valid != checker.Valid {
 		t.Fatalf("verdict %s, want valid; error types %v", rep.Valid, rep.Check.Workload.ErrorTypes)
 	}
-	windows := rep.Check.Partitions.Windows
+	windows := rep.Check.FaultWindows.Windows
 	if len(windows) == 0 {
 		t.Fatal("no partition windows")
 	}
@@ -189,5 +190,104 @@ func TestToyForwardN0StallsWithoutN0(t *testing.T) {
 		if w.Majority != nil && !slices.Contains(w.Majority, "n0") && (!w.Stalled || w.OK != 0) {
 			t.Fatalf("window %d %+v: a majority without n0 must stall", i, w)
 		}
+	}
+}
+
+// plannedKill is one kill the nemesis schedule will do: when (if every op
+// ran at its due time) and which nodes.
+type plannedKill struct {
+	at    time.Duration
+	nodes []string
+}
+
+// plannedKills replays the kill nemesis's schedule for a seed: the kills
+// among its first ops, with their due times.
+func plannedKills(seed int64, nodes []string, interval time.Duration, ops int) []plannedKill {
+	s := newNemesisSchedule([]string{FaultKill}, nodes, interval, seed)
+	var out []plannedKill
+	now := time.Duration(0)
+	for range ops {
+		now = max(now, s.due(now))
+		a := s.next(now)
+		if a.F == history.FKill {
+			out = append(out, plannedKill{now, a.Nodes})
+		}
+	}
+	return out
+}
+
+// killN0Seed returns the first seed whose kill nemesis leaves n0 alone at
+// time 0 and kills it with its second kill between 1 s and 3 s, when n0
+// has acknowledged sends.
+func killN0Seed(t *testing.T, nodes []string, interval time.Duration) int64 {
+	t.Helper()
+	for s := int64(1); s < 10000; s++ {
+		k := plannedKills(s, nodes, interval, 4)
+		if !slices.Contains(k[0].nodes, "n0") && slices.Contains(k[1].nodes, "n0") && k[1].at >= time.Second && k[1].at <= 3*time.Second {
+			return s
+		}
+	}
+	t.Fatal("no seed kills n0 as wanted")
+	return 0
+}
+
+// forwardN0UnderKill runs forward-n0 on five nodes under the kill nemesis
+// with a seed that kills n0 (its second kill, after a second or more of
+// acknowledged sends), checks that the history shows that kill, and
+// returns the report.
+func forwardN0UnderKill(t *testing.T, args ...string) *Report {
+	const interval = time.Second
+	seed := killN0Seed(t, fiveNodes, interval)
+	rep := runToy(t, "forward-n0", func(o *Options) {
+		o.NodeCount, o.Concurrency, o.Rate = 5, 10, 100
+		o.Nemesis, o.NemesisInterval = []string{FaultKill}, interval
+		o.TimeLimit = 4 * time.Second
+		o.Seed = seed
+		o.Args = args
+	})
+	killedN0 := false
+	for _, op := range rep.History {
+		if nodes, ok := op.Value.([]string); ok && op.F == history.FKill && slices.Contains(nodes, "n0") && op.Time >= int64(time.Second) {
+			killedN0 = true
+		}
+	}
+	if !killedN0 {
+		t.Fatalf("seed %d: the history shows no kill of n0 after 1 s", seed)
+	}
+	if len(rep.Crashed) != 0 {
+		t.Fatalf("crashed %v: a kill is not a crash", rep.Crashed)
+	}
+	if _, err := os.Stat(filepath.Join(rep.StoreDir, "n0")); err != nil {
+		t.Fatalf("n0's working directory: %v", err)
+	}
+	if k := rep.Check.FaultWindows.Kinds[checker.WindowKill]; k.Windows < 2 {
+		t.Fatalf("kill windows %+v, want at least two", k)
+	}
+	return rep
+}
+
+// TestToyForwardN0LosesWritesWhenKilled: forward-n0 keeps the only log in
+// n0's memory, so killing n0 loses acknowledged messages, and the checker
+// must say so.
+func TestToyForwardN0LosesWritesWhenKilled(t *testing.T) {
+	t.Parallel()
+	wantInvalid(t, forwardN0UnderKill(t), "lost-write", "unseen")
+}
+
+// TestToyForwardN0OnDiskSurvivesKills: the same run with n0's log kept
+// under --data-dir (relative: each node's working directory) is valid, the
+// restarted n0 found its log in <run folder>/n0/data.
+func TestToyForwardN0OnDiskSurvivesKills(t *testing.T) {
+	t.Parallel()
+	rep := forwardN0UnderKill(t, "--data-dir", "data")
+	if rep.Valid != checker.Valid {
+		t.Fatalf("verdict %s, want valid; error types %v", rep.Valid, rep.Check.Workload.ErrorTypes)
+	}
+	if st, err := os.Stat(filepath.Join(rep.StoreDir, "n0", "data", "n0.log")); err != nil || st.Size() == 0 {
+		t.Fatalf("n0's on-disk log: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(rep.StoreDir, "node-logs", "n0.log"))
+	if err != nil || !strings.Contains(string(b), "=== workbench: restarting: process 2 of n0") {
+		t.Fatalf("n0's node log lacks the restart marker: %v\n%s", err, b)
 	}
 }

@@ -19,8 +19,13 @@ type fakeNet struct {
 	closed    int
 	drops     []map[string][]string
 	heals     int
+	down      map[string]bool // killed and not restarted
+	paused    map[string]bool
 	stopped   chan struct{}
 	stopOnce  sync.Once
+
+	// restartDelay is how long Restart takes (a node answering init).
+	restartDelay time.Duration
 
 	// delay, if set, is how long a request waits before being answered;
 	// a negative delay means it is never answered (the client times out).
@@ -28,7 +33,7 @@ type fakeNet struct {
 }
 
 func newFakeNet() *fakeNet {
-	return &fakeNet{entries: map[string][][2]int64{}, committed: map[string]int64{}, stopped: make(chan struct{})}
+	return &fakeNet{entries: map[string][][2]int64{}, committed: map[string]int64{}, down: map[string]bool{}, paused: map[string]bool{}, stopped: make(chan struct{})}
 }
 
 func (f *fakeNet) OpenClient() conn {
@@ -50,10 +55,59 @@ func (f *fakeNet) Heal() {
 	f.mu.Unlock()
 }
 
+// Kill, Pause, Resume and Restart keep the node sets the real cluster
+// keeps; a killed node's RPCs fail unsent (definitely) until restarted.
+func (f *fakeNet) Kill(nodes []string) []string {
+	return f.flip(nodes, f.down, false, true)
+}
+
+func (f *fakeNet) Pause(nodes []string) []string {
+	return f.flip(nodes, f.paused, false, true)
+}
+
+func (f *fakeNet) Resume(nodes []string) []string {
+	return f.flip(nodes, f.paused, true, false)
+}
+
+func (f *fakeNet) Restart(_ context.Context, nodes []string) ([]string, error) {
+	time.Sleep(f.restartDelay) // a trigger for the runner test, not a measurement
+	return f.flip(nodes, f.down, true, false), nil
+}
+
+// flip sets set[n] = to for every node where it was from, returning them.
+func (f *fakeNet) flip(nodes []string, set map[string]bool, from, to bool) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, n := range nodes {
+		if set[n] == from {
+			set[n] = to
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (f *fakeNet) isDown(node string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.down[node]
+}
+
+func (f *fakeNet) SetRunStart(time.Time) {}
+
 func (f *fakeNet) Stop() error {
 	f.stopOnce.Do(func() { close(f.stopped) })
 	return nil
 }
+
+// errFakeDown is a request to a killed node: not sent, so definite.
+var errFakeDown = fakeDefinite("node is down")
+
+type fakeDefinite string
+
+func (e fakeDefinite) Error() string { return string(e) }
+func (fakeDefinite) Definite() bool  { return true }
 
 type fakeConn struct {
 	net    *fakeNet
@@ -71,6 +125,9 @@ func (c *fakeConn) Close() {
 func (c *fakeConn) RPC(ctx context.Context, dest string, body map[string]any) (json.RawMessage, error) {
 	if c.closed {
 		return nil, fmt.Errorf("client closed")
+	}
+	if c.net.isDown(dest) {
+		return nil, errFakeDown
 	}
 	c.msgID++
 	if c.net.delay != nil {

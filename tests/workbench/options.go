@@ -3,6 +3,8 @@ package workbench
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,8 +35,10 @@ type Options struct {
 	Latency     time.Duration // mean node<->node latency
 	LatencyDist string        // constant | uniform | exponential
 
-	Nemesis         bool          // --nemesis partition
-	NemesisInterval time.Duration // mean gap between nemesis ops
+	// Nemesis lists the faults to inject (FaultPartition, FaultKill,
+	// FaultPause; ParseNemesis reads --nemesis); empty for none.
+	Nemesis         []string
+	NemesisInterval time.Duration // mean gap between one nemesis package's ops
 
 	KeyCount        int
 	MaxWritesPerKey int
@@ -116,6 +120,14 @@ func (o Options) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("latency distribution must be constant, uniform or exponential, got %q", o.LatencyDist))
 	}
+	for _, f := range o.Nemesis {
+		if !slices.Contains(Faults, f) {
+			errs = append(errs, fmt.Errorf("unknown nemesis fault %q: want %s", f, strings.Join(Faults, ", ")))
+		}
+	}
+	if slices.Contains(o.Nemesis, FaultPause) && runtime.GOOS != "linux" {
+		errs = append(errs, errors.New("--nemesis pause needs Linux (it stops a node's process group with SIGSTOP)"))
+	}
 	if o.NemesisInterval < 0 {
 		errs = append(errs, fmt.Errorf("nemesis interval must be positive, got %v", o.NemesisInterval))
 	}
@@ -162,5 +174,7 @@ type Progress struct {
 	OK        int // client completions so far, by type
 	Info      int
 	Fail      int
-	Partition string // the current partition's shape, "" when healed
+	Partition string   // the current partition's shape, "" when healed
+	Down      []string // nodes the nemesis killed and has not restarted yet
+	Paused    []string // nodes the nemesis paused and has not resumed yet
 }

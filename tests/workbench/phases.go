@@ -20,8 +20,14 @@ func (r *runner) phases() error {
 	if err := r.drain(); err != nil {
 		return err
 	}
-	if r.opts.Nemesis {
-		r.nemesisOp(false) // the nemesis's final generator: heal
+	if r.nemesis != nil {
+		// The nemesis's final generator: heal, resume, restart.
+		for _, a := range r.nemesis.final() {
+			r.startNemesis(a)
+			if err := r.drain(); err != nil {
+				return err
+			}
+		}
 	}
 	r.phase = "recovery"
 	r.opts.Logf("Waiting for recovery...")
@@ -43,26 +49,25 @@ func (r *runner) mainPhase() error {
 	r.phase = "main"
 	start := r.now()
 	cutoff := start + r.opts.TimeLimit
-	var pace, nemesis *schedule.Stagger
+	var pace *schedule.Stagger
 	if r.opts.Rate > 0 {
 		pace = schedule.NewStagger(time.Duration(float64(time.Second)/r.opts.Rate), schedule.Rand(r.opts.Seed, schedule.Rate))
 		pace.SetSlack(paceSlack)
 	}
-	if r.opts.Nemesis {
-		nemesis = schedule.NewStagger(r.opts.NemesisInterval, r.nemesisRnd)
-	}
-	startNext := true
 	for {
 		r.collect()
 		now := r.now()
 		if now >= cutoff {
 			return nil
 		}
-		if nemesis != nil && nemesis.Ready(now) {
-			r.nemesisOp(startNext)
-			startNext = !startNext
-			nemesis.Fire(now)
-			continue
+		// The nemesis does one op at a time: while its worker is busy (a
+		// restart waiting for init_ok), due ops wait, and the stagger
+		// restarts from when they fire (J:generator.clj stagger).
+		if r.nemesis != nil && !r.nemesisBusy {
+			if a := r.nemesis.next(now); a != nil {
+				r.startNemesis(*a)
+				continue
+			}
 		}
 		if pace != nil && pace.Ready(now) {
 			if t := r.freeThread(); t != nil {
@@ -72,8 +77,8 @@ func (r *runner) mainPhase() error {
 			}
 		}
 		wake := cutoff
-		if nemesis != nil {
-			wake = min(wake, nemesis.Due(now))
+		if r.nemesis != nil && !r.nemesisBusy {
+			wake = min(wake, r.nemesis.due(now))
 		}
 		if pace != nil && r.freeThread() != nil {
 			wake = min(wake, pace.Due(now))
@@ -137,9 +142,9 @@ func (r *runner) readyFinalThread(now time.Duration) *thread {
 	return nil
 }
 
-// drain waits until no op is in flight.
+// drain waits until no client op and no nemesis op is in flight.
 func (r *runner) drain() error {
-	for r.busy() > 0 {
+	for r.busy() > 0 || r.nemesisBusy {
 		if err := r.waitUntil(never, r.done); err != nil {
 			return err
 		}

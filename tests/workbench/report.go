@@ -3,6 +3,7 @@ package workbench
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 
@@ -50,6 +51,8 @@ func faultBanner(faults []net.Fault, lenient bool) string {
 		switch f.Kind {
 		case net.FaultCrash:
 			fmt.Fprintf(&b, "!!! %s CRASHED %s: %s\n", f.Node, when, f.Detail)
+		case net.FaultRestartFailed:
+			fmt.Fprintf(&b, "!!! %s FAILED TO RESTART %s (it stayed down): %s\n", f.Node, when, f.Detail)
 		default:
 			effect := "Maelstrom stops reading this node's stdout for the rest of the test"
 			if lenient {
@@ -83,14 +86,17 @@ type workbenchJSON struct {
 	TimeLimit       float64     `json:"time-limit"`
 	Latency         float64     `json:"latency-ms"`
 	LatencyDist     string      `json:"latency-dist"`
-	Nemesis         bool        `json:"nemesis-partition"`
+	Nemesis         []string    `json:"nemesis"`
 	NemesisInterval float64     `json:"nemesis-interval"`
 	KeyCount        int         `json:"key-count"`
 	MaxWritesPerKey int         `json:"max-writes-per-key"`
 	Lenient         bool        `json:"lenient"`
 	Faults          []faultJSON `json:"faults"`
 	Crashed         []string    `json:"crashed"`
-	Notes           []string    `json:"notes"`
+	// StaleReplies counts, per node, replies to clients that gave up while
+	// the node was killed or paused: dropped, not faults (net.Cluster).
+	StaleReplies map[string]int64 `json:"stale-replies"`
+	Notes        []string         `json:"notes"`
 }
 
 // writeResults writes results.json: the checker's result with a
@@ -109,10 +115,12 @@ func writeResults(path string, r *Report) error {
 	wb := workbenchJSON{
 		Seed: o.Seed, Bin: o.Bin, Args: o.Args, NodeCount: o.NodeCount, Concurrency: o.Concurrency,
 		Rate: o.Rate, TimeLimit: o.TimeLimit.Seconds(), Latency: float64(o.Latency.Microseconds()) / 1000,
-		LatencyDist: o.LatencyDist, Nemesis: o.Nemesis, NemesisInterval: o.NemesisInterval.Seconds(),
+		LatencyDist: o.LatencyDist, Nemesis: append([]string{}, o.Nemesis...), NemesisInterval: o.NemesisInterval.Seconds(),
 		KeyCount: o.KeyCount, MaxWritesPerKey: o.MaxWritesPerKey, Lenient: o.Lenient,
 		Faults: []faultJSON{}, Crashed: append([]string{}, r.Crashed...), Notes: append([]string{}, r.Notes...),
+		StaleReplies: map[string]int64{},
 	}
+	maps.Copy(wb.StaleReplies, r.StaleReplies)
 	for _, f := range r.Faults {
 		wb.Faults = append(wb.Faults, faultJSON{Node: f.Node, Time: f.Time.Seconds(), Kind: f.Kind, Line: f.Line, Detail: f.Detail})
 	}

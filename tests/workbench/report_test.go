@@ -73,6 +73,18 @@ func TestJudge(t *testing.T) {
 		t.Fatalf("unrepresentable messages: %s, notes %v", rep.Valid, rep.Notes)
 	}
 
+	// A history where nothing succeeded is invalid, as for Jepsen, with a
+	// note saying why.
+	failed := history.History{
+		{Type: history.Invoke, Process: 0, F: history.FSend, Key: "1", Msg: 1},
+		{Type: history.Fail, Process: 0, F: history.FSend, Key: "1", Msg: 1, Error: "node-down"},
+	}
+	rep = reportFor(failed)
+	rep.judge(0)
+	if rep.Valid != checker.Invalid || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "no client operation succeeded") {
+		t.Fatalf("nothing succeeded: %s, notes %v", rep.Valid, rep.Notes)
+	}
+
 	// An anomaly still wins over an unknown: false beats unknown.
 	rep = reportFor(g1aHistory())
 	rep.Crashed = []string{"n0"}
@@ -173,5 +185,74 @@ func TestOptionsValidate(t *testing.T) {
 		if o.Validate() == nil {
 			t.Errorf("case %d: %+v accepted", i, o)
 		}
+	}
+}
+
+// killPauseHistory is cleanHistory with a kill of n0 and a pause of n1
+// around it, in the form the runner records them.
+func killPauseHistory() history.History {
+	nem := func(f string, v any) history.Op {
+		return history.Op{Type: history.Info, Process: history.NemesisProcess, F: f, Value: v}
+	}
+	h := history.History{nem(history.FKill, "one"), nem(history.FKill, []string{"n0"}), nem(history.FPause, "one"), nem(history.FPause, []string{"n1"})}
+	h = append(h, cleanHistory()...)
+	h = append(h, nem(history.FStart, "all"), nem(history.FStart, []string{"n0"}), nem(history.FResume, "all"), nem(history.FResume, []string{"n1"}))
+	for i := range h {
+		h[i].Index, h[i].Time = i, int64(i)*int64(time.Millisecond)
+	}
+	return h
+}
+
+// TestResultsListKillAndPauseWindows: results.json lists each kill and
+// pause window with its nodes and the per-kind figures, and the workbench
+// section the faults asked for and the stale replies; the summary has a
+// line per kind and reports a failed restart loudly.
+func TestResultsListKillAndPauseWindows(t *testing.T) {
+	rep := reportFor(killPauseHistory())
+	rep.Options.Nemesis = []string{FaultKill, FaultPause}
+	rep.StaleReplies = map[string]int64{"n1": 3}
+	rep.Faults = []net.Fault{{Node: "n2", Time: time.Second, Kind: net.FaultRestartFailed, Detail: "node n2 did not answer init within 10s"}}
+	rep.Crashed = []string{"n2"}
+	rep.judge(0)
+	s := rep.Summary()
+	for _, want := range []string{"kills: 1 window", "pauses: 1 window", "n2 FAILED TO RESTART at 1.000 s", "crashed or failed to restart"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := writeResults(path, rep); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Windows struct {
+			Windows []struct {
+				Kind  string   `json:"kind"`
+				Nodes []string `json:"nodes"`
+				Ended bool     `json:"ended"`
+			} `json:"windows"`
+			Kinds map[string]checker.KindSummary `json:"kinds"`
+		} `json:"fault-windows"`
+		Workbench struct {
+			Nemesis      []string         `json:"nemesis"`
+			StaleReplies map[string]int64 `json:"stale-replies"`
+		} `json:"workbench"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("results.json: %v\n%s", err, b)
+	}
+	w := got.Windows.Windows
+	if len(w) != 2 || w[0].Kind != "kill" || w[0].Nodes[0] != "n0" || !w[0].Ended || w[1].Kind != "pause" || w[1].Nodes[0] != "n1" {
+		t.Fatalf("fault windows %+v", w)
+	}
+	if got.Windows.Kinds["kill"].Windows != 1 || got.Windows.Kinds["pause"].Windows != 1 {
+		t.Fatalf("kinds %+v", got.Windows.Kinds)
+	}
+	if strings.Join(got.Workbench.Nemesis, ",") != "kill,pause" || got.Workbench.StaleReplies["n1"] != 3 {
+		t.Fatalf("workbench section %+v", got.Workbench)
 	}
 }

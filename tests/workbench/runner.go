@@ -3,7 +3,7 @@ package workbench
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,8 +41,13 @@ type runner struct {
 	gen    *kafka.Generator
 	finals []*kafka.FinalThread
 
-	nemesisRnd *rand.Rand
-	partition  string // current shape, "" when healed
+	nemesis     *nemesisSchedule // nil without --nemesis
+	nemesisJobs chan nemesisAction
+	nemesisDone chan nemesisResult
+	nemesisBusy bool     // an op is with the nemesis worker
+	partition   string   // current shape, "" when healed
+	down        []string // nodes killed and not yet restarted
+	paused      []string // nodes paused and not yet resumed
 
 	phase           string        // for the progress line
 	ok, info, fail  int           // client completions so far
@@ -54,15 +59,17 @@ type runner struct {
 // newRunner prepares the threads (not yet started) and generators.
 func newRunner(ctx context.Context, opts Options, cluster network) *runner {
 	r := &runner{
-		opts:       opts,
-		nodes:      opts.nodeIDs(),
-		cluster:    cluster,
-		ctx:        ctx,
-		done:       make(chan completion, opts.Concurrency),
-		gen:        kafka.NewGenerator(opts.workloadConfig(), schedule.Rand(opts.Seed, schedule.Workload)),
-		nemesisRnd: schedule.Rand(opts.Seed, schedule.Nemesis),
-		timer:      time.NewTimer(time.Hour),
-		rpcTimeout: kafka.RPCTimeout,
+		opts:        opts,
+		nodes:       opts.nodeIDs(),
+		cluster:     cluster,
+		ctx:         ctx,
+		done:        make(chan completion, opts.Concurrency),
+		gen:         kafka.NewGenerator(opts.workloadConfig(), schedule.Rand(opts.Seed, schedule.Workload)),
+		nemesis:     newNemesisSchedule(opts.Nemesis, opts.nodeIDs(), opts.NemesisInterval, opts.Seed),
+		nemesisJobs: make(chan nemesisAction, 1),
+		nemesisDone: make(chan nemesisResult, 1),
+		timer:       time.NewTimer(time.Hour),
+		rpcTimeout:  kafka.RPCTimeout,
 	}
 	r.timer.Stop()
 	for i := range opts.Concurrency {
@@ -84,14 +91,18 @@ func (r *runner) now() time.Duration { return time.Since(r.origin) }
 // cluster stops) and returns the partial history with ctx's error.
 func (r *runner) run() (history.History, error) {
 	r.origin = time.Now()
+	r.cluster.SetRunStart(r.origin)
 	for _, t := range r.threads {
 		r.workers.Add(1)
 		go worker(r.ctx, t, r.cluster, r.rpcTimeout, r.done, &r.workers)
 	}
+	r.workers.Add(1)
+	go nemesisWorker(r)
 	err := r.phases()
 	for _, t := range r.threads {
 		close(t.jobs)
 	}
+	close(r.nemesisJobs)
 	if err != nil {
 		// Ops still in flight end when the caller stops the cluster; keep
 		// draining so no worker blocks on a full channel.
@@ -99,13 +110,19 @@ func (r *runner) run() (history.History, error) {
 			for range r.done {
 			}
 		}()
+		go func() {
+			for range r.nemesisDone {
+			}
+		}()
 		r.cluster.Stop()
 		r.workers.Wait()
 		close(r.done)
+		close(r.nemesisDone)
 		return r.hist, err
 	}
 	r.workers.Wait()
 	close(r.done)
+	close(r.nemesisDone)
 	return r.hist, nil
 }
 
@@ -193,8 +210,8 @@ func (r *runner) complete(c completion) {
 }
 
 // waitUntil blocks until the run time reaches until, or (when events is not
-// nil) one completion arrives and is processed, or ctx is cancelled. It
-// also reports progress.
+// nil) one completion arrives and is processed, or the nemesis worker
+// finishes an op, or ctx is cancelled. It also reports progress.
 func (r *runner) waitUntil(until time.Duration, events <-chan completion) error {
 	for {
 		now := r.now()
@@ -211,6 +228,10 @@ func (r *runner) waitUntil(until time.Duration, events <-chan completion) error 
 		case c := <-events:
 			r.stopTimer()
 			r.complete(c)
+			return nil
+		case res := <-r.nemesisDone:
+			r.stopTimer()
+			r.completeNemesis(res)
 			return nil
 		case <-r.ctx.Done():
 			r.stopTimer()
@@ -237,5 +258,6 @@ func (r *runner) snapshot(now time.Duration) Progress {
 	return Progress{
 		Phase: r.phase, Elapsed: now, TimeLimit: r.opts.TimeLimit,
 		OK: r.ok, Info: r.info, Fail: r.fail, Partition: r.partition,
+		Down: slices.Clone(r.down), Paused: slices.Clone(r.paused),
 	}
 }

@@ -16,7 +16,7 @@ import (
 func quickOptions(seed int64) Options {
 	return Options{
 		Bin: "fake", NodeCount: 2, Concurrency: 4, Rate: 2000,
-		TimeLimit: 300 * time.Millisecond, Nemesis: true, NemesisInterval: 40 * time.Millisecond,
+		TimeLimit: 300 * time.Millisecond, Nemesis: []string{FaultPartition}, NemesisInterval: 40 * time.Millisecond,
 		Seed: seed, RecoveryWait: 10 * time.Millisecond, FinalLimit: 500 * time.Millisecond,
 	}.withDefaults()
 }
@@ -223,7 +223,7 @@ func seenKeys(h history.History) []string {
 // (spec 5.2 step 4).
 func TestRunnerLateCompletionsFeedTargets(t *testing.T) {
 	opts := quickOptions(7)
-	opts.Nemesis = false
+	opts.Nemesis = nil
 	opts.TimeLimit = 30 * time.Millisecond
 	opts.Rate = 500
 	f := newFakeNet()
@@ -263,7 +263,7 @@ func TestRunnerLateCompletionsFeedTargets(t *testing.T) {
 // net-timeout, and the thread continues as a new process with a new client.
 func TestRunnerTimeoutsRenewProcess(t *testing.T) {
 	opts := quickOptions(11)
-	opts.Nemesis = false
+	opts.Nemesis = nil
 	opts.TimeLimit = 200 * time.Millisecond
 	f := newFakeNet()
 	f.delay = func(body map[string]any) time.Duration {

@@ -22,13 +22,17 @@ type Report struct {
 	// Time is converted to run time (since the main phase began).
 	Faults  []net.Fault
 	Crashed []string
-	Counts  net.NetCounts
-	Check   checker.Result
+	// StaleReplies counts, per node, the replies it sent to clients that
+	// had given up while it was killed or paused (net.Cluster.StaleReplies).
+	StaleReplies map[string]int64
+	Counts       net.NetCounts
+	Check        checker.Result
 	// Valid is the run's verdict: the checker's, made at best Unknown by
 	// the notes below.
 	Valid checker.Validity
 	// Notes say why the workbench lowered the checker's verdict (a node
-	// crashed; a poll returned a message the history cannot hold).
+	// crashed; a poll returned a message the history cannot hold), or
+	// explain it (no client operation succeeded).
 	Notes []string
 	// StoreDir is the run's folder ("" when no store was written).
 	StoreDir string
@@ -67,9 +71,10 @@ func Test(ctx context.Context, opts Options) (*Report, error) {
 	if store != nil {
 		rep.StoreDir = store.Dir
 	}
-	logDir := ""
+	logDir, workDir := "", ""
 	if store != nil {
 		logDir = store.NodeLogDir()
+		workDir = store.Dir // node n0 runs in <run folder>/n0
 	}
 
 	clusterStart := time.Now()
@@ -81,6 +86,7 @@ func Test(ctx context.Context, opts Options) (*Report, error) {
 		Dist:      opts.LatencyDist,
 		Seed:      schedule.Seed(opts.Seed, schedule.Network),
 		LogDir:    logDir,
+		WorkDir:   workDir,
 		LogStderr: opts.LogStderr,
 		Lenient:   opts.Lenient,
 		Logf:      opts.Logf,
@@ -98,6 +104,7 @@ func Test(ctx context.Context, opts Options) (*Report, error) {
 	rep.History = h
 	rep.Counts = cluster.Counts()
 	rep.Crashed = cluster.Crashed()
+	rep.StaleReplies = cluster.StaleReplies()
 	rep.Faults = shiftFaults(cluster.Faults(), r.origin.Sub(clusterStart))
 	if runErr != nil {
 		if store != nil {
@@ -137,7 +144,12 @@ func (rep *Report) judge(unrepresentable int) {
 	})
 	rep.Valid = rep.Check.Valid
 	if len(rep.Crashed) > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("node(s) %v crashed during the run: Maelstrom would abort without a verdict", rep.Crashed))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("node(s) %v crashed or failed to restart during the run: Maelstrom would abort without a verdict", rep.Crashed))
+	}
+	if rep.Check.Stats.Count > 0 && rep.Check.Stats.OKCount == 0 {
+		// The verdict is already invalid (stats), as Jepsen's would be;
+		// the note keeps the reader from hunting for an anomaly.
+		rep.Notes = append(rep.Notes, "no client operation succeeded (every node down, paused or cut off for the whole run?): the invalid stats and any empty-transaction-graph come from that, not from an anomaly; see the fault windows")
 	}
 	if unrepresentable > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d poll(s) returned non-integer messages, which no send wrote: Jepsen's analysis would fail (no writer of a read value)", unrepresentable))

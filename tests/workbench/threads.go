@@ -41,12 +41,18 @@ type conn interface {
 }
 
 // network is what the runner needs from the simulated network: fresh
-// clients, partitions, and teardown. clusterNetwork adapts *net.Cluster;
-// tests use an in-process fake.
+// clients, partitions, process faults, and teardown. clusterNetwork adapts
+// *net.Cluster; tests use an in-process fake. Kill, Pause and Resume
+// return the nodes they acted on, Restart those it restarted.
 type network interface {
 	OpenClient() conn
 	Partition(grudge map[string][]string)
 	Heal()
+	Kill(nodes []string) []string
+	Pause(nodes []string) []string
+	Resume(nodes []string) []string
+	Restart(ctx context.Context, nodes []string) ([]string, error)
+	SetRunStart(time.Time)
 	Stop() error
 }
 

@@ -49,3 +49,55 @@ func TestUnwritableOutput(t *testing.T) {
 		t.Fatalf("output under a file: exit %d", code)
 	}
 }
+
+// TestDrawsARandomRun: -seed draws a window of tests/sim's random run
+// of that seed, and -end picks where the window ends.
+func TestDrawsARandomRun(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"-seed", "7", "-peers", "3", "-last", "5", "-end", "100", "-out", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "seed-7.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "seed 7: ticks 95 to 100") {
+		t.Errorf("the title does not name the window: %.300s", b)
+	}
+}
+
+// TestDrawsATranscript: -transcript draws each run of a transcript, the
+// second and later ones with a number; a missing file and a file that
+// starts nothing fail.
+func TestDrawsATranscript(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "story.txt")
+	text := "start\n----\n\nrun until=stable\n----\n\nstart peers=5\n----\n\nrun until=stable\n----\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"-transcript", path, "-out", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, name := range []string{"story.svg", "story-2.svg"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !strings.Contains(string(b), "transcript story") {
+			t.Errorf("%s: %v, or no title", name, err)
+		}
+	}
+	if code := run([]string{"-transcript", filepath.Join(dir, "nosuch.txt"), "-out", dir}, &out, &errb); code != 1 {
+		t.Errorf("missing transcript: exit %d", code)
+	}
+	empty := filepath.Join(dir, "empty.txt")
+	if err := os.WriteFile(empty, []byte("# nothing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"-transcript", empty, "-out", dir}, &out, &errb); code != 1 {
+		t.Errorf("a transcript that starts nothing: exit %d", code)
+	}
+	if code := run([]string{"-transcript", path, "-seed", "3"}, &out, &errb); code != 2 {
+		t.Errorf("-transcript with -seed: exit %d", code)
+	}
+}

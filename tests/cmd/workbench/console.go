@@ -80,6 +80,12 @@ func progressLine(p workbench.Progress) string {
 	}
 	line := fmt.Sprintf("[%s %5.1f/%.0fs] ok %d  info %d  fail %d  | partition: %s",
 		p.Phase, p.Elapsed.Seconds(), p.TimeLimit.Seconds(), p.OK, p.Info, p.Fail, part)
+	if len(p.Down) > 0 {
+		line += " | down: " + strings.Join(p.Down, " ")
+	}
+	if len(p.Paused) > 0 {
+		line += " | paused: " + strings.Join(p.Paused, " ")
+	}
 	const width = 150
 	if len(line) > width {
 		line = line[:width-3] + "..."

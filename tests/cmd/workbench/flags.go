@@ -85,7 +85,7 @@ func parseTest(args []string, usage io.Writer) (workbench.Options, error) {
 		wl       = fs.String("workload", "kafka", "workload to run (only kafka)")
 		timeLim  = fs.Float64("time-limit", 60, "length of the main phase, in `seconds`")
 		latency  = fs.Int("latency", 0, "mean node<->node latency, in `ms`")
-		nemesis  = fs.String("nemesis", "", "comma-separated `faults` to inject: partition")
+		nemesis  = fs.String("nemesis", "", "comma-separated `faults` to inject: partition, kill, pause (kill needs a node that keeps its state on disk, e.g. --args \"--data-dir data\")")
 		interval = fs.Float64("nemesis-interval", 10, "mean `seconds` between nemesis operations")
 		seed     = fs.String("seed", "", "`seed` for the generator, nemesis and network choices (default: random, printed)")
 	)
@@ -110,17 +110,10 @@ func parseTest(args []string, usage io.Writer) (workbench.Options, error) {
 	if *wl != "kafka" {
 		errs = append(errs, fmt.Errorf("unknown workload %q: only kafka is supported", *wl))
 	}
-	switch strings.TrimSpace(*nemesis) {
-	case "":
-	case "partition":
-		o.Nemesis = true
-	default:
-		for _, f := range strings.Split(*nemesis, ",") {
-			if f = strings.TrimSpace(f); f != "partition" && f != "" {
-				errs = append(errs, fmt.Errorf("unknown nemesis fault %q: only partition is supported", f))
-			}
-		}
-		o.Nemesis = len(errs) == 0
+	if faults, err := workbench.ParseNemesis(*nemesis); err != nil {
+		errs = append(errs, err)
+	} else {
+		o.Nemesis = faults
 	}
 	if *timeLim <= 0 || math.IsNaN(*timeLim) || math.IsInf(*timeLim, 0) {
 		errs = append(errs, fmt.Errorf("--time-limit must be a positive number of seconds, got %v", *timeLim))

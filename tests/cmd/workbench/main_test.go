@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,19 +22,19 @@ func TestParseTestDefaultsAndForms(t *testing.T) {
 	want := workbench.Options{
 		Bin: "/bin/node", Args: []string{"-v", "--x", "pos"}, NodeCount: 3, Concurrency: 6, Rate: 100,
 		TimeLimit: 2500 * time.Millisecond, Latency: 7 * time.Millisecond, LatencyDist: "uniform",
-		Nemesis: true, NemesisInterval: 3 * time.Second, Seed: 99, KeyCount: 10, MaxWritesPerKey: 16,
+		Nemesis: []string{workbench.FaultPartition}, NemesisInterval: 3 * time.Second, Seed: 99, KeyCount: 10, MaxWritesPerKey: 16,
 		StoreRoot: "store",
 	}
 	if o.Bin != want.Bin || strings.Join(o.Args, " ") != strings.Join(want.Args, " ") || o.NodeCount != want.NodeCount ||
 		o.Concurrency != want.Concurrency || o.Rate != want.Rate || o.TimeLimit != want.TimeLimit ||
-		o.Latency != want.Latency || o.LatencyDist != want.LatencyDist || o.Nemesis != want.Nemesis ||
+		o.Latency != want.Latency || o.LatencyDist != want.LatencyDist || !slices.Equal(o.Nemesis, want.Nemesis) ||
 		o.NemesisInterval != want.NemesisInterval || o.Seed != want.Seed || o.KeyCount != want.KeyCount ||
 		o.MaxWritesPerKey != want.MaxWritesPerKey || o.StoreRoot != want.StoreRoot {
 		t.Fatalf("parsed %+v\nwant   %+v", o, want)
 	}
 
 	o, err = parseTest([]string{"--bin", "x", "--concurrency", "4"}, &usage)
-	if err != nil || o.Concurrency != 4 || o.NodeCount != 5 || o.Rate != 5 || o.TimeLimit != time.Minute || o.Nemesis {
+	if err != nil || o.Concurrency != 4 || o.NodeCount != 5 || o.Rate != 5 || o.TimeLimit != time.Minute || o.Nemesis != nil {
 		t.Fatalf("defaults: %+v, %v", o, err)
 	}
 	if o.Seed < 0 {
@@ -49,7 +50,7 @@ func TestParseTestRejects(t *testing.T) {
 		"zero concurrency":  {"--bin", "x", "--concurrency", "0"},
 		"bad dist":          {"--bin", "x", "--latency-dist", "gaussian"},
 		"uniform without":   {"--bin", "x", "--latency-dist", "uniform"},
-		"bad nemesis":       {"--bin", "x", "--nemesis", "kill"},
+		"bad nemesis":       {"--bin", "x", "--nemesis", "crash"},
 		"bad workload":      {"--bin", "x", "-w", "lin-kv"},
 		"negative rate":     {"--bin", "x", "--rate", "-1"},
 		"zero time":         {"--bin", "x", "--time-limit", "0"},
@@ -66,6 +67,46 @@ func TestParseTestRejects(t *testing.T) {
 				t.Fatalf("%v accepted", args)
 			}
 		})
+	}
+}
+
+// TestParseNemesis: --nemesis is a comma-separated set of partition, kill
+// and pause, with optional spaces, in any order and repeated at will; the
+// options list each fault once, in a fixed order.
+func TestParseNemesis(t *testing.T) {
+	for arg, want := range map[string][]string{
+		"kill":                   {"kill"},
+		"pause":                  {"pause"},
+		"partition,kill,pause":   {"partition", "kill", "pause"},
+		"pause , kill,partition": {"partition", "kill", "pause"},
+		"kill,kill":              {"kill"},
+		"":                       nil,
+		" ":                      nil,
+	} {
+		o, err := parseTest([]string{"--bin", "x", "--nemesis", arg}, &bytes.Buffer{})
+		if err != nil || !slices.Equal(o.Nemesis, want) {
+			t.Errorf("--nemesis %q: %v %v, want %v", arg, o.Nemesis, err, want)
+		}
+	}
+}
+
+// TestBadNemesisExits2: a bad --nemesis exits 2 with a message naming the
+// problem and the valid faults, before anything runs.
+func TestBadNemesisExits2(t *testing.T) {
+	for arg, want := range map[string]string{
+		"crash":            `unknown nemesis fault "crash"`,
+		"partition,kil":    `unknown nemesis fault "kil"`,
+		"Kill":             `unknown nemesis fault "Kill"`,
+		"partition,,pause": "empty entry",
+		",kill":            "empty entry",
+		"kill,":            "empty entry",
+		"partition;kill":   `unknown nemesis fault "partition;kill"`,
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"test", "--bin", "/nonexistent/node", "--nemesis", arg, "--store", t.TempDir()}, &out, &errOut, false)
+		if code != 2 || !strings.Contains(errOut.String(), want) || !strings.Contains(errOut.String(), "partition, kill, pause") {
+			t.Errorf("--nemesis %q: exit %d, stderr %q; want 2 and %q and the valid faults", arg, code, errOut.String(), want)
+		}
 	}
 }
 
@@ -91,8 +132,9 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	line := progressLine(workbench.Progress{Phase: "main", Elapsed: 1500 * time.Millisecond, TimeLimit: 20 * time.Second, OK: 10, Info: 2, Fail: 1, Partition: "majority"})
-	for _, want := range []string{"main", "1.5/20s", "ok 10", "info 2", "fail 1", "majority"} {
+	line := progressLine(workbench.Progress{Phase: "main", Elapsed: 1500 * time.Millisecond, TimeLimit: 20 * time.Second, OK: 10, Info: 2, Fail: 1, Partition: "majority",
+		Down: []string{"n1", "n3"}, Paused: []string{"n0"}})
+	for _, want := range []string{"main", "1.5/20s", "ok 10", "info 2", "fail 1", "majority", "down: n1 n3", "paused: n0"} {
 		if !strings.Contains(line, want) {
 			t.Fatalf("progress line %q lacks %q", line, want)
 		}

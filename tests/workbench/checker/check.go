@@ -28,8 +28,8 @@ func Check(h history.History, opts Options) Result {
 			func(err string) { r.Net = &NetResult{Valid: Unknown} })
 	}
 	safely(func() { r.Series.Latencies, r.Performance = computePerformance(txns) }, func(string) {})
-	safely(func() { r.Partitions = partitionAvailability(h, txns, opts) },
-		func(err string) { r.Partitions = PartitionReport{Skipped: err} })
+	safely(func() { r.FaultWindows = faultAvailability(h, txns, opts) },
+		func(err string) { r.FaultWindows = FaultReport{Skipped: err} })
 
 	valids := []Validity{r.Stats.Valid, r.Availability.Valid, r.Workload.Valid}
 	if r.Net != nil {

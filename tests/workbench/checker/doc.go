@@ -4,7 +4,8 @@
 // settings Maelstrom uses (no transactions, assign only, no ww-deps), plus
 // the other sections Maelstrom reports for every workload (stats,
 // availability, net) and a few additions of our own (latency percentiles,
-// throughput, availability per partition window).
+// throughput, availability in and after every partition, kill and pause
+// window).
 //
 // Sources of truth are maelstrom-kafka-spec.md sections 6 and 7 and the
 // Clojure itself; where they disagree the Clojure wins and a comment says

@@ -1,15 +1,15 @@
 package checker
 
 // Result is the checker's whole verdict: Maelstrom's sections (stats,
-// availability, net, workload), our additions (performance, partition
+// availability, net, workload), our additions (performance, fault
 // windows), the overall validity, and the series the plots need.
 type Result struct {
-	Stats        Stats           `json:"stats"`
-	Availability Availability    `json:"availability"`
-	Net          *NetResult      `json:"net,omitempty"`
-	Workload     WorkloadResult  `json:"workload"`
-	Performance  Performance     `json:"performance"`
-	Partitions   PartitionReport `json:"partition-availability"`
+	Stats        Stats          `json:"stats"`
+	Availability Availability   `json:"availability"`
+	Net          *NetResult     `json:"net,omitempty"`
+	Workload     WorkloadResult `json:"workload"`
+	Performance  Performance    `json:"performance"`
+	FaultWindows FaultReport    `json:"fault-windows"`
 	// Valid merges the sections that judge (stats, availability, net,
 	// workload): false beats unknown beats true (J:checker.clj compose).
 	Valid Validity `json:"valid?"`

@@ -379,7 +379,7 @@ func TestGarbageNeverPanics(t *testing.T) {
 			h = append(h, op)
 		}
 		r := Check(h, Options{Nodes: fiveNodes, Concurrency: 1 + rng.Intn(4), Availability: "0.5", Net: &NetCounts{}})
-		for _, e := range []string{r.Workload.Error, r.Availability.Error, r.Partitions.Skipped} {
+		for _, e := range []string{r.Workload.Error, r.Availability.Error, r.FaultWindows.Skipped} {
 			if len(e) >= 8 && e[:8] == "internal" {
 				t.Fatalf("seed %d run %d: %s", seed, run, e)
 			}

@@ -66,13 +66,31 @@ func (r Result) Summary() string {
 	}
 	p("throughput: %.1f ops/s (%.1f ok/s) over %.1f s", pf.Throughput.OpsPerSec, pf.Throughput.OKPerSec, pf.Throughput.Seconds)
 
-	pr := &r.Partitions
-	if len(pr.Windows) > 0 {
-		if pr.Skipped != "" {
-			p("partitions: %s, not analysed: %s", windowsNoun(len(pr.Windows)), pr.Skipped)
-		} else {
-			p("partitions: %s, %d with a majority side, %d stalled; recovery median %.3f s, max %.3f s",
-				windowsNoun(len(pr.Windows)), pr.WithMajority, pr.Stalled, nanosToSecs(pr.MedianRecovery), nanosToSecs(pr.MaxRecovery))
+	fr := &r.FaultWindows
+	for _, kind := range windowKinds {
+		k, ok := fr.Kinds[kind]
+		if !ok {
+			continue
+		}
+		if fr.Skipped != "" {
+			p("%s: %s, not analysed: %s", kindPlural[kind], windowsNoun(k.Windows), fr.Skipped)
+			continue
+		}
+		p("%s: %s, %d with a majority %s, %d stalled; recovery in the window median %.3f s, max %.3f s",
+			kindPlural[kind], windowsNoun(k.Windows), k.WithMajority, majorityWord[kind], k.Stalled,
+			nanosToSecs(k.MedianRecovery), nanosToSecs(k.MaxRecovery))
+		p("  after each %s: first ok send median %.3f s, max %.3f s%s; every affected node serving median %.3f s, max %.3f s%s",
+			repairWord[kind], nanosToSecs(k.MedianAfter), nanosToSecs(k.MaxAfter), never(k.NeverAfter),
+			nanosToSecs(k.MedianRejoin), nanosToSecs(k.MaxRejoin), never(k.NeverRejoin))
+	}
+	if fr.Skipped == "" && len(fr.Windows) > 0 {
+		p("fault windows (first ok = first majority-side send acknowledged; after = from the repair):")
+		for i, w := range fr.Windows {
+			if i == maxWindowLines {
+				p("  ... %d more in results.json", len(fr.Windows)-i)
+				break
+			}
+			p("  %s", windowLine(i+1, w))
 		}
 	}
 
@@ -110,6 +128,67 @@ func suffix(err string) string {
 		return ""
 	}
 	return " (" + err + ")"
+}
+
+// Words for the fault window lines of the summary.
+var (
+	kindPlural   = map[string]string{WindowPartition: "partitions", WindowKill: "kills", WindowPause: "pauses"}
+	majorityWord = map[string]string{WindowPartition: "side", WindowKill: "alive", WindowPause: "running"}
+	repairWord   = map[string]string{WindowPartition: "heal", WindowKill: "restart", WindowPause: "resume"}
+)
+
+// maxWindowLines caps the per-window lines of the summary.
+const maxWindowLines = 30
+
+// windowLine describes one fault window on a line.
+func windowLine(n int, w FaultWindow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s %.3f-%.3f s", n, w.Kind, nanosToSecs(w.Start), nanosToSecs(w.End))
+	switch {
+	case w.Error != "":
+		fmt.Fprintf(&b, ": unreadable (%s)", w.Error)
+		return b.String()
+	case w.Kind == WindowPartition:
+		fmt.Fprintf(&b, " %v", w.Components)
+	default:
+		fmt.Fprintf(&b, " %v", w.Nodes)
+	}
+	if w.Majority == nil {
+		b.WriteString(": no majority")
+	} else {
+		fmt.Fprintf(&b, ": %d sent, %d ok", w.Sends, w.OK)
+		if w.Stalled {
+			b.WriteString(", STALLED")
+		} else {
+			fmt.Fprintf(&b, ", first ok %.3f s", nanosToSecs(w.Recovery))
+		}
+	}
+	switch {
+	case !w.Ended:
+		b.WriteString("; not repaired before the end")
+	case w.AfterSends == 0:
+		b.WriteString("; no sends after")
+	case w.After < 0:
+		b.WriteString("; after: NO ok send")
+	default:
+		fmt.Fprintf(&b, "; after: first ok %.3f s", nanosToSecs(w.After))
+		switch {
+		case !w.RejoinMeasured:
+		case w.Rejoin < 0:
+			b.WriteString(", some affected node NEVER served again")
+		default:
+			fmt.Fprintf(&b, ", all affected serving %.3f s", nanosToSecs(w.Rejoin))
+		}
+	}
+	return b.String()
+}
+
+// never says how many windows never recovered, if any.
+func never(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d never)", n)
 }
 
 // windowsNoun says "1 window" or "n windows".

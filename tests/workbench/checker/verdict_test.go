@@ -253,7 +253,7 @@ func TestResultJSONKeys(t *testing.T) {
 	for _, k := range []string{`"valid?":false`, `"worst-realtime-lag":{`, `"bad-error-types":["lost-write","unseen"]`,
 		`"error-types":["lost-write","unseen"]`, `"unseen":{"time":5,"unseen":{"x":1},"messages":{"x":[1]}}`, `"info-txn-causes":[]`, `"lost-write":{"count":1,"errs":[{`,
 		`"max-read-index":1`, `"ok-fraction":1`, `"by-f":{`, `"ok-count":`, `"msgs-per-op":0`,
-		`"stats":{`, `"availability":{`, `"net":{`, `"workload":{`, `"p50-ms":`, `"partition-availability":{`} {
+		`"stats":{`, `"availability":{`, `"net":{`, `"workload":{`, `"p50-ms":`, `"fault-windows":{`} {
 		if !strings.Contains(s, k) {
 			t.Errorf("JSON lacks %s", k)
 		}

@@ -30,7 +30,8 @@ const (
 )
 
 // Operation names (the op's f). The first four are client operations of the
-// kafka workload; the last two are the partition nemesis's.
+// kafka workload; the others are the nemesis's (J:jepsen/src/jepsen/
+// nemesis/combined.clj partition-package and db-nemesis).
 const (
 	FSend           = "send"
 	FPoll           = "poll"
@@ -38,6 +39,10 @@ const (
 	FCrash          = "crash"
 	FStartPartition = "start-partition"
 	FStopPartition  = "stop-partition"
+	FKill           = "kill"   // SIGKILL some nodes
+	FStart          = "start"  // restart every killed node
+	FPause          = "pause"  // SIGSTOP some nodes
+	FResume         = "resume" // SIGCONT every paused node
 )
 
 // NemesisProcess is the Process of every nemesis record. Client processes
@@ -79,6 +84,11 @@ func (p *Pair) UnmarshalJSON(b []byte) error {
 //   - start-partition: Value is the shape name on invocation and the grudge
 //     (node -> nodes it drops) on completion; stop-partition: Value is
 //     "network-healed" on completion.
+//   - kill, pause: Value is the node spec ("one", "minority", "all", ...)
+//     on invocation and the list of nodes killed or paused on completion;
+//     start, resume: Value is "all" on invocation and the list of nodes
+//     restarted or resumed on completion, and a start whose restarts
+//     failed has Error.
 type Op struct {
 	Index   int    `json:"index"`
 	Time    int64  `json:"time"` // nanoseconds since the run began

@@ -53,6 +53,10 @@ func (c *Client) Offsets() map[string]int64 { return maps.Clone(c.offsets) }
 //   - a timeout is info "net-timeout" (fail for assign);
 //   - an error reply is fail when its code is definite (or for assign), else
 //     info, with error "name: text";
+//   - a node error (netError: its node was killed) is fail under its name
+//     when it is definite (the network did not send the request, as a
+//     refused connection is for Jepsen's database clients) or the op is
+//     assign, else info under its name (killed while outstanding);
 //   - a malformed reply, or any other failure, is info
 //     "indeterminate: <why>" (Jepsen's worker catches the exception).
 //
@@ -181,6 +185,14 @@ func (c *Client) call(ctx context.Context, body map[string]any, want string, fie
 	return decodeReply(raw, want, fields...)
 }
 
+// netError is implemented by the conn's errors about a killed node
+// (net.ErrNodeDown, net.ErrNodeKilled): a short name for the history, and
+// whether the request certainly took no effect.
+type netError interface {
+	Name() string
+	Definite() bool
+}
+
 // errTimeout is an RPC that got no matching reply within the client timeout.
 var errTimeout = errors.New("net-timeout")
 
@@ -188,7 +200,13 @@ var errTimeout = errors.New("net-timeout")
 func (c *Client) classify(f string, err error) Outcome {
 	idempotent := f == history.FAssign
 	var re *replyError
+	var ne netError
 	switch {
+	case errors.As(err, &ne):
+		if ne.Definite() || idempotent {
+			return Outcome{Type: history.Fail, Error: ne.Name()}
+		}
+		return Outcome{Type: history.Info, Error: ne.Name()}
 	case errors.Is(err, errTimeout):
 		if idempotent {
 			return Outcome{Type: history.Fail, Error: "net-timeout"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"strings"
@@ -66,6 +67,17 @@ func TestClientSendOK(t *testing.T) {
 	}
 }
 
+// nodeErr is a conn error about a killed node, as net's are: definite
+// when the request was not sent.
+type nodeErr struct {
+	name     string
+	definite bool
+}
+
+func (e nodeErr) Error() string  { return e.name + " (text)" }
+func (e nodeErr) Name() string   { return e.name }
+func (e nodeErr) Definite() bool { return e.definite }
+
 // TestClientErrorClassification walks the with-errors table of spec 1.6.
 func TestClientErrorClassification(t *testing.T) {
 	cases := []struct {
@@ -90,6 +102,11 @@ func TestClientErrorClassification(t *testing.T) {
 		{"assign malformed", history.FAssign, `{"type":"list_committed_offsets_ok","offsets":{"1":"x"},"in_reply_to":1}`, history.Info, "indeterminate: malformed list_committed_offsets_ok reply"},
 		{"send non-string text", history.FSend, `{"type":"error","code":14,"text":42,"in_reply_to":1}`, history.Fail, "abort: 42"},
 		{"send other error", history.FSend, errors.New("client closed"), history.Info, "indeterminate: client closed"},
+		{"send to a down node", history.FSend, fmt.Errorf("client c9: %w", nodeErr{"node-down", true}), history.Fail, "node-down"},
+		{"poll to a down node", history.FPoll, nodeErr{"node-down", true}, history.Fail, "node-down"},
+		{"send to a killed node", history.FSend, fmt.Errorf("client c9: %w", nodeErr{"node-killed", false}), history.Info, "node-killed"},
+		{"poll to a killed node", history.FPoll, nodeErr{"node-killed", false}, history.Info, "node-killed"},
+		{"assign to a killed node", history.FAssign, nodeErr{"node-killed", false}, history.Fail, "node-killed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,7 +60,7 @@ func BenchmarkRouting(b *testing.B) {
 		outR, outW := pipe()
 		link := &nodeLink{id: id, net: n, mb: mb, faults: &faultLog{}, logf: b.Logf, rng: seededRand(1, "latency", id)}
 		wg.Add(3)
-		go func() { defer wg.Done(); link.deliverLoop(inW) }()
+		go func() { defer wg.Done(); link.deliverLoop(inW, nil) }()
 		go func() { defer wg.Done(); link.readLoop(outR) }()
 		go func() { defer wg.Done(); fakeNode(inR, outW, reply, &delivered) }()
 	}

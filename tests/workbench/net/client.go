@@ -22,7 +22,31 @@ var (
 	// ErrBusy: a second RPC while one is outstanding (M:client.clj send!
 	// refuses the same way: "Can't send more than one message at a time!").
 	ErrBusy = errors.New("client already has a request outstanding")
+	// ErrNodeKilled: the destination node was killed (Cluster.Kill) while
+	// the request was outstanding. Whether it took effect is unknown.
+	ErrNodeKilled error = &nodeError{name: "node-killed", text: "node was killed while the request was outstanding"}
+	// ErrNodeDown: the destination node is killed or restarting, so the
+	// request was not sent at all (like a refused connection); it
+	// certainly took no effect.
+	ErrNodeDown error = &nodeError{name: "node-down", text: "node is not running; the request was not sent", definite: true}
 )
+
+// nodeError is a request that failed because its node was killed. Its
+// Name and Definite methods tell callers that classify errors without
+// importing this package (the kafka client) what to record.
+type nodeError struct {
+	name, text string
+	definite   bool
+}
+
+// Error implements error.
+func (e *nodeError) Error() string { return e.text }
+
+// Name is a short name for the history: "node-down" or "node-killed".
+func (e *nodeError) Name() string { return e.name }
+
+// Definite reports whether the request certainly took no effect.
+func (e *nodeError) Definite() bool { return e.definite }
 
 // IsTimeout reports whether err is an RPC timeout.
 func IsTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
@@ -51,6 +75,7 @@ func newClient(n *network, id string) *Client {
 		return cl
 	}
 	cl.mb = mb
+	n.clientJoined(id)
 	return cl
 }
 
@@ -60,8 +85,15 @@ func newClient(n *network, id string) *Client {
 // replies to earlier requests included (spec 1.7; the reply's src is not
 // checked). The context carries the timeout: when it expires RPC returns an
 // error for which IsTimeout is true. An unknown dest is an error wrapping
-// ErrUnknownMember, as Maelstrom's send! assertion would throw.
+// ErrUnknownMember, as Maelstrom's send! assertion would throw. A request
+// to a node that is killed or restarting is not sent (ErrNodeDown); one
+// outstanding when its node is killed returns ErrNodeKilled at once.
 func (cl *Client) RPC(ctx context.Context, dest string, body map[string]any) (json.RawMessage, error) {
+	return cl.rpc(ctx, dest, body, true)
+}
+
+// rpc is RPC; gated false lets a restarting node's init through.
+func (cl *Client) rpc(ctx context.Context, dest string, body map[string]any, gated bool) (json.RawMessage, error) {
 	if !cl.mu.TryLock() {
 		return nil, ErrBusy
 	}
@@ -83,12 +115,22 @@ func (cl *Client) RPC(ctx context.Context, dest string, body map[string]any) (js
 	if err != nil {
 		return nil, fmt.Errorf("client %s: encode request to %s: %w", cl.id, dest, err)
 	}
+	var killed <-chan struct{}
+	if g := cl.net.gates[dest]; g != nil && gated {
+		ch, ok := g.enter()
+		if !ok {
+			return nil, fmt.Errorf("client %s: request %d to %s: %w", cl.id, id, dest, ErrNodeDown)
+		}
+		killed = ch
+	}
 	if err := cl.net.send(cl.id, dest, raw, nil); err != nil {
 		return nil, fmt.Errorf("client %s: %w", cl.id, err)
 	}
 	for {
-		e, why := cl.mb.take(ctx, cl.net.stop)
+		e, why := cl.mb.take(ctx, cl.net.stop, killed)
 		switch why {
+		case takeAborted:
+			return nil, fmt.Errorf("client %s: request %d to %s: %w", cl.id, id, dest, ErrNodeKilled)
 		case takeStopped:
 			return nil, ErrStopped
 		case takeGone:
@@ -130,4 +172,5 @@ func (cl *Client) Close() {
 		return
 	}
 	cl.net.leave(cl.id)
+	cl.net.clientLeft(cl.id)
 }

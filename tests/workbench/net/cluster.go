@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -20,8 +21,19 @@ type Cluster struct {
 	cfg    resolved
 	net    *network
 	faults faultLog
-	procs  []*nodeProc // in NodeIDs order
-	byID   map[string]*nodeProc
+	nodes  []*clusterNode // in NodeIDs order
+	byID   map[string]*clusterNode
+	echo   io.Writer // LogStderr copies, nil when off
+
+	workDir     string // each node runs in workDir/<id>
+	tempWorkDir bool   // workDir was made by Start and is removed by Stop
+
+	// mu guards every clusterNode's proc and starts, and stopping.
+	mu       sync.Mutex
+	stopping bool
+	// nemesisMu lets one of Kill, Pause, Resume and Restart run at a time.
+	nemesisMu sync.Mutex
+	runStart  atomic.Int64 // SetRunStart's time, unix ns; 0 when unset
 
 	nextClient atomic.Int64 // the next client number
 	setup      []*Client    // Jepsen's per-node setup clients, held until Stop
@@ -31,42 +43,69 @@ type Cluster struct {
 	stopErr  error
 }
 
+// clusterNode is one node id across the processes the nemesis kills and
+// restarts: its network link and gate, its log, its working directory,
+// and its current process.
+type clusterNode struct {
+	id   string
+	link *nodeLink
+	gate *gate
+	log  *nodeLog // nil without a LogDir
+	dir  string
+	proc *nodeProc // the current process; nil while killed (Cluster.mu)
+	// starts counts the processes started for this node (Cluster.mu).
+	starts int
+}
+
 // Start registers the services (lin-kv, seq-kv, lww-kv, lin-tso), launches
-// every node, sends init to each through its own fresh client (c0..c{N-1},
-// client i for node i) and waits for init_ok (Config.InitTimeout, 10 s by
-// default). If a node does not answer, answers with anything but init_ok,
-// or exits, Start tears everything down and returns an error naming every
-// such node. Then it opens the N per-node setup clients (cN..c{2N-1},
-// unused and kept open like Jepsen's) so worker client ids start at c{2N}.
-// Cancelling ctx aborts Start and tears down what it started.
+// every node in its own working directory (Config.WorkDir), sends init to
+// each through its own fresh client (c0..c{N-1}, client i for node i) and
+// waits for init_ok (Config.InitTimeout, 10 s by default). If a node does
+// not answer, answers with anything but init_ok, or exits, Start tears
+// everything down and returns an error naming every such node. Then it
+// opens the N per-node setup clients (cN..c{2N-1}, unused and kept open
+// like Jepsen's) so worker client ids start at c{2N}. Cancelling ctx
+// aborts Start and tears down what it started.
 func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	r, err := resolve(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("workbench net: %w", err)
 	}
 	c := &Cluster{
-		cfg:  r,
-		net:  newNetwork(r.latency, r.NodeIDs),
-		byID: map[string]*nodeProc{},
+		cfg:     r,
+		net:     newNetwork(r.latency, r.NodeIDs),
+		byID:    map[string]*clusterNode{},
+		workDir: r.WorkDir,
+	}
+	if c.workDir == "" {
+		dir, err := os.MkdirTemp("", "workbench-nodes-")
+		if err != nil {
+			return nil, fmt.Errorf("workbench net: %w", err)
+		}
+		c.workDir, c.tempWorkDir = dir, true
 	}
 	if err := startServices(c.net, r.Seed, r.Logf, &c.services); err != nil {
 		c.Stop()
 		return nil, err
 	}
-	var echo io.Writer
 	if r.LogStderr {
-		echo = &lockedWriter{w: r.Stderr}
+		c.echo = &lockedWriter{w: r.Stderr}
 	}
 	for _, id := range r.NodeIDs {
-		p, err := c.launch(id, echo)
+		n, err := c.addNode(id)
 		if err != nil {
 			c.Stop()
 			return nil, fmt.Errorf("workbench net: %w", err)
 		}
-		c.procs = append(c.procs, p)
-		c.byID[id] = p
+		c.mu.Lock()
+		err = c.launch(n)
+		c.mu.Unlock()
+		if err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("workbench net: %w", err)
+		}
 	}
-	if err := c.initAll(ctx); err != nil {
+	if err := c.initAll(ctx, c.nodes); err != nil {
 		c.Stop()
 		return nil, err
 	}
@@ -76,42 +115,84 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	return c, nil
 }
 
-// launch registers a node on the network (before the process starts, as
-// Maelstrom does) and starts its process.
-func (c *Cluster) launch(id string, echo io.Writer) (*nodeProc, error) {
+// addNode registers a node on the network (before its process starts, as
+// Maelstrom does) and creates its working directory and log.
+func (c *Cluster) addNode(id string) (*clusterNode, error) {
+	n := &clusterNode{id: id, gate: c.net.gates[id], dir: filepath.Join(c.workDir, id)}
+	if err := os.MkdirAll(n.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("node %s: working directory: %w", id, err)
+	}
+	if c.cfg.LogDir != "" {
+		l, err := openNodeLog(filepath.Join(c.cfg.LogDir, id+".log"))
+		if err != nil {
+			return nil, fmt.Errorf("node %s: stderr log: %w", id, err)
+		}
+		n.log = l
+	}
+	c.nodes = append(c.nodes, n)
+	c.byID[id] = n
 	mb, err := c.net.join(id)
 	if err != nil {
 		return nil, err
 	}
-	link := &nodeLink{
+	n.link = &nodeLink{
 		id:      id,
 		net:     c.net,
 		mb:      mb,
+		gate:    n.gate,
 		faults:  &c.faults,
 		logf:    c.cfg.Logf,
 		lenient: c.cfg.Lenient,
 		rng:     seededRand(c.cfg.Seed, "latency", id),
 	}
-	return launch(link, launchOptions{
+	return n, nil
+}
+
+// launch starts a new process for n, with the same binary and arguments
+// every time. The caller holds c.mu.
+func (c *Cluster) launch(n *clusterNode) error {
+	p, err := launch(n.link, launchOptions{
 		bin:    c.cfg.Bin,
 		args:   c.cfg.Args,
-		logDir: c.cfg.LogDir,
-		echo:   echo,
+		dir:    n.dir,
+		log:    n.log,
+		echo:   c.echo,
 		logf:   c.cfg.Logf,
 		faults: &c.faults,
 	})
+	if err != nil {
+		return err
+	}
+	n.proc = p
+	n.starts++
+	return nil
 }
 
-// initAll runs the init handshake with every node in parallel (M:db.clj
-// setup!) and closes the init clients afterwards.
-func (c *Cluster) initAll(ctx context.Context) error {
-	clients := make([]*Client, len(c.procs))
-	for i := range c.procs {
-		clients[i] = c.OpenClient()
+// initAll runs the init handshake with every given node's current
+// process in parallel (M:db.clj setup!) and closes the init clients
+// afterwards.
+func (c *Cluster) initAll(ctx context.Context, nodes []*clusterNode) error {
+	errs := c.initEach(ctx, nodes)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("workbench net: start interrupted: %w", err)
 	}
-	errs := make([]error, len(c.procs))
+	return errors.Join(errs...)
+}
+
+// initEach sends init to each node's current process in parallel, each
+// through its own fresh client, and returns each node's error.
+func (c *Cluster) initEach(ctx context.Context, nodes []*clusterNode) []error {
+	clients := make([]*Client, len(nodes))
+	procs := make([]*nodeProc, len(nodes))
+	c.mu.Lock()
+	for i, n := range nodes {
+		clients[i] = c.OpenClient()
+		procs[i] = n.proc
+	}
+	c.mu.Unlock()
+	errs := make([]error, len(nodes))
 	var wg sync.WaitGroup
-	for i, p := range c.procs {
+	for i, p := range procs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -122,10 +203,7 @@ func (c *Cluster) initAll(ctx context.Context) error {
 	for _, cl := range clients {
 		cl.Close()
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("workbench net: start interrupted: %w", err)
-	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // errNodeExited cancels an init RPC when the node's process ends.
@@ -145,7 +223,7 @@ func (c *Cluster) initNode(ctx context.Context, cl *Client, p *nodeProc) error {
 		}
 	}()
 	body := map[string]any{"type": "init", "node_id": p.id, "node_ids": c.cfg.NodeIDs}
-	reply, err := cl.RPC(ictx, p.id, body)
+	reply, err := cl.rpc(ictx, p.id, body, false) // a restarting node is not serving yet
 	switch {
 	case err == nil:
 	case errors.Is(context.Cause(ictx), errNodeExited):
@@ -212,8 +290,9 @@ func (c *Cluster) Counts() NetCounts { return c.net.counts.snapshot() }
 // and the node crashes.
 func (c *Cluster) Faults() []Fault { return c.faults.all() }
 
-// Crashed lists the nodes whose process exited during the run, in the
-// order they did.
+// Crashed lists, once each and in the order it first happened, every node
+// whose process exited during the run without being killed, or whose
+// restart failed.
 func (c *Cluster) Crashed() []string { return c.faults.crashed() }
 
 // StartedAt is the origin of Fault.Time: the moment Start built the network.
@@ -231,22 +310,37 @@ func (c *Cluster) LogPath(node string) string {
 }
 
 // Stop tears everything down: it stops all deliveries, services and
-// pending RPCs, SIGKILLs every node (its whole process group) with no
-// warning, waits for each to be reaped (5 s at most, as Maelstrom), and
-// closes pipes and logs. It is idempotent, safe to call concurrently with
-// anything else (e.g. from a Ctrl-C handler) and returns the same result
-// every time: an error only if the teardown itself failed. Crashes are
-// reported by Faults and Crashed, not by Stop.
+// pending RPCs, SIGKILLs every node (its whole process group, paused or
+// not) with no warning, waits for each to be reaped (5 s at most, as
+// Maelstrom), closes pipes and logs, and removes the working directories
+// if Start made them. It is idempotent, safe to call concurrently with
+// anything else (e.g. from a Ctrl-C handler, during a nemesis restart) and
+// returns the same result every time: an error only if the teardown itself
+// failed. Crashes are reported by Faults and Crashed, not by Stop.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		c.net.shutdown()
-		for _, p := range c.procs {
+		c.mu.Lock()
+		c.stopping = true
+		var procs []*nodeProc
+		for _, n := range c.nodes {
+			if n.proc != nil {
+				procs = append(procs, n.proc)
+			}
+		}
+		c.mu.Unlock()
+		for _, p := range procs {
 			p.kill()
 		}
 		deadline := time.Now().Add(killTimeout)
 		var errs []error
-		for _, p := range c.procs {
+		for _, p := range procs {
 			errs = append(errs, p.finish(deadline))
+		}
+		for _, n := range c.nodes {
+			if err := n.log.close(); err != nil {
+				errs = append(errs, fmt.Errorf("node %s: close log: %w", n.id, err))
+			}
 		}
 		for _, cl := range c.setup {
 			cl.Close()
@@ -257,6 +351,11 @@ func (c *Cluster) Stop() error {
 		case <-done:
 		case <-time.After(time.Second):
 			errs = append(errs, errors.New("services did not stop"))
+		}
+		if c.tempWorkDir {
+			if err := os.RemoveAll(c.workDir); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		c.stopErr = errors.Join(errs...)
 	})

@@ -407,8 +407,8 @@ func TestStopKillsEveryProcessEvenWhenBlocked(t *testing.T) {
 	}
 	rpc(t, cl, "n0", 200*time.Millisecond, map[string]any{"type": "raw", "lines": lines})
 	var pids []int
-	for _, p := range c.procs {
-		pids = append(pids, p.cmd.Process.Pid)
+	for _, n := range c.nodes {
+		pids = append(pids, n.proc.cmd.Process.Pid)
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, 3)

@@ -19,15 +19,21 @@ const killTimeout = 5 * time.Second
 
 // Config of one simulated Maelstrom network and node cluster.
 type Config struct {
-	NodeIDs   []string      // "n0".."n{N-1}"; none may start with "c" or be a service id
-	Bin       string        // node binary (made absolute and canonical by Start)
-	Args      []string      // extra args for the binary
-	Latency   time.Duration // mean node<->node and node<->service latency (spec 3.2)
-	Dist      string        // "constant" (also ""), "uniform" or "exponential"
-	Seed      int64         // seeds latency draws and the services' randomness
-	LogDir    string        // node stderr -> LogDir/<node>.log (created if missing; "" keeps no logs)
-	LogStderr bool          // also copy node stderr lines to Stderr, prefixed "<node> stderr: "
-	Lenient   bool          // opt-in: do NOT stop reading a node's stdout after its first bad line
+	NodeIDs []string      // "n0".."n{N-1}"; none may start with "c" or be a service id
+	Bin     string        // node binary (made absolute and canonical by Start)
+	Args    []string      // extra args for the binary
+	Latency time.Duration // mean node<->node and node<->service latency (spec 3.2)
+	Dist    string        // "constant" (also ""), "uniform" or "exponential"
+	Seed    int64         // seeds latency draws and the services' randomness
+	LogDir  string        // node stderr -> LogDir/<node>.log (created if missing; "" keeps no logs)
+	// WorkDir holds each node's working directory, WorkDir/<node>,
+	// created if missing; a restarted process runs in the same one, so a
+	// node that keeps its state in files under a relative path finds it
+	// again. "" runs the nodes in a temporary folder Stop removes.
+	// (Maelstrom runs every node in java.io.tmpdir.)
+	WorkDir   string
+	LogStderr bool // also copy node stderr lines to Stderr, prefixed "<node> stderr: "
+	Lenient   bool // opt-in: do NOT stop reading a node's stdout after its first bad line
 
 	// Logf is the workbench log sink (may be nil).
 	Logf func(format string, args ...any)
@@ -100,6 +106,13 @@ func resolve(cfg Config) (resolved, error) {
 		if err := os.MkdirAll(r.LogDir, 0o755); err != nil {
 			return r, fmt.Errorf("log dir: %w", err)
 		}
+	}
+	if r.WorkDir != "" {
+		dir, err := filepath.Abs(r.WorkDir)
+		if err != nil {
+			return r, fmt.Errorf("work dir: %w", err)
+		}
+		r.WorkDir = dir
 	}
 	return r, nil
 }

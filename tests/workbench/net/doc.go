@@ -5,8 +5,9 @@
 //
 // Start launches the nodes and does the init handshake; OpenClient gives
 // in-process clients ("c0", "c1", ...) whose RPC is Maelstrom's synchronous
-// client; Partition and Heal drive the nemesis (Grudge computes the shapes);
-// Counts, Faults and Crashed report; Stop tears down.
+// client; Partition and Heal drive the partition nemesis (Grudge computes
+// the shapes), Kill, Restart, Pause and Resume the process nemeses;
+// Counts, Faults, Crashed and StaleReplies report; Stop tears down.
 //
 // Fidelity points a reader should know:
 //
@@ -30,6 +31,20 @@
 //     stale states and lww-kv's two never-merging replicas (spec 4).
 //  5. Counts are the :net checker's send/recv/msg counts for all, clients
 //     and servers (spec 7.1); messages rejected at send are not counted.
+//  6. Each node runs in its own working directory (Config.WorkDir/<node>)
+//     and keeps one log across its processes. Kill SIGKILLs a node's
+//     process group: client RPCs outstanding on it end at once with
+//     ErrNodeKilled (indeterminate) and new ones fail with ErrNodeDown
+//     (not sent: definite) until Restart has started a new process with
+//     the same binary, arguments and directory and it answered init.
+//     Messages queued for a killed node are discarded at its restart. A
+//     new process gets a new stdout reader, so the harsh rule applies to
+//     each process afresh. Pause and Resume send SIGSTOP and SIGCONT.
+//  7. A message from a node to a client that has left is a stale reply,
+//     not a fault, if the node was killed, restarting or paused while that
+//     client was open: a stopped process cannot see its clients give up.
+//     Maelstrom never kills or pauses nodes (its db implements neither
+//     jepsen.db/Process nor Pause), so it has no such case.
 //
 // Where it differs from Maelstrom, knowingly:
 //
@@ -45,8 +60,10 @@
 //     already due, and flushed before any wait; Maelstrom flushes after each
 //     message. Nothing observable changes: the bytes arrive no later.
 //
-// Files: cluster.go (Start, Stop, the Cluster API), config.go, process.go
-// (one node process and its pipes), nodelink.go (the stdin delivery and
+// Files: cluster.go (Start, Stop, the Cluster API), procfaults.go (Kill,
+// Restart, Pause, Resume), gate.go (a node's state for clients and
+// deliveries), nodelog.go, config.go, process.go (one node process and its
+// pipes), nodelink.go (the stdin delivery and
 // stdout reader loops), envelope.go (line parsing and framing), lines.go,
 // network.go, mailbox.go, latency.go, counts.go, fault.go, client.go,
 // services.go and kv.go (the services), jsonvalue.go (Clojure equality and

@@ -1,6 +1,7 @@
 package net
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -15,8 +16,13 @@ const (
 	// registered member, e.g. a reply to a client that was already closed
 	// (M:net.clj validate-msg).
 	FaultUnknownDestination = "unknown-destination"
-	// FaultCrash: the node's process exited before Stop.
+	// FaultCrash: the node's process exited before Stop without being
+	// killed by the nemesis.
 	FaultCrash = "crash"
+	// FaultRestartFailed: a process the nemesis started after a kill did
+	// not answer init (or answered it wrongly); the node stays down until
+	// the next restart.
+	FaultRestartFailed = "restart-failed"
 )
 
 // maxFaultLine is how much of an offending line a Fault keeps.
@@ -28,7 +34,7 @@ const maxFaultLine = 500
 type Fault struct {
 	Node   string
 	Time   time.Duration // since the cluster started
-	Kind   string        // FaultMalformedLine | FaultUnknownDestination | FaultCrash
+	Kind   string        // FaultMalformedLine | FaultUnknownDestination | FaultCrash | FaultRestartFailed
 	Line   string        // the offending stdout line, truncated to ~500 bytes ("" for a crash)
 	Detail string        // why the line was rejected; for a crash, the exit status and last stderr lines
 }
@@ -43,7 +49,7 @@ type faultLog struct {
 func (l *faultLog) add(f Fault) {
 	l.mu.Lock()
 	l.faults = append(l.faults, f)
-	if f.Kind == FaultCrash {
+	if (f.Kind == FaultCrash || f.Kind == FaultRestartFailed) && !slices.Contains(l.crash, f.Node) {
 		l.crash = append(l.crash, f.Node)
 	}
 	l.mu.Unlock()

@@ -69,10 +69,13 @@ const (
 	takeStopped          // the network is shutting down
 	takeGone             // this member left the network
 	takeCtxDone          // the caller's context ended
+	takeAborted          // the caller's abort channel closed
 )
 
-// take blocks until there is a head and pops it. ctx may be nil.
-func (m *mailbox) take(ctx context.Context, stop <-chan struct{}) (*envelope, takeStop) {
+// take blocks until there is a head and pops it. ctx and abort may be nil;
+// abort is how a node's delivery loop learns that its process was killed,
+// and how a client learns that the node it waits on was.
+func (m *mailbox) take(ctx context.Context, stop, abort <-chan struct{}) (*envelope, takeStop) {
 	var done <-chan struct{}
 	if ctx != nil {
 		done = ctx.Done()
@@ -89,8 +92,21 @@ func (m *mailbox) take(ctx context.Context, stop <-chan struct{}) (*envelope, ta
 			return nil, takeGone
 		case <-done:
 			return nil, takeCtxDone
+		case <-abort:
+			return nil, takeAborted
 		}
 	}
+}
+
+// discard empties the queue and returns how many messages it held: what a
+// node restarted after a kill never sees (its old process died with them).
+func (m *mailbox) discard() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := len(m.heap)
+	clear(m.heap)
+	m.heap = m.heap[:0]
+	return n
 }
 
 // leave marks the member as gone and wakes its taker.

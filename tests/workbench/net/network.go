@@ -3,6 +3,7 @@ package net
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -25,7 +26,8 @@ var ErrUnknownMember = errors.New("not a member of the network")
 type network struct {
 	epoch   time.Time
 	latency latencyModel
-	nodes   map[string]bool // the test's node ids: the only ids a partition may name
+	nodes   map[string]bool  // the test's node ids: the only ids a partition may name
+	gates   map[string]*gate // per node id, fixed at creation
 
 	nextID  atomic.Int64
 	members atomic.Pointer[map[string]*mailbox]
@@ -34,6 +36,11 @@ type network struct {
 	counts  counters
 	stop    chan struct{} // closed at shutdown: every delivery loop returns
 	stopped sync.Once
+
+	// lives records when each client joined and left (end math.MaxInt64
+	// while open), for excused.
+	livesMu sync.Mutex
+	lives   map[string]span
 }
 
 func newNetwork(latency latencyModel, nodes []string) *network {
@@ -41,10 +48,13 @@ func newNetwork(latency latencyModel, nodes []string) *network {
 		epoch:   time.Now(),
 		latency: latency,
 		nodes:   make(map[string]bool, len(nodes)),
+		gates:   make(map[string]*gate, len(nodes)),
 		stop:    make(chan struct{}),
+		lives:   map[string]span{},
 	}
 	for _, id := range nodes {
 		n.nodes[id] = true
+		n.gates[id] = newGate()
 	}
 	n.members.Store(&map[string]*mailbox{})
 	n.parts.Store(&map[string]map[string]bool{})
@@ -96,6 +106,41 @@ func (n *network) leave(id string) {
 	if ok {
 		mb.leave()
 	}
+}
+
+// clientJoined and clientLeft record a client's life for excused.
+func (n *network) clientJoined(id string) {
+	n.livesMu.Lock()
+	n.lives[id] = span{start: n.now(), end: math.MaxInt64}
+	n.livesMu.Unlock()
+}
+
+func (n *network) clientLeft(id string) {
+	n.livesMu.Lock()
+	if l, ok := n.lives[id]; ok {
+		l.end = n.now()
+		n.lives[id] = l
+	}
+	n.livesMu.Unlock()
+}
+
+// excused reports whether a message from node to dest, which is no longer
+// a member, is a stale reply rather than a fault: dest is a client that
+// has left, and node was killed, restarting or paused at some moment while
+// the client was open. A stopped or dead process cannot see time pass:
+// after SIGCONT it answers requests its clients gave up on while it was
+// stopped, and a killed process's last lines are read after its clients
+// gave up on it. Maelstrom never kills or pauses a node, so its rule
+// (M:net.clj validate-msg) has no such case.
+func (n *network) excused(node, dest string) bool {
+	g := n.gates[node]
+	if g == nil || !isClient(dest) {
+		return false
+	}
+	n.livesMu.Lock()
+	l, ok := n.lives[dest]
+	n.livesMu.Unlock()
+	return ok && l.end != math.MaxInt64 && g.outDuring(l.start, l.end)
 }
 
 // member returns a registered member's mailbox, or nil.
@@ -226,8 +271,9 @@ func (n *network) isStopped() bool {
 }
 
 // waitDeadline sleeps until e's deadline, reusing t (a stopped timer).
-// It returns false if the network shut down meanwhile.
-func (n *network) waitDeadline(e *envelope, t *time.Timer) bool {
+// It returns false if the network shut down or abort (may be nil) closed
+// meanwhile.
+func (n *network) waitDeadline(e *envelope, t *time.Timer, abort <-chan struct{}) bool {
 	d := time.Duration(e.deadline - n.now())
 	if d <= 0 {
 		return true
@@ -237,6 +283,9 @@ func (n *network) waitDeadline(e *envelope, t *time.Timer) bool {
 	case <-t.C:
 		return true
 	case <-n.stop:
+		t.Stop()
+		return false
+	case <-abort:
 		t.Stop()
 		return false
 	}

@@ -132,7 +132,7 @@ func startPipeNode(t *testing.T, n *network, mb *mailbox) *pipeNode {
 	p := &pipeNode{pr: pr}
 	link := &nodeLink{id: mb.id, net: n, mb: mb, faults: &faultLog{}, logf: t.Logf}
 	p.wg.Add(1)
-	go func() { defer p.wg.Done(); link.deliverLoop(pw) }()
+	go func() { defer p.wg.Done(); link.deliverLoop(pw, nil) }()
 	t.Cleanup(func() { n.shutdown(); pr.Close(); p.wg.Wait() })
 	return p
 }

@@ -19,12 +19,15 @@ type nodeLink struct {
 	id      string
 	net     *network
 	mb      *mailbox
+	gate    *gate
 	faults  *faultLog
 	logf    func(string, ...any)
 	lenient bool
 	rng     *rand.Rand // latency draws for the messages this node sends
 
-	faultCount int // faults recorded so far (reader goroutine only)
+	// faultCount is how many faults were recorded so far, over all of the
+	// node's processes (one reader goroutine at a time touches it).
+	faultCount int
 }
 
 // deliverLoop writes this node's messages to its stdin, one at a time in
@@ -33,8 +36,11 @@ type nodeLink struct {
 // until its deadline (holding up everything behind it, spec 3.3), counts it
 // and writes it. Writes to a dead process fail and the message is lost, as
 // in Maelstrom; it still counts as delivered because the journal records
-// the delivery before the write.
-func (l *nodeLink) deliverLoop(w io.Writer) {
+// the delivery before the write. It also returns when quit (the end of
+// this process, nil for none) closes. While the node is restarting,
+// messages from nodes and services are dropped, so the new process reads
+// its init first.
+func (l *nodeLink) deliverLoop(w io.Writer, quit <-chan struct{}) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	t := newStoppedTimer()
 	var line []byte
@@ -45,14 +51,14 @@ func (l *nodeLink) deliverLoop(w io.Writer) {
 		if !broken && bw.Buffered() > 0 && !l.mb.headDue(l.net.now()) {
 			broken = bw.Flush() != nil
 		}
-		e, why := l.mb.take(nil, l.net.stop)
+		e, why := l.mb.take(nil, l.net.stop, quit)
 		if why != takeOK {
 			return
 		}
-		if l.net.dropped(e) {
+		if l.net.dropped(e) || (!e.client && l.gate != nil && !l.gate.serving.Load()) {
 			continue
 		}
-		if !l.net.waitDeadline(e, t) {
+		if !l.net.waitDeadline(e, t, quit) {
 			return
 		}
 		l.net.counts.received(e)
@@ -95,6 +101,10 @@ func (l *nodeLink) handleLine(line []byte) bool {
 		return false
 	}
 	if err := l.net.sendBytes(m.src, m.dest, m.body, l.rng); err != nil {
+		if l.gate != nil && l.net.excused(l.id, string(m.dest)) {
+			l.gate.stale.Add(1)
+			return true
+		}
 		l.fault(FaultUnknownDestination, line, err)
 		return false
 	}

@@ -27,3 +27,8 @@ func killedBySIGKILL(st *os.ProcessState) bool {
 	ws, ok := st.Sys().(syscall.WaitStatus)
 	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
+
+// pauseTree and resumeTree send SIGSTOP and SIGCONT to the node's process
+// group, so children of the node stop and go on with it.
+func pauseTree(p *os.Process) error  { return syscall.Kill(-p.Pid, syscall.SIGSTOP) }
+func resumeTree(p *os.Process) error { return syscall.Kill(-p.Pid, syscall.SIGCONT) }

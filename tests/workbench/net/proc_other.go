@@ -3,6 +3,7 @@
 package net
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -15,3 +16,9 @@ func killTree(p *os.Process) { _ = p.Kill() }
 
 // killedBySIGKILL reports whether a process ended by a signal.
 func killedBySIGKILL(st *os.ProcessState) bool { return !st.Exited() }
+
+// errNoPause: the pause nemesis needs Linux's process groups and signals.
+var errNoPause = errors.New("pausing a node is only supported on Linux")
+
+func pauseTree(*os.Process) error  { return errNoPause }
+func resumeTree(*os.Process) error { return errNoPause }

@@ -1,20 +1,19 @@
 package net
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// nodeProc is one running node binary (M:process.clj start-node!): the
-// process, its three pipes, the link that moves its messages, the stderr
-// log, and crash detection.
+// nodeProc is one process of a node (M:process.clj start-node!): the
+// process, its three pipes, the loops that move its messages and its
+// stderr, and crash detection. A node killed and restarted by the nemesis
+// gets a new nodeProc; its link (mailbox, fault count) and log carry over.
 type nodeProc struct {
 	id      string
 	link    *nodeLink
@@ -22,49 +21,49 @@ type nodeProc struct {
 	stdin   *os.File // our ends of the pipes
 	stdout  *os.File
 	stderr  *os.File
-	log     *os.File  // LogDir/<id>.log, nil without a LogDir
+	log     *nodeLog  // the node's log, shared by its processes; nil without a LogDir
 	echo    io.Writer // LogStderr copies, nil when off
 	tail    lineTail  // last stderr lines, for crash reports
 	faults  *faultLog
 	logf    func(string, ...any)
 	started time.Time
 
-	killing    atomic.Bool   // Stop sent SIGKILL: a SIGKILL exit is not a crash
+	killing    atomic.Bool   // we sent SIGKILL: a SIGKILL exit is not a crash
 	exited     chan struct{} // closed once the process has been reaped
 	exitDesc   string        // "exit status 2", "signal: killed"; set before exited closes
 	stderrDone chan struct{} // closed when stderr reached end of input
+	quit       chan struct{} // closed by finish: the delivery loop returns
 	loops      sync.WaitGroup
+
+	finishOnce sync.Once
+	finishErr  error
 }
 
 // launchOptions are the per-run settings launch needs.
 type launchOptions struct {
 	bin    string
 	args   []string
-	logDir string
+	dir    string // the process's working directory
+	log    *nodeLog
 	echo   io.Writer
 	logf   func(string, ...any)
 	faults *faultLog
 }
 
-// launch starts the node binary with cwd = the temp dir, the environment
+// launch starts the node binary with cwd = o.dir, the environment
 // inherited and three pipes, and starts its goroutines: delivery (stdin),
 // reader (stdout), stderr logger, and a waiter that reports crashes.
 func launch(link *nodeLink, o launchOptions) (*nodeProc, error) {
 	p := &nodeProc{
 		id:         link.id,
 		link:       link,
+		log:        o.log,
 		echo:       o.echo,
 		faults:     o.faults,
 		logf:       o.logf,
 		exited:     make(chan struct{}),
 		stderrDone: make(chan struct{}),
-	}
-	if o.logDir != "" {
-		f, err := os.Create(filepath.Join(o.logDir, link.id+".log"))
-		if err != nil {
-			return nil, fmt.Errorf("node %s: stderr log: %w", link.id, err)
-		}
-		p.log = f
+		quit:       make(chan struct{}),
 	}
 	var child [3]*os.File
 	var ours [3]*os.File
@@ -73,9 +72,6 @@ func launch(link *nodeLink, o launchOptions) (*nodeProc, error) {
 			if f != nil {
 				f.Close()
 			}
-		}
-		if p.log != nil {
-			p.log.Close()
 		}
 	}
 	for i := range child {
@@ -91,7 +87,7 @@ func launch(link *nodeLink, o launchOptions) (*nodeProc, error) {
 		}
 	}
 	cmd := exec.Command(o.bin, o.args...)
-	cmd.Dir = os.TempDir()
+	cmd.Dir = o.dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = child[0], child[1], child[2]
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -106,7 +102,7 @@ func launch(link *nodeLink, o launchOptions) (*nodeProc, error) {
 	p.stdin, p.stdout, p.stderr = ours[0], ours[1], ours[2]
 
 	p.loops.Add(3)
-	go func() { defer p.loops.Done(); link.deliverLoop(p.stdin) }()
+	go func() { defer p.loops.Done(); link.deliverLoop(p.stdin, p.quit) }()
 	go func() { defer p.loops.Done(); link.readLoop(p.stdout) }()
 	go func() { defer p.loops.Done(); p.stderrLoop() }()
 	go p.wait()
@@ -120,24 +116,13 @@ func launch(link *nodeLink, o launchOptions) (*nodeProc, error) {
 func (p *nodeProc) stderrLoop() {
 	defer close(p.stderrDone)
 	lr := newLineReader(p.stderr)
-	var bw *bufio.Writer
-	if p.log != nil {
-		bw = bufio.NewWriterSize(p.log, 32<<10)
-		defer bw.Flush()
-	}
 	for {
 		line, err := lr.next()
 		if err != nil {
 			return
 		}
 		p.tail.add(line)
-		if bw != nil {
-			bw.Write(line)
-			bw.WriteByte('\n')
-			if !lr.buffered() {
-				bw.Flush()
-			}
-		}
+		p.log.line(line, !lr.buffered())
 		if p.echo != nil {
 			msg := make([]byte, 0, len(p.id)+len(line)+10)
 			msg = append(append(append(msg, p.id...), " stderr: "...), line...)
@@ -146,7 +131,7 @@ func (p *nodeProc) stderrLoop() {
 	}
 }
 
-// wait reaps the process. An exit that Stop did not cause is a crash.
+// wait reaps the process. An exit we did not cause is a crash.
 func (p *nodeProc) wait() {
 	_ = p.cmd.Wait()
 	st := p.cmd.ProcessState
@@ -165,8 +150,19 @@ func (p *nodeProc) wait() {
 		}
 		p.faults.add(f)
 		p.logf("WARNING: node %s crashed at %v: %s", p.id, f.Time, p.exitDesc)
+		p.log.mark(time.Now(), -1, "process exited by itself ("+p.exitDesc+"): a crash")
 	}
 	close(p.exited)
+}
+
+// hasExited reports whether the process has been reaped.
+func (p *nodeProc) hasExited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
 }
 
 // kill sends SIGKILL to the node's process group.
@@ -175,15 +171,27 @@ func (p *nodeProc) kill() {
 	killTree(p.cmd.Process)
 }
 
+// pause and resume stop and continue the node's process group.
+func (p *nodeProc) pause() error  { return pauseTree(p.cmd.Process) }
+func (p *nodeProc) resume() error { return resumeTree(p.cmd.Process) }
+
 // finish waits (until deadline) for the killed process to be reaped, closes
-// the pipes so every loop returns, and closes the log.
+// the pipes and ends the delivery loop, so every loop returns. It does not
+// close the node's log, which outlives the process. Later calls return the
+// first call's result.
 func (p *nodeProc) finish(deadline time.Time) error {
+	p.finishOnce.Do(func() { p.finishErr = p.doFinish(deadline) })
+	return p.finishErr
+}
+
+func (p *nodeProc) doFinish(deadline time.Time) error {
 	var err error
 	select {
 	case <-p.exited:
 	case <-time.After(time.Until(deadline)):
 		err = fmt.Errorf("node %s (pid %d) was not reaped within the teardown timeout after SIGKILL", p.id, p.cmd.Process.Pid)
 	}
+	close(p.quit)
 	p.stdin.Close()
 	p.stdout.Close()
 	p.stderr.Close()
@@ -194,11 +202,6 @@ func (p *nodeProc) finish(deadline time.Time) error {
 	case <-time.After(time.Until(deadline) + time.Second):
 		if err == nil {
 			err = fmt.Errorf("node %s: I/O goroutines did not finish", p.id)
-		}
-	}
-	if p.log != nil {
-		if cerr := p.log.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("node %s: close log: %w", p.id, cerr)
 		}
 	}
 	return err

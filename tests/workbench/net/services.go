@@ -62,11 +62,11 @@ func startServices(n *network, seed int64, logf func(string, ...any), wg *sync.W
 func serve(n *network, id string, mb *mailbox, h handler, rng *rand.Rand, logf func(string, ...any)) {
 	t := newStoppedTimer()
 	for {
-		e, why := mb.take(nil, n.stop)
+		e, why := mb.take(nil, n.stop, nil)
 		if why != takeOK {
 			return
 		}
-		if !n.waitDeadline(e, t) {
+		if !n.waitDeadline(e, t, nil) {
 			return
 		}
 		n.counts.received(e)

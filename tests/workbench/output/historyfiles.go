@@ -114,14 +114,15 @@ func opValue(op *history.Op) string {
 			b.WriteByte('}')
 		}
 		return b.String()
-	case history.FStartPartition, history.FStopPartition:
+	case history.FStartPartition, history.FStopPartition, history.FKill, history.FStart, history.FPause, history.FResume:
 		return nemesisValue(op.Value)
 	}
 	return "nil"
 }
 
-// nemesisValue renders a nemesis op's value: a shape or "network-healed" as
-// a keyword, a grudge as a map of node -> dropped sources.
+// nemesisValue renders a nemesis op's value: a shape, node spec or
+// "network-healed" as a keyword, a grudge as a map of node -> dropped
+// sources, a list of nodes as a vector.
 func nemesisValue(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -145,6 +146,17 @@ func nemesisValue(v any) string {
 			b.WriteByte('}')
 		}
 		b.WriteByte('}')
+		return b.String()
+	case []string:
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, n := range v {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%q", n)
+		}
+		b.WriteByte(']')
 		return b.String()
 	}
 	return fmt.Sprint(v)

@@ -68,11 +68,11 @@ func TestHistoryText(t *testing.T) {
 	}
 }
 
-func TestPartitionsAndLatencies(t *testing.T) {
+func TestFaultWindowsAndLatencies(t *testing.T) {
 	h := sample()
-	parts := Partitions(h)
-	if len(parts) != 1 || parts[0].Start != 0 || parts[0].End != 12*time.Millisecond {
-		t.Fatalf("partitions %v, want one from 0 to 12ms", parts)
+	parts := FaultWindows(h)
+	if len(parts) != 1 || parts[0].Kind != KindPartition || parts[0].Start != 0 || parts[0].End != 12*time.Millisecond {
+		t.Fatalf("windows %v, want one partition from 0 to 12ms", parts)
 	}
 	lat := Latencies(h)
 	if len(lat) != 4 {
@@ -83,8 +83,61 @@ func TestPartitionsAndLatencies(t *testing.T) {
 	}
 	// An unterminated partition runs to the end of the history.
 	open := h[:5]
-	if p := Partitions(open); len(p) != 1 || p[0].End != 6*time.Millisecond {
+	if p := FaultWindows(open); len(p) != 1 || p[0].End != 6*time.Millisecond {
 		t.Fatalf("open partition %v", p)
+	}
+}
+
+// Kill and pause windows run from the fault's invocation to the repair's
+// completion; they overlap each other and partitions; the invocation of a
+// repair (value "all") does not end a window.
+func TestKillAndPauseWindows(t *testing.T) {
+	ms := int64(time.Millisecond)
+	nem := func(at int64, f string, v any) history.Op {
+		return history.Op{Time: at * ms, Type: history.Info, Process: history.NemesisProcess, F: f, Value: v}
+	}
+	h := history.History{
+		nem(1, history.FKill, "minority"),
+		nem(2, history.FKill, []string{"n0", "n3"}),
+		nem(3, history.FStartPartition, "one"),
+		nem(4, history.FStartPartition, map[string][]string{"n1": {"n2"}}),
+		nem(5, history.FPause, "one"),
+		nem(6, history.FPause, []string{"n4"}),
+		nem(7, history.FStart, "all"),
+		nem(9, history.FStart, []string{"n0", "n3"}),
+		nem(10, history.FResume, "all"),
+		nem(11, history.FResume, []string{}),
+		nem(12, history.FKill, "all"),
+		nem(13, history.FKill, []string{"n0", "n1", "n2", "n3", "n4"}),
+	}
+	got := FaultWindows(h)
+	want := []Window{
+		{KindKill, Interval{1 * time.Millisecond, 9 * time.Millisecond}},
+		{KindPause, Interval{5 * time.Millisecond, 11 * time.Millisecond}},
+		{KindPartition, Interval{3 * time.Millisecond, 13 * time.Millisecond}},
+		{KindKill, Interval{12 * time.Millisecond, 13 * time.Millisecond}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("windows %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("window %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteHistoryText(&b, h[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if want := "0.002000\t:nemesis\t:info\t:kill\t[\"n0\" \"n3\"]"; !strings.Contains(b.String(), want) {
+		t.Fatalf("history.txt:\n%s\nlacks %q", b.String(), want)
+	}
+	s, err := NewStore(t.TempDir(), "kafka", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WritePlots(h, nil); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -24,21 +25,30 @@ type LagPoint struct {
 // drawn (the title says so), keeping plots of 400k-op runs fast to render.
 const maxPoints = 40000
 
-// Plot colours, and the partition shading Jepsen uses (#E9DCA0,
-// J:jepsen/src/jepsen/nemesis/combined.clj partition-package :perf).
+// Plot colours. The fault shadings are the colours Jepsen gives each
+// nemesis package (J:jepsen/src/jepsen/nemesis/combined.clj :perf:
+// partition #E9DCA0, kill #E9A4A0, pause #A0B1E9).
 var (
-	partitionShade = color.NRGBA{R: 0xE9, G: 0xDC, B: 0xA0, A: 0xFF}
-	colorSend      = color.NRGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xFF}
-	colorPoll      = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xFF}
-	colorInfo      = color.NRGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xFF}
-	colorFail      = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xFF}
-	colorLag       = color.NRGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xFF}
+	shades = map[string]color.NRGBA{
+		KindPartition: {R: 0xE9, G: 0xDC, B: 0xA0, A: 0xFF},
+		KindKill:      {R: 0xE9, G: 0xA4, B: 0xA0, A: 0xFF},
+		KindPause:     {R: 0xA0, G: 0xB1, B: 0xE9, A: 0xFF},
+	}
+	// kindLane is each kind's strip at the top of the plot, as Jepsen's
+	// perf plots give each nemesis its own band (J:jepsen/src/jepsen/
+	// checker/perf.clj nemesis-regions), so overlapping windows stay apart.
+	kindLane  = map[string]int{KindPartition: 0, KindKill: 1, KindPause: 2}
+	colorSend = color.NRGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xFF}
+	colorPoll = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xFF}
+	colorInfo = color.NRGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xFF}
+	colorFail = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xFF}
+	colorLag  = color.NRGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xFF}
 )
 
 // WritePlots draws latency.png, throughput.png and realtime-lag.png into
-// the store, each with the partition windows shaded.
+// the store, each with the partition, kill and pause windows shaded.
 func (s *Store) WritePlots(h history.History, lags []LagPoint) error {
-	parts := Partitions(h)
+	parts := FaultWindows(h)
 	end := 0.0
 	if len(h) > 0 {
 		end = float64(h[len(h)-1].Time) / 1e9
@@ -65,7 +75,7 @@ func (s *Store) WritePlots(h history.History, lags []LagPoint) error {
 
 // latencyPlot: one point per client op (invocation time, latency in ms, log
 // scale): ok sends, ok polls, and every info or fail op of either.
-func latencyPlot(lat []Latency, parts []Interval, end float64) (*plot.Plot, error) {
+func latencyPlot(lat []Latency, parts []Window, end float64) (*plot.Plot, error) {
 	p := newPlot("Latency of send and poll", "time (s)", "latency (ms)", parts, end)
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -109,7 +119,7 @@ func latencyPlot(lat []Latency, parts []Interval, end float64) (*plot.Plot, erro
 }
 
 // throughputPlot: completions per second by type.
-func throughputPlot(lat []Latency, parts []Interval, end float64) (*plot.Plot, error) {
+func throughputPlot(lat []Latency, parts []Window, end float64) (*plot.Plot, error) {
 	p := newPlot("Throughput", "time (s)", "completions per second", parts, end)
 	buckets := int(end) + 1
 	counts := map[history.Type][]float64{}
@@ -144,7 +154,7 @@ func throughputPlot(lat []Latency, parts []Interval, end float64) (*plot.Plot, e
 }
 
 // lagPlot: realtime lag of each poll over time.
-func lagPlot(lags []LagPoint, parts []Interval, end float64) (*plot.Plot, error) {
+func lagPlot(lags []LagPoint, parts []Window, end float64) (*plot.Plot, error) {
 	p := newPlot("Realtime lag", "time (s)", "lag (s)", parts, end)
 	xys := make(plotter.XYs, 0, len(lags))
 	for _, l := range lags {
@@ -165,16 +175,19 @@ func lagPlot(lags []LagPoint, parts []Interval, end float64) (*plot.Plot, error)
 }
 
 // newPlot returns a plot with titles, the x axis spanning the run and the
-// partition windows shaded underneath everything drawn later.
-func newPlot(title, x, y string, parts []Interval, end float64) *plot.Plot {
+// fault windows shaded underneath everything drawn later, with a legend
+// entry for each kind present.
+func newPlot(title, x, y string, parts []Window, end float64) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
 	p.X.Min, p.X.Max = 0, math.Max(end, 1)
-	p.Add(shading{parts: parts})
-	if len(parts) > 0 {
-		p.Legend.Add("partition", shading{})
+	p.Add(shading{windows: parts})
+	for _, kind := range []string{KindPartition, KindKill, KindPause} {
+		if slices.ContainsFunc(parts, func(w Window) bool { return w.Kind == kind }) {
+			p.Legend.Add(kind, shading{legend: kind})
+		}
 	}
 	p.Legend.Top = true
 	return p
@@ -212,26 +225,46 @@ func thin(xys plotter.XYs) (plotter.XYs, int) {
 	return out, k
 }
 
-// shading draws the partition windows as full-height bands. It reports no
-// data range, so it never stretches the axes.
-type shading struct{ parts []Interval }
+// shading draws each fault window twice: a translucent full-height band in
+// its kind's colour (overlaps blend), and a solid strip in its kind's lane
+// at the top of the plot. With legend set it is the legend swatch of one
+// kind. It reports no data range, so it never stretches the axes.
+type shading struct {
+	windows []Window
+	legend  string
+}
 
 // Plot implements plot.Plotter.
 func (s shading) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
-	for _, iv := range s.parts {
-		x0 := clampX(trX(iv.Start.Seconds()), c)
-		x1 := clampX(trX(math.Max(iv.End.Seconds(), iv.Start.Seconds()+0.01)), c)
-		if x1 <= x0 {
-			continue
+	lane := (c.Max.Y - c.Min.Y) / 40
+	rect := func(col color.Color, x0, x1, y0, y1 vg.Length) {
+		c.FillPolygon(col, []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
+	}
+	span := func(w Window) (vg.Length, vg.Length, bool) {
+		x0 := clampX(trX(w.Start.Seconds()), c)
+		x1 := clampX(trX(math.Max(w.End.Seconds(), w.Start.Seconds()+0.01)), c)
+		return x0, x1, x1 > x0
+	}
+	// Bands first, then the strips, so no band veils another kind's strip.
+	for _, w := range s.windows {
+		if x0, x1, ok := span(w); ok {
+			band := shades[w.Kind]
+			band.A = 0x80
+			rect(band, x0, x1, c.Min.Y, c.Max.Y)
 		}
-		c.FillPolygon(partitionShade, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+	}
+	for _, w := range s.windows {
+		if x0, x1, ok := span(w); ok {
+			top := c.Max.Y - lane*vg.Length(kindLane[w.Kind])
+			rect(shades[w.Kind], x0, x1, top-lane, top)
+		}
 	}
 }
 
 // Thumbnail implements plot.Thumbnailer for the legend entry.
-func (shading) Thumbnail(c *draw.Canvas) {
-	c.FillPolygon(partitionShade, []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}})
+func (s shading) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(shades[s.legend], []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}})
 }
 
 // clampX keeps x inside the canvas.

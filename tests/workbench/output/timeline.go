@@ -11,35 +11,80 @@ type Interval struct {
 	Start, End time.Duration
 }
 
-// Partitions returns the partition windows of a history: from each
-// start-partition invocation to the completion of the stop-partition that
-// follows it (the end of the history if none does).
-func Partitions(h history.History) []Interval {
-	var out []Interval
-	open := false
-	var start time.Duration
+// Fault window kinds, as the plots name them.
+const (
+	KindPartition = "partition"
+	KindKill      = "kill"
+	KindPause     = "pause"
+)
+
+// Window is one nemesis fault as the plots shade it.
+type Window struct {
+	Kind string // KindPartition, KindKill or KindPause
+	Interval
+}
+
+// windowOps maps each fault's f to its kind and its repair's f.
+var windowOps = map[string]struct{ kind, repair string }{
+	history.FStartPartition: {KindPartition, history.FStopPartition},
+	history.FKill:           {KindKill, history.FStart},
+	history.FPause:          {KindPause, history.FResume},
+}
+
+// FaultWindows returns the fault windows of a history, as Jepsen's perf
+// plots draw nemesis activity (J:jepsen/src/jepsen/checker/perf.clj
+// nemesis-regions): from each start-partition, kill or pause invocation to
+// the completion of the stop-partition, start or resume that follows it
+// (the end of the history if none does). Windows of different kinds may
+// overlap.
+func FaultWindows(h history.History) []Window {
+	var out []Window
+	open := map[string]time.Duration{} // kind -> start of its open window
 	for i := range h {
 		op := &h[i]
 		if op.IsClient() {
 			continue
 		}
-		switch {
-		case op.F == history.FStartPartition && op.Type == history.Info && !open && op.Value != nil && isShape(op.Value):
-			open, start = true, time.Duration(op.Time)
-		case op.F == history.FStopPartition && op.Value == "network-healed" && open:
-			out = append(out, Interval{start, time.Duration(op.Time)})
-			open = false
+		if w, ok := windowOps[op.F]; ok {
+			// The invocation carries a shape or node spec, the completion a
+			// grudge or node list.
+			if _, isInvocation := op.Value.(string); isInvocation {
+				if _, already := open[w.kind]; !already {
+					open[w.kind] = time.Duration(op.Time)
+				}
+			}
+			continue
+		}
+		for _, w := range windowOps {
+			if w.repair != op.F || !isCompletion(op) {
+				continue
+			}
+			if start, ok := open[w.kind]; ok {
+				out = append(out, Window{w.kind, Interval{start, time.Duration(op.Time)}})
+				delete(open, w.kind)
+			}
 		}
 	}
-	if open && len(h) > 0 {
-		out = append(out, Interval{start, time.Duration(h[len(h)-1].Time)})
+	if len(h) > 0 {
+		for _, kind := range []string{KindPartition, KindKill, KindPause} {
+			if start, ok := open[kind]; ok {
+				out = append(out, Window{kind, Interval{start, time.Duration(h[len(h)-1].Time)}})
+			}
+		}
 	}
 	return out
 }
 
-// isShape tells a start-partition invocation (value: the shape name) from
-// its completion (value: the grudge).
-func isShape(v any) bool { _, ok := v.(string); return ok }
+// isCompletion tells a repair's completion from its invocation: the
+// stop-partition completion says "network-healed", start and resume
+// completions list nodes where their invocations say "all".
+func isCompletion(op *history.Op) bool {
+	if op.F == history.FStopPartition {
+		return op.Value == "network-healed"
+	}
+	_, isInvocation := op.Value.(string)
+	return !isInvocation
+}
 
 // Latency is one client op's invocation time and latency.
 type Latency struct {

@@ -10,11 +10,12 @@ type Component uint64
 
 // The components of a workbench run that draw random numbers.
 const (
-	Workload Component = iota + 1 // key, value, op kind, assign, crash choices
-	Rate                          // the global client-op stagger
-	Nemesis                       // nemesis gaps, shapes and grudges
-	Network                       // latency draws and services (handed to the network)
-	Final                         // the final phase's per-thread poll gaps
+	Workload  Component = iota + 1 // key, value, op kind, assign, crash choices
+	Rate                           // the global client-op stagger
+	Nemesis                        // the partition nemesis: gaps, shapes and grudges
+	Network                        // latency draws and services (handed to the network)
+	Final                          // the final phase's per-thread poll gaps
+	Processes                      // the kill and pause nemeses: gaps, which fault, which nodes
 )
 
 // Rand returns the random source of component c for a run seeded with seed.

@@ -33,6 +33,22 @@ type Send struct {
 	Repeat bool
 	// Mode is a NEWLEADER's sync mode (0 for other types).
 	Mode zab.SyncMode
+	// First and Last are the zxids the label names, for drawing several
+	// PROPOSALs, ACKs or COMMITs sent at once on one link as one arrow;
+	// Batch says whether they are set (see batchSpan).
+	First, Last zab.Zxid
+	Batch       bool
+	// Arrive, when non-zero, is when a message put on the wire by hand
+	// (Capture.Injected) arrives; others take the network's delay.
+	Arrive int64
+}
+
+// EpochChange is a peer's acceptedEpoch and currentEpoch from a moment
+// on, as its Status reports them.
+type EpochChange struct {
+	At     int64
+	Peer   zab.PeerID
+	Epochs zab.Epochs
 }
 
 // Capture records every message a World sends, through the network's
@@ -55,21 +71,54 @@ type Capture struct {
 	// was attached (sim.New starts every peer, and a starting peer at once
 	// votes for itself: FLE's initial vote).
 	initialVote map[zab.PeerID]string
+	// epochs lists every change of a peer's epochs the Capture saw;
+	// lastEpochs is the latest per peer.
+	epochs     []EpochChange
+	lastEpochs map[zab.PeerID]zab.Epochs
 }
 
 // Attach installs a Capture on w, replacing any Filter already set. Call
 // it right after sim.New: the first votes, sent inside New, are not seen
 // by the Filter and are rebuilt from the peers' start-up state.
+//
+// The Capture also follows every peer's epochs, which the trace does not
+// record: it reads each running peer's Status whenever a message is sent.
+// A peer writes a new acceptedEpoch or currentEpoch in the same Ready as
+// the message that announces it (LEADERINFO, ACKEPOCH, NEWLEADER,
+// ACKNEWLEADER), so the change is seen at the moment it happens.
 func Attach(w *sim.World) *Capture {
-	c := &Capture{w: w, lastAck: map[msgKey]zab.Zxid{}, attachAt: w.Now(), initialVote: map[zab.PeerID]string{}}
+	c := &Capture{w: w, lastAck: map[msgKey]zab.Zxid{}, attachAt: w.Now(), initialVote: map[zab.PeerID]string{},
+		lastEpochs: map[zab.PeerID]zab.Epochs{}}
 	for _, id := range w.IDs() {
 		if s, ok := w.Status(id); ok && s.Role == zab.RoleLooking {
-			c.initialVote[id] = fmt.Sprintf("%s n%d %v", zab.MsgVote, id, s.LastZxid)
+			c.initialVote[id] = fmt.Sprintf("%s (e%d,%v,n%d) LOOKING", zab.MsgVote, s.Epochs.Current, s.LastZxid, id)
 		}
 	}
+	c.pollEpochs()
 	w.Net.Filter = c.filter
 	return c
 }
+
+// pollEpochs records the epochs of every running peer that changed since
+// the last look.
+func (c *Capture) pollEpochs() {
+	for _, id := range c.w.IDs() {
+		s, ok := c.w.Status(id)
+		if !ok {
+			continue
+		}
+		if last, seen := c.lastEpochs[id]; seen && last == s.Epochs {
+			continue
+		}
+		c.lastEpochs[id] = s.Epochs
+		c.epochs = append(c.epochs, EpochChange{At: c.w.Now(), Peer: id, Epochs: s.Epochs})
+	}
+}
+
+// Epochs returns the epoch changes seen so far, in time order; the first
+// of each peer is its state when the Capture was attached (or when it
+// first ran after that).
+func (c *Capture) Epochs() []EpochChange { return append([]EpochChange(nil), c.epochs...) }
 
 // SetFilter makes f decide the fate of each message after the Capture
 // has seen it (nil: every message passes).
@@ -79,6 +128,7 @@ func (c *Capture) SetFilter(f sim.Filter) { c.inner = f }
 func (c *Capture) Sends() []Send { return append([]Send(nil), c.sends...) }
 
 func (c *Capture) filter(m *zab.Message) sim.Verdict {
+	c.pollEpochs()
 	v := sim.Pass
 	if c.inner != nil {
 		v = c.inner(m)
@@ -89,6 +139,7 @@ func (c *Capture) filter(m *zab.Message) sim.Verdict {
 		return v
 	}
 	s := Send{At: c.w.Now(), Key: keyOf(m), Label: Label(m), Mode: m.Mode}
+	s.First, s.Last, s.Batch = batchSpan(m)
 	if m.Type == zab.MsgAck {
 		k := msgKey{from: m.From, to: m.To, epoch: m.Epoch}
 		prev, seen := c.lastAck[k]
@@ -102,6 +153,15 @@ func (c *Capture) filter(m *zab.Message) sim.Verdict {
 		c.sends = append(c.sends, s)
 	}
 	return v
+}
+
+// Injected records a message a script delivers past the network (a late
+// copy, World.Inject) as sent now and arriving at arrive, so that its
+// arrow is drawn from its sender; its label says it is a copy.
+func (c *Capture) Injected(m *zab.Message, arrive int64) {
+	c.pollEpochs()
+	s := Send{At: c.w.Now(), Key: keyOf(m), Label: Label(m) + " (late copy)", Mode: m.Mode, Arrive: arrive}
+	c.sends = append(c.sends, s)
 }
 
 // Pair gives each delivery or drop event the send it came from (ok false
@@ -133,6 +193,8 @@ func pairSends(events []sim.Event, sends []Send, delay, attachAt int64, initial 
 	}
 	fits := func(s Send, e sim.Event) bool {
 		switch {
+		case s.Arrive != 0:
+			return s.Arrive == e.Time
 		case delay < 0:
 			return s.At <= e.Time
 		case e.Kind == sim.KindDrop && s.At == e.Time:

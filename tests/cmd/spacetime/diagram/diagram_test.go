@@ -17,7 +17,8 @@ func TestLabels(t *testing.T) {
 		m    zab.Message
 		want string
 	}{
-		{zab.Message{Type: zab.MsgVote, Vote: &election.Notification{Vote: election.Vote{Leader: 3, Zxid: uint64(zab.MakeZxid(1, 2))}}}, "VOTE n3 e1:c2"},
+		{zab.Message{Type: zab.MsgVote, Vote: &election.Notification{Vote: election.Vote{Leader: 3, Zxid: uint64(zab.MakeZxid(1, 2)), Epoch: 2}}}, "VOTE (e2,e1:c2,n3) LOOKING"},
+		{zab.Message{Type: zab.MsgVote, Vote: &election.Notification{Vote: election.Vote{Leader: 3, Epoch: 1}, State: election.Leading}}, "VOTE (e1,e0:c0,n3) LEADING"},
 		{zab.Message{Type: zab.MsgVote}, "VOTE"},
 		{zab.Message{Type: zab.MsgFollowerInfo, Epoch: 1}, "FOLLOWERINFO acc=e1"},
 		{zab.Message{Type: zab.MsgLeaderInfo, Epoch: 2}, "LEADERINFO e2"},
@@ -35,6 +36,35 @@ func TestLabels(t *testing.T) {
 		if got := Label(&tc.m); got != tc.want {
 			t.Errorf("Label(%v) = %q, want %q", tc.m.Type, got, tc.want)
 		}
+	}
+}
+
+func TestBatchLabels(t *testing.T) {
+	z := zab.MakeZxid
+	for _, tc := range []struct {
+		m           zab.Message
+		first, last zab.Zxid
+		ok          bool
+	}{
+		{zab.Message{Type: zab.MsgProposal, Zxid: z(1, 2), Txns: []zab.Txn{{Zxid: z(1, 3)}, {Zxid: z(1, 4)}}}, z(1, 3), z(1, 4), true},
+		{zab.Message{Type: zab.MsgProposal, Zxid: z(1, 2)}, 0, 0, false},
+		{zab.Message{Type: zab.MsgAck, Zxid: z(1, 5)}, z(1, 5), z(1, 5), true},
+		{zab.Message{Type: zab.MsgCommit, Zxid: z(0, 0), Commit: z(1, 6)}, z(1, 6), z(1, 6), true},
+		{zab.Message{Type: zab.MsgUpToDate, Commit: z(1, 6)}, 0, 0, false},
+	} {
+		f, l, ok := batchSpan(&tc.m)
+		if f != tc.first || l != tc.last || ok != tc.ok {
+			t.Errorf("batchSpan(%v) = %v %v %v", tc.m.Type, f, l, ok)
+		}
+	}
+	if got := batchLabel(zab.MsgProposal, 5, z(1, 3), z(1, 7)); got != "PROPOSAL ×5 +e1:c3..c7" {
+		t.Errorf("proposal batch: %q", got)
+	}
+	if got := batchLabel(zab.MsgAck, 2, z(1, 9), z(2, 1)); got != "ACK ×2 e1:c9..e2:c1" {
+		t.Errorf("ack batch across epochs: %q", got)
+	}
+	if got := batchLabel(zab.MsgAck, 2, z(1, 9), z(1, 9)); got != "ACK ×2 e1:c9" {
+		t.Errorf("repeated ack: %q", got)
 	}
 }
 
@@ -91,23 +121,25 @@ func TestPairingWithVariableDelay(t *testing.T) {
 	}
 }
 
-func TestTimeAxisCompressesQuietStretches(t *testing.T) {
-	ax := newTimeAxis([]int64{100, 0, 5, 5}, 10, 2, map[int64]float64{5: 30})
-	if len(ax.times) != 3 {
+func TestTimeAxisCutsQuietStretches(t *testing.T) {
+	ax := newTimeAxis([]int64{100, 0, 5, 5, 10}, 10, 2, map[int64]float64{10: 50}, map[int64]float64{10: 7})
+	if len(ax.times) != 4 {
 		t.Fatalf("times %v: duplicates not removed", ax.times)
 	}
-	if ax.y(0) != 10 || ax.y(5) != 20 {
-		t.Errorf("y(0)=%v y(5)=%v, want 10 and 20", ax.y(0), ax.y(5))
+	// 0 -> 5 is 5 units of 2 px; 5 -> 10 as much plus the 7 px added
+	// there.
+	if ax.y(0) != 10 || ax.y(5) != 20 || ax.y(10) != 37 {
+		t.Errorf("y(0)=%v y(5)=%v y(10)=%v, want 10, 20 and 37", ax.y(0), ax.y(5), ax.y(10))
 	}
-	// 5 -> 100 is 95 units: capped at maxGap units, but at least the 30
-	// pixels the annotations at 5 need.
-	if want := 20 + max(float64(maxGap)*2, 30); ax.y(100) != want {
+	// 10 -> 100 is 90 units: cut to breakPx, but at least the 50 px the
+	// annotations at 10 need.
+	if want := 37 + max(breakPx, 50); ax.y(100) != want {
 		t.Errorf("y(100) = %v, want %v", ax.y(100), want)
 	}
-	if len(ax.gaps) != 1 || ax.gaps[0].length != 95 {
-		t.Errorf("gaps %+v, want one of 95 units", ax.gaps)
+	if len(ax.cuts) != 1 || ax.cuts[0].length != 90 {
+		t.Errorf("cuts %+v, want one of 90 units", ax.cuts)
 	}
-	if y := ax.y(50); y <= ax.y(5) || y >= ax.y(100) {
+	if y := ax.y(50); y <= ax.y(10) || y >= ax.y(100) {
 		t.Errorf("y(50) = %v not between its neighbours", y)
 	}
 	if ax.y(-1) != ax.y(0) || ax.y(1000) != ax.y(100) {
@@ -131,8 +163,9 @@ func TestRenderIsWellFormedAndEscaped(t *testing.T) {
 		{Time: 40, Kind: sim.KindRestart, Peer: 2},
 		{Time: 41, Kind: sim.KindCommit, Peer: 1, Zxid: zab.MakeZxid(1, 1)},
 		{Time: 41, Kind: sim.KindCommit, Peer: 1, Zxid: zab.MakeZxid(1, 2)},
+		{Time: 45, Kind: sim.KindViolation, Note: "committed-removed: peer 2 zxid e1:c4: durable log lost committed e1:c4"},
 	}
-	sc := buildScene(v, events, make([]Paired, len(events)))
+	sc := buildScene(v, events, make([]Paired, len(events)), nil)
 	out := render(sc)
 	d := xml.NewDecoder(bytes.NewReader(out))
 	for {
@@ -143,13 +176,28 @@ func TestRenderIsWellFormedAndEscaped(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"a &lt;b&gt; &amp; c", "isolate &lt;1&gt;", "deliver e1:c1..c2", "(loss)", "epoch 1 established by n1"} {
+	for _, want := range []string{"a &lt;b&gt; &amp; c", "isolate &lt;1&gt;", "deliver e1:c1..c2", "dropped: loss", "e1 established",
+		"VIOLATION committed-removed: peer 2 zxid e1:c4<"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("SVG lacks %q", want)
 		}
 	}
 	if len(sc.segments) != 4 { // n1 leading; n2 looking, down, looking
 		t.Errorf("segments %+v", sc.segments)
+	}
+}
+
+// TestViolationText: a violation is marked by its rule, peer and zxid;
+// one without a peer by its rule.
+func TestViolationText(t *testing.T) {
+	for note, want := range map[string]string{
+		"prefix: peer 3 zxid e3:c1: delivered at position 3": "VIOLATION prefix: peer 3 zxid e3:c1",
+		"convergence: the peers disagree":                    "VIOLATION convergence",
+		"odd":                                                "VIOLATION odd",
+	} {
+		if got := violationText(note); got != want {
+			t.Errorf("violationText(%q) = %q, want %q", note, got, want)
+		}
 	}
 }
 
@@ -162,18 +210,18 @@ func TestHiddenMessagesAreNotDrawn(t *testing.T) {
 		{Send: Send{At: 6}, OK: true}, {Send: Send{At: 1}, OK: true},
 	}
 	v := View{Peers: []zab.PeerID{1, 2}, From: 3, To: 10, Hide: []zab.MsgType{zab.MsgPing}, HideRepeatAcks: true}
-	sc := buildScene(v, events, pairs)
+	sc := buildScene(v, events, pairs, nil)
 	if len(sc.arrows) != 1 || sc.arrows[0].at != 7 {
 		t.Fatalf("arrows %+v, want only the ACK delivered at 7", sc.arrows)
 	}
 }
 
 func TestWrap(t *testing.T) {
-	got := wrap("aa bb cc dd", 5)
+	got := wrap("aa bb cc dd", 5*advanceEm*10, 10)
 	if strings.Join(got, "|") != "aa bb|cc dd" {
 		t.Fatalf("wrap = %q", got)
 	}
-	if len(wrap("", 5)) != 0 {
+	if len(wrap("", 5, 10)) != 0 {
 		t.Fatal("empty text wraps to lines")
 	}
 }
@@ -188,7 +236,7 @@ func TestExpect(t *testing.T) {
 }
 
 // TestScenariosRunAndDraw: every scenario holds its caption's facts and
-// draws deterministically, with a unique name.
+// draws deterministically and readably (CheckSVG), with a unique name.
 func TestScenariosRunAndDraw(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range Scenarios() {
@@ -201,7 +249,11 @@ func TestScenariosRunAndDraw(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := s.Run()
-		if !bytes.Equal(a.SVG(), b.SVG()) {
+		svg, err := a.Draw()
+		if err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+		}
+		if !bytes.Equal(svg, b.SVG()) {
 			t.Errorf("%s: two runs drew differently", s.Name)
 		}
 	}

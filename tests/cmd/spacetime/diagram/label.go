@@ -9,7 +9,9 @@ import (
 // Label is what a diagram writes on a message's arrow: its type and the
 // zxids it carries, in the "e1:c3" form of the logs. Where the Zxid field
 // means something other than "this transaction" (a PROPOSAL names the
-// zxid its batch follows), the label shows the transactions instead.
+// zxid its batch follows), the label shows the transactions instead. A
+// VOTE shows the vote as FLE orders it, (epoch, zxid, candidate), and the
+// sender's state: a LEADING or FOLLOWING vote is a settled one.
 func Label(m *zab.Message) string {
 	t := m.Type.String()
 	switch m.Type {
@@ -17,7 +19,8 @@ func Label(m *zab.Message) string {
 		if m.Vote == nil {
 			return t
 		}
-		return fmt.Sprintf("%s n%d %v", t, m.Vote.Vote.Leader, zab.Zxid(m.Vote.Vote.Zxid))
+		v := m.Vote.Vote
+		return fmt.Sprintf("%s (e%d,%v,n%d) %v", t, v.Epoch, zab.Zxid(v.Zxid), v.Leader, m.Vote.State)
 	case zab.MsgFollowerInfo:
 		return fmt.Sprintf("%s acc=e%d", t, m.Epoch)
 	case zab.MsgLeaderInfo:
@@ -41,20 +44,54 @@ func Label(m *zab.Message) string {
 	return t
 }
 
+// batchSpan gives the zxids a message's label names, for the types of
+// which several sent at once on one link are drawn as one arrow
+// ("PROPOSAL ×5 +e1:c3..c7"): PROPOSAL, ACK and COMMIT. ok is false for
+// other types and for a PROPOSAL without transactions.
+func batchSpan(m *zab.Message) (first, last zab.Zxid, ok bool) {
+	switch m.Type {
+	case zab.MsgProposal:
+		if len(m.Txns) == 0 {
+			return 0, 0, false
+		}
+		return m.Txns[0].Zxid, m.Txns[len(m.Txns)-1].Zxid, true
+	case zab.MsgAck:
+		return m.Zxid, m.Zxid, true
+	case zab.MsgCommit:
+		return m.Commit, m.Commit, true
+	}
+	return 0, 0, false
+}
+
+// batchLabel is the label of n messages of type t sent at once on one
+// link, naming the zxids first..last.
+func batchLabel(t zab.MsgType, n int, first, last zab.Zxid) string {
+	plus := ""
+	if t == zab.MsgProposal {
+		plus = "+"
+	}
+	return fmt.Sprintf("%s ×%d %s%s", t, n, plus, zxidSpan(first, last))
+}
+
+// zxidSpan renders first..last: "e1:c3", "e1:c3..c7", or "e1:c9..e2:c1"
+// across an epoch.
+func zxidSpan(first, last zab.Zxid) string {
+	switch {
+	case first == last:
+		return first.String()
+	case first.Epoch() == last.Epoch():
+		return fmt.Sprintf("%v..c%d", first, last.Counter())
+	}
+	return fmt.Sprintf("%v..%v", first, last)
+}
+
 // txnRange renders the zxids of a run of transactions: " +e1:c4",
 // " +e1:c4..c6", or " +e1:c4..e2:c1" across an epoch; "" when empty.
 func txnRange(txns []zab.Txn) string {
-	switch len(txns) {
-	case 0:
+	if len(txns) == 0 {
 		return ""
-	case 1:
-		return " +" + txns[0].Zxid.String()
 	}
-	first, last := txns[0].Zxid, txns[len(txns)-1].Zxid
-	if first.Epoch() == last.Epoch() {
-		return fmt.Sprintf(" +%v..c%d", first, last.Counter())
-	}
-	return fmt.Sprintf(" +%v..%v", first, last)
+	return " +" + zxidSpan(txns[0].Zxid, txns[len(txns)-1].Zxid)
 }
 
 // category groups message types by protocol phase, for the arrow colour.

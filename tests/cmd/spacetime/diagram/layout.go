@@ -1,41 +1,53 @@
 package diagram
 
 import (
+	"math"
 	"slices"
 
 	"zabkafka/zab"
 )
 
-// Pixel geometry. Time runs down the page at unitPx per time unit, but a
-// quiet stretch longer than maxGap units is drawn as maxGap units and
-// marked, so that a 40-tick election timeout does not push the next
-// message off the page.
+// Pixel geometry. The picture fits a GitHub text column (MaxWidthPx);
+// time runs down the page at UnitPx per time unit at least, a quiet
+// stretch longer than idleGap units is cut out and marked, and wherever
+// labels need more room the layout adds it (see render).
 const (
-	unitPx      = 11.0 // default View.UnitPx
-	maxGap      = 12
-	markLinePx  = 13.0 // vertical room one lane annotation needs
-	marginLeft  = 78.0
-	marginRight = 190.0
-	headerPx    = 22.0 // room for the peer names above the lanes
-	footerPx    = 30.0
+	targetWidth = 860.0
+	marginLeft  = 48.0  // the time axis
+	lanePadLeft = 30.0  // between the axis and the first lane
+	maxLaneGap  = 300.0 // the most room between two lanes
+	minRight    = 90.0  // the least room right of the last lane
+	fontPx      = 10.0  // labels and lane annotations
+	lineStep    = 12.5  // line spacing at fontPx
+	markDX      = 10.0  // lane annotations start this far right of the lane
+	unitPx      = 8.0   // default View.UnitPx
+	idleGap     = 12    // time units: a longer quiet stretch is cut
+	breakPx     = 34.0  // room for a cut stretch
+	headerGap   = 40.0  // lane names and epochs above the lanes
+	footerPx    = 24.0
+	tailUnits   = 1 // time drawn after the last thing in the window
 )
 
-// timeAxis maps simulated time to y, compressing quiet stretches.
+// timeAxis maps simulated time to y. Each interval between two drawn
+// times is as tall as its length in units, at least as tall as the
+// annotations at its start need, plus whatever the label layout added;
+// an interval longer than idleGap units is a cut, breakPx tall.
 type timeAxis struct {
 	times []int64   // distinct times that carry something, ascending
 	ys    []float64 // y of each
-	gaps  []gap     // compressed stretches
+	cuts  []cut     // stretches cut out
 }
 
-// gap is a compressed quiet stretch between two drawn times.
-type gap struct {
+// cut is a quiet stretch left out between two drawn times.
+type cut struct {
 	y      float64 // where the break marker goes
 	length int64   // its real length in time units
 }
 
-// newTimeAxis lays out times from top. need gives, per time, the extra
-// room the annotations at that time need below it.
-func newTimeAxis(times []int64, top, unit float64, need map[int64]float64) timeAxis {
+// newTimeAxis lays out times from top. need gives, per time, the room
+// the annotations at that time need below it; extra, per time, the room
+// added above it (to the interval that ends there).
+func newTimeAxis(times []int64, top, unit float64, need, extra map[int64]float64) timeAxis {
 	slices.Sort(times)
 	times = slices.Compact(times)
 	ax := timeAxis{times: times, ys: make([]float64, len(times))}
@@ -43,10 +55,13 @@ func newTimeAxis(times []int64, top, unit float64, need map[int64]float64) timeA
 	for i, t := range times {
 		if i > 0 {
 			d := t - times[i-1]
-			step := float64(min(d, maxGap)) * unit
-			step = max(step, need[times[i-1]])
-			if d > maxGap {
-				ax.gaps = append(ax.gaps, gap{y: y + step/2, length: d})
+			step := float64(d) * unit
+			if d > idleGap {
+				step = breakPx
+			}
+			step = max(step, need[times[i-1]]) + extra[t]
+			if d > idleGap {
+				ax.cuts = append(ax.cuts, cut{y: y + step/2, length: d})
 			}
 			y += step
 		}
@@ -71,7 +86,7 @@ func (ax timeAxis) y(t int64) float64 {
 	}
 	t0, t1 := ax.times[i-1], ax.times[i]
 	f := float64(t-t0) / float64(t1-t0)
-	return ax.ys[i-1] + f*(ax.ys[i]-ax.ys[i-1])
+	return ax.ys[i-1] + float64(f*(ax.ys[i]-ax.ys[i-1]))
 }
 
 // bottom is the y of the last drawn time.
@@ -82,53 +97,92 @@ func (ax timeAxis) bottom() float64 {
 	return ax.ys[len(ax.ys)-1]
 }
 
-// laneGap is the distance between two lanes: wide enough for a label on
-// an arrow between neighbours.
-func laneGap(peers int) float64 {
-	if peers > 4 {
-		return 185
-	}
-	return 235
+// frame is the horizontal layout: where each lane goes and how wide the
+// picture is.
+type frame struct {
+	width, gap float64
+	laneX      map[zab.PeerID]float64
+	lastX      float64
 }
 
-// laneX places each peer's lane.
-func laneX(peers []zab.PeerID) map[zab.PeerID]float64 {
-	xs := make(map[zab.PeerID]float64, len(peers))
-	g := laneGap(len(peers))
+// newFrame spreads the lanes over the picture's width, leaving room
+// right of the last lane for the longest annotation written there.
+func newFrame(sc scene) frame {
+	peers := sc.view.Peers
+	right := minRight
+	last := peers[len(peers)-1]
+	for _, m := range sc.marks {
+		if m.peer == 0 || m.peer == last {
+			right = max(right, markDX+textWidth(m.text, fontPx)+10)
+		}
+	}
+	avail := targetWidth - marginLeft - lanePadLeft - right
+	f := frame{laneX: map[zab.PeerID]float64{}}
+	if len(peers) > 1 {
+		f.gap = min(maxLaneGap, avail/float64(len(peers)-1))
+	} else {
+		f.gap = maxLaneGap
+	}
 	for i, p := range peers {
-		xs[p] = marginLeft + g/2 + float64(i)*g
+		f.laneX[p] = marginLeft + lanePadLeft + float64(float64(i)*f.gap)
 	}
-	return xs
+	f.lastX = f.laneX[last]
+	f.width = math.Ceil(f.lastX + right)
+	return f
 }
 
-// axisFor collects every time the scene draws something at and the room
-// its lane annotations need.
-func axisFor(sc scene, top float64) timeAxis {
-	times := []int64{sc.view.From, sc.view.To}
-	stack := map[struct {
-		p zab.PeerID
+// markX is where a mark's lane is: its peer's, or for marks across all
+// lanes the last lane's (their text goes in the right margin).
+func (f frame) markX(m mark) float64 {
+	if m.peer == 0 {
+		return f.lastX
+	}
+	return f.laneX[m.peer]
+}
+
+// stack is the annotations written at one lane and one time, a line
+// each.
+type stack struct {
+	x     float64
+	at    int64
+	marks []int // indexes into scene.marks, in line order
+}
+
+// markStacks groups the marks into stacks, and gives each time the room
+// its tallest stack needs below it.
+func markStacks(sc scene, f frame) (stacks []stack, need map[int64]float64) {
+	type key struct {
+		x float64
 		t int64
-	}]int{}
-	need := map[int64]float64{}
+	}
+	index := map[key]int{}
+	need = map[int64]float64{}
+	for i, m := range sc.marks {
+		k := key{f.markX(m), m.at}
+		j, ok := index[k]
+		if !ok {
+			j = len(stacks)
+			index[k] = j
+			stacks = append(stacks, stack{x: k.x, at: k.t})
+		}
+		stacks[j].marks = append(stacks[j].marks, i)
+		need[m.at] = max(need[m.at], float64(len(stacks[j].marks))*lineStep+6)
+	}
+	return stacks, need
+}
+
+// drawnTimes is every time the scene draws something at, and the end of
+// the picture: the window's end, or a little after the last thing drawn
+// if the window ends in a quiet stretch.
+func drawnTimes(sc scene) (times []int64, end int64) {
+	times = []int64{sc.view.From}
 	for _, a := range sc.arrows {
 		times = append(times, a.sent, a.at)
 	}
 	for _, m := range sc.marks {
 		times = append(times, m.at)
-		p := m.peer
-		if p == 0 { // marks across all lanes write in the last lane's margin
-			p = sc.view.Peers[len(sc.view.Peers)-1]
-		}
-		k := struct {
-			p zab.PeerID
-			t int64
-		}{p, m.at}
-		stack[k]++
-		need[m.at] = max(need[m.at], float64(stack[k])*markLinePx)
 	}
-	unit := sc.view.UnitPx
-	if unit <= 0 {
-		unit = unitPx
-	}
-	return newTimeAxis(times, top, unit, need)
+	last := slices.Max(times)
+	end = min(sc.view.To, last+tailUnits)
+	return append(times, end), end
 }

@@ -2,6 +2,7 @@ package diagram
 
 import (
 	"fmt"
+	"strings"
 
 	"zabkafka/tests/sim"
 	"zabkafka/zab"
@@ -25,6 +26,7 @@ type Result struct {
 	Trace  *sim.Recorder
 	Pairs  []Paired // the send of each event in Events
 	Events []sim.Event
+	Epochs []EpochChange
 }
 
 // Run runs the scenario. An error means the run did not do what the
@@ -40,12 +42,22 @@ func (s Scenario) Run() (Result, error) {
 	v.Title, v.Caption = s.Title, s.Caption
 	v.Peers, v.TickEvery = r.w.IDs(), r.w.TickEvery()
 	events := r.w.Trace.Events()
-	return Result{View: v, Trace: r.w.Trace, Pairs: r.cap.Pair(events), Events: events}, nil
+	return Result{View: v, Trace: r.w.Trace, Pairs: r.cap.Pair(events), Events: events, Epochs: r.cap.Epochs()}, nil
 }
 
 // SVG draws the result.
 func (res Result) SVG() []byte {
-	return render(buildScene(res.View, res.Events, res.Pairs))
+	return render(buildScene(res.View, res.Events, res.Pairs, res.Epochs))
+}
+
+// Draw draws the result and checks that a person can read it
+// (CheckSVG): the SVG, and an error naming every problem.
+func (res Result) Draw() ([]byte, error) {
+	svg := res.SVG()
+	if problems := CheckSVG(svg); len(problems) > 0 {
+		return svg, fmt.Errorf("hard to read: %s", strings.Join(problems, "; "))
+	}
+	return svg, nil
 }
 
 // File is one generated diagram.
@@ -54,7 +66,8 @@ type File struct {
 	Data []byte
 }
 
-// Generate runs every scenario and draws it, in Scenarios order.
+// Generate runs every scenario and draws it, in Scenarios order. A
+// drawing that fails CheckSVG is an error.
 func Generate() ([]File, error) {
 	var out []File
 	for _, s := range Scenarios() {
@@ -62,7 +75,11 @@ func Generate() ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, File{Name: s.Name + ".svg", Data: res.SVG()})
+		svg, err := res.Draw()
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+		out = append(out, File{Name: s.Name + ".svg", Data: svg})
 	}
 	return out, nil
 }
@@ -73,7 +90,7 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{Name: "first-election", script: firstElection,
 			Title: "First election and synchronisation (3 peers, empty disks)",
-			Caption: "Phase 0: every peer votes for itself; votes order by (epoch, zxid, id), so all adopt n3. " +
+			Caption: "Phase 0: every peer votes for itself; a VOTE shows (epoch, last zxid, candidate), the order FLE compares votes in, and the sender's state, so all adopt n3. " +
 				"Phase 1: the followers send FOLLOWERINFO with acceptedEpoch 0, n3 proposes epoch 1 in LEADERINFO, they promise it in ACKEPOCH. " +
 				"Phase 2: one NEWLEADER per follower (DIFF of nothing), ACKNEWLEADER from a quorum establishes epoch 1, UPTODATE opens broadcast. " +
 				"Phase 3: the first proposal e1:c1 is logged, acked and committed. Heartbeats (PING and its ACK) are hidden."},

@@ -263,6 +263,6 @@ func pipelined() (*run, View, error) {
 		return nil, View{}, fmt.Errorf("only %d proposals before the first commit: not pipelined", before)
 	}
 	v := hideNoise(View{From: from - 1, To: r.w.Now()}, true)
-	v.UnitPx = 24
+	v.UnitPx = 20 // room for the proposals in flight at once
 	return r, v, nil
 }

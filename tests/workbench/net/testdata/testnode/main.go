@@ -6,6 +6,8 @@
 //	exit        exit with status 3 on init, after a line on stderr
 //	init-error  answer init with an error body
 //	chatty      print a log line on stdout before init_ok
+//	init-once   answer the first init in this working directory; a later
+//	            process (a restart) finds the file it left and exits 3
 //
 // Commands (request bodies from a client), each answered with
 // {"type":"<type>_ok", "in_reply_to": msg_id} unless said otherwise:
@@ -15,6 +17,7 @@
 //	send   {"dest": D, "body": B}      print {"src": self, "dest": D, "body": B}, no reply
 //	stderr {"text": T}                 print T on stderr
 //	crash  {"code": N}                 exit with status N
+//	whoami {}                          reply carries "pid" and "cwd"
 package main
 
 import (
@@ -98,6 +101,12 @@ func handle(mode string, m message, req request) {
 			os.Exit(3)
 		case "chatty":
 			emit([]byte("starting up"))
+		case "init-once":
+			if _, err := os.Stat("init-once.started"); err == nil {
+				fmt.Fprintln(os.Stderr, "testnode: started here before, refusing")
+				os.Exit(3)
+			}
+			os.WriteFile("init-once.started", nil, 0o644)
 		case "init-error":
 			reply(m.Src, map[string]any{"type": "error", "code": 13, "text": "no init for you", "in_reply_to": req.MsgID})
 			return
@@ -115,6 +124,9 @@ func handle(mode string, m message, req request) {
 	case "stderr":
 		fmt.Fprintln(os.Stderr, req.Text)
 		reply(m.Src, map[string]any{"type": "stderr_ok", "in_reply_to": req.MsgID})
+	case "whoami":
+		wd, _ := os.Getwd()
+		reply(m.Src, map[string]any{"type": "whoami_ok", "pid": os.Getpid(), "cwd": wd, "in_reply_to": req.MsgID})
 	case "crash":
 		fmt.Fprintln(os.Stderr, "testnode: crashing as asked")
 		os.Exit(req.Code)

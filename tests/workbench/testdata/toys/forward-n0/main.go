@@ -7,12 +7,18 @@
 // A relayed answer older than replyDeadline is dropped: the client gave up
 // after 5 s and was closed, and one message to a closed client would make
 // the workbench stop reading this node's stdout (spec 2.3).
+//
+// n0 keeps its log in memory, so a kill of n0 loses every acknowledged
+// message; with --data-dir DIR it also keeps it in DIR/n0.log (DIR relative
+// to the working directory) and a restarted n0 finds it again.
 package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"zabkafka/tests/workbench/testdata/toys/toykit"
@@ -27,13 +33,27 @@ type pending struct {
 }
 
 func main() {
+	dataDir := flag.String("data-dir", "", "keep n0's log in this directory")
+	flag.Parse()
 	n := toykit.NewNode()
 	k := &toykit.Kafka{Log: toykit.NewLog()}
 	waiting := map[int64]pending{}
-	var nextFwd int64
+	// Forward ids start at the clock, so that a late fwd_ok meant for this
+	// node's previous process (killed and restarted) matches nothing here.
+	nextFwd := time.Now().UnixNano()
 
 	n.OnInit = func(n *toykit.Node) {
 		if n.ID == "n0" {
+			if *dataDir != "" {
+				err := os.MkdirAll(*dataDir, 0o755)
+				if err == nil {
+					err = k.Log.Persist(filepath.Join(*dataDir, "n0.log"))
+				}
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "n0: cannot keep the log on disk:", err)
+					os.Exit(1)
+				}
+			}
 			k.Serve(n)
 			return
 		}

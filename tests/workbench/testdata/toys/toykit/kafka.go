@@ -2,6 +2,7 @@ package toykit
 
 import (
 	"encoding/json"
+	"os"
 	"sort"
 )
 
@@ -12,11 +13,13 @@ type Entry struct {
 }
 
 // Log is an in-memory kafka log: per key, entries in offset order, the next
-// offset to hand out, and the committed consumer offsets.
+// offset to hand out, and the committed consumer offsets; Persist also
+// keeps it in a file.
 type Log struct {
 	entries   map[string][]Entry
 	next      map[string]int64
 	committed map[string]int64
+	journal   *os.File // nil: in memory only
 }
 
 // NewLog returns an empty log.
@@ -33,6 +36,11 @@ func (l *Log) Reserve(key string) int64 {
 
 // Append stores msg at key's next offset and returns that offset.
 func (l *Log) Append(key string, msg json.Number) int64 {
+	l.record(journalLine{Op: "append", Key: key, Msg: msg})
+	return l.appendEntry(key, msg)
+}
+
+func (l *Log) appendEntry(key string, msg json.Number) int64 {
 	o := l.Reserve(key)
 	l.entries[key] = append(l.entries[key], Entry{Offset: o, Msg: msg})
 	return o
@@ -47,6 +55,11 @@ func (l *Log) From(key string, from int64) []Entry {
 
 // Commit raises key's committed offset to at least o.
 func (l *Log) Commit(key string, o int64) {
+	l.record(journalLine{Op: "commit", Key: key, Offset: o})
+	l.commit(key, o)
+}
+
+func (l *Log) commit(key string, o int64) {
 	if cur, ok := l.committed[key]; !ok || o > cur {
 		l.committed[key] = o
 	}

@@ -1,0 +1,186 @@
+package nodesim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"zabkafka/log"
+	"zabkafka/node"
+	"zabkafka/zab"
+)
+
+// host runs one node's process: a node.Server driven the way node.Run's
+// event loop drives it (lines as they arrive, one core tick per Tick,
+// Process after each wake-up, the next wake-up at the earlier of the
+// next tick and NextWake), its stdout, and its disk. A crash throws the
+// Server away; a restart is a new Server over the same disk, initialized
+// again, as Maelstrom restarts a killed node.
+type host struct {
+	s     *Sim
+	name  string
+	id    zab.PeerID
+	index int
+	disk  *disk
+
+	srv    *node.Server
+	out    bytes.Buffer // the process's stdout
+	up     bool
+	starts int // how many times the process started
+	inited bool
+	inbox  [][]byte // lines delivered since the last step
+
+	nextTick time.Duration
+	cfg      node.Config
+	// The one pending step: wakeAt and the generation that identifies
+	// it; a step event of an older generation is stale and ignored.
+	wakeAt  time.Duration
+	wakeGen uint64
+	pending bool
+	// crashMark is how much of out had been written when the disk
+	// crashed mid-step: only that much left the process.
+	crashMark int
+}
+
+// start launches the node's process over its disk and sends it init.
+func (h *host) start() {
+	s := h.s
+	h.cfg = s.nodeConfig(h)
+	srv, err := node.NewServer(h.cfg, &h.out, s.logger.With("node", h.name, "run", h.starts))
+	if err != nil {
+		s.fail(true, "%s: %v", h.name, err)
+		return
+	}
+	st := h.disk.open()
+	srv.SetStoreOpener(func(id string) (log.Store, error) {
+		if id != h.name {
+			return nil, fmt.Errorf("init names %q, this is %s's disk", id, h.name)
+		}
+		return st, nil
+	})
+	h.srv, h.up, h.inited = srv, true, false
+	h.starts++
+	h.out.Reset()
+	h.nextTick = s.now + h.cfg.Tick
+	s.record(Event{Kind: KindStart, From: h.name, Note: fmt.Sprintf("run %d, durable last %v", h.starts, zab.Zxid(h.disk.mem.DurableLastZxid()))})
+	h.inbox = append(h.inbox, s.admin.initLine(h))
+	h.wake(s.now)
+}
+
+// kill ends the process: nothing it has not yet written leaves, lines on
+// their way to it are lost, its disk keeps what disk.crash decided.
+func (h *host) kill(why string) {
+	if !h.up {
+		return
+	}
+	h.up, h.srv, h.inited, h.inbox, h.pending = false, nil, false, nil, false
+	h.wakeGen++
+	h.out.Reset()
+	h.s.record(Event{Kind: KindCrash, From: h.name, Note: why})
+}
+
+// wake makes sure the node steps at t or earlier.
+func (h *host) wake(t time.Duration) {
+	if h.pending && h.wakeAt <= t {
+		return
+	}
+	h.wakeGen++
+	gen := h.wakeGen
+	h.wakeAt, h.pending = t, true
+	h.s.at(t, func() {
+		if gen == h.wakeGen {
+			h.pending = false
+			h.step()
+		}
+	})
+}
+
+// deliver hands a line to the process; it handles it at once, with
+// whatever else arrived at the same time.
+func (h *host) deliver(line []byte) {
+	h.inbox = append(h.inbox, line)
+	h.wake(h.s.now)
+}
+
+// step is one iteration of node.Run's loop: every waiting line, at most
+// one tick, Process, then the output goes on the network.
+func (h *host) step() {
+	if !h.up {
+		return
+	}
+	s := h.s
+	now := s.wall()
+	in := h.inbox
+	h.inbox = nil
+	srv := h.srv
+	s.guard(h.name, func() {
+		for _, l := range in {
+			srv.HandleLine(l, now)
+		}
+		if s.now >= h.nextTick {
+			srv.Tick(now)
+			h.nextTick += h.cfg.Tick
+			if s.now > h.nextTick {
+				h.nextTick = s.now + h.cfg.Tick
+			}
+		}
+		srv.Process(now)
+	})
+	if s.fatal {
+		return
+	}
+	out := h.out.Bytes()
+	if h.disk.crashed {
+		out = out[:h.crashMark]
+	}
+	for _, l := range lines(out) {
+		h.route(l)
+	}
+	h.out.Reset()
+	if h.disk.crashed {
+		h.kill(h.disk.crashNote)
+		return
+	}
+	next := h.nextTick
+	if at, ok := srv.NextWake(); ok {
+		w := at.Sub(epoch)
+		if w <= s.now {
+			s.fail(true, "%s: NextWake %v is not after now %v: node.Run's loop would spin", h.name, w, s.now)
+			return
+		}
+		next = min(next, w)
+	}
+	h.wake(next)
+}
+
+// envelope is a Maelstrom message with its body left encoded.
+type envelope struct {
+	Src  string          `json:"src"`
+	Dest string          `json:"dest"`
+	Body json.RawMessage `json:"body"`
+}
+
+// route sends one line the node wrote: to a node, to a client or to the
+// harness's own client. Anything else is a node bug.
+func (h *host) route(line []byte) {
+	s := h.s
+	var env envelope
+	if err := json.Unmarshal(line, &env); err != nil || env.Body == nil {
+		s.fail(true, "%s wrote a line that is not a Maelstrom message (%v): %.300s", h.name, err, line)
+		return
+	}
+	if env.Src != h.name {
+		s.fail(true, "%s wrote a message from %q: %.300s", h.name, env.Src, line)
+		return
+	}
+	if to := s.byName[env.Dest]; to != nil {
+		s.net.nodeLine(h, to, line)
+		return
+	}
+	if s.isClient(env.Dest) {
+		s.net.clientLine(h.name, env.Dest, line, false)
+		return
+	}
+	s.fail(true, "%s wrote to unknown destination %q: %.300s", h.name, env.Dest, line)
+}

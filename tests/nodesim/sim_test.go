@@ -1,0 +1,213 @@
+package nodesim
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"zabkafka/tests/workbench/history"
+	"zabkafka/tests/workbench/kafka"
+)
+
+// quietPlan is a three-node plan without faults.
+func quietPlan() Plan {
+	return Plan{
+		Nodes: 3, Concurrency: 3, Rate: 100, TimeLimit: time.Second,
+		Net: NetConfig{MinDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond,
+			ClientMinDelay: 100 * time.Microsecond, ClientMaxDelay: time.Millisecond},
+		BatchInterval: 10 * time.Millisecond,
+	}
+}
+
+// started returns a Sim whose nodes are up and initialized, with its
+// client threads running; the test must call stopWorkers.
+func started(t *testing.T, p Plan) *Sim {
+	t.Helper()
+	s := newSim(1, p, RunOptions{KeepTrace: true})
+	s.startWorkers()
+	for _, h := range s.hosts {
+		h.start()
+	}
+	if !s.runUntil(initLimit, s.allInited) {
+		t.Fatal("nodes not initialized")
+	}
+	return s
+}
+
+// TestClientTimeoutIsIndefinite: a request to a node that is down gets
+// no reply; at Maelstrom's 5 s client timeout the send completes as info
+// net-timeout (it may have happened), an assign as fail (idempotent).
+func TestClientTimeoutIsIndefinite(t *testing.T) {
+	s := started(t, quietPlan())
+	defer s.stopWorkers()
+	for _, h := range s.hosts {
+		h.kill("test")
+	}
+	for _, c := range []struct {
+		req  kafka.Request
+		want history.Type
+	}{
+		{kafka.Request{F: history.FSend, Key: "1", Msg: 1}, history.Info},
+		{kafka.Request{F: history.FAssign, Keys: []string{"1"}}, history.Fail},
+	} {
+		t0 := s.now
+		th := s.freeThread()
+		s.dispatch(th, c.req, false)
+		s.waitUntil(t0 + time.Minute)
+		op := s.hist[len(s.hist)-1]
+		if op.Type != c.want || op.Error != "net-timeout" || time.Duration(op.Time)-t0 != rpcTimeout {
+			t.Fatalf("%s to a dead node: %+v after %v, want %s net-timeout after %v", c.req.F, op, time.Duration(op.Time)-t0, c.want, rpcTimeout)
+		}
+	}
+}
+
+// TestWriteCrashKeepsNothingUnflushed: a process that dies at a write to
+// its log sends nothing from the step it died in; the node is down, its
+// disk's crash is in the trace, and a restart brings it back.
+func TestWriteCrashKeepsNothingUnflushed(t *testing.T) {
+	s := started(t, quietPlan())
+	defer s.stopWorkers()
+	s.runUntil(s.now+time.Second, nil) // a leader
+	for i, th := range s.threads {
+		s.dispatch(th, kafka.Request{F: history.FSend, Key: "k", Msg: int64(i + 1)}, false)
+	}
+	// The first write anyone makes kills its process. Whatever reaches
+	// its stdout from then on (here a message to every other node, as a
+	// node that went on after its failed write could send) must not
+	// leave.
+	s.afterWriteCrash = func(h *host) {
+		for _, o := range s.names {
+			if o != h.name {
+				fmt.Fprintf(&h.out, `{"src":%q,"dest":%q,"body":{"type":"zab","m":[]}}`+"\n", h.name, o)
+			}
+		}
+	}
+	s.writeCrash = 1
+	s.runUntil(s.now+2*time.Second, func() bool { return s.stats.WriteCrashes > 0 })
+	if s.stats.WriteCrashes != 1 {
+		t.Fatalf("%d crashes at a write", s.stats.WriteCrashes)
+	}
+	s.writeCrash = 0
+	var dead *host
+	for _, h := range s.hosts {
+		if !h.up {
+			dead = h
+		}
+	}
+	if dead == nil {
+		t.Fatal("no node is down after a crash at a write")
+	}
+	var crashAt time.Duration
+	for _, e := range s.trace.Events() {
+		if e.Kind == KindCrash && e.From == dead.name {
+			crashAt = e.At
+			if !strings.Contains(e.Note, "at ") {
+				t.Fatalf("crash note %q does not say where", e.Note)
+			}
+		}
+	}
+	s.runUntil(s.now+time.Second, nil)
+	for _, e := range s.trace.Events() {
+		if e.From == dead.name && (e.Kind == KindDeliver || e.Kind == KindDrop || e.Kind == KindLate) && e.Sent == crashAt {
+			t.Fatalf("a line of the step that crashed left the process: %v", e)
+		}
+	}
+	s.restart(dead)
+	s.runUntil(s.now+5*time.Second, func() bool { return dead.inited })
+	if !dead.up || !dead.inited {
+		t.Fatal("the crashed node did not come back")
+	}
+}
+
+// TestLateCopiesReplay: the late pool delivers old copies again, a
+// start flushes the ones addressed to the starting node oldest first,
+// and a heal's release delivers every copy once more and stops pooling.
+func TestLateCopiesReplay(t *testing.T) {
+	p := quietPlan()
+	p.Net.Replay = 4
+	s := started(t, p)
+	defer s.stopWorkers()
+	s.runUntil(s.now+time.Second, nil) // an election's worth of traffic
+	if s.net.stats.Sent == 0 || len(s.net.keys) == 0 {
+		t.Fatal("nothing pooled")
+	}
+	before := s.net.stats.Replayed
+	s.net.flushInto(1, 50*time.Millisecond)
+	s.runUntil(s.now+100*time.Millisecond, nil)
+	var sent []time.Duration
+	for _, e := range s.trace.Events() {
+		if e.Kind == KindDeliver && e.To == "n1" && e.At >= s.now-100*time.Millisecond && e.At-e.Sent > 100*time.Millisecond {
+			sent = append(sent, e.Sent)
+		}
+	}
+	if len(sent) == 0 || s.net.stats.Replayed == before {
+		t.Fatal("flushing the late copies into n1 delivered none")
+	}
+	for i := 1; i < len(sent); i++ {
+		if sent[i] < sent[i-1] {
+			t.Fatalf("flushed copies not oldest first: sent at %v", sent)
+		}
+	}
+	s.net.releaseAll(50 * time.Millisecond)
+	if s.net.cfg.Replay != 0 || len(s.net.keys) != 0 {
+		t.Fatal("releaseAll left the pool on")
+	}
+}
+
+// TestProbeDiff: the probe's comparisons see a divergent message, a
+// missing key, a different committed offset, and a log that is not a
+// prefix of the other.
+func TestProbeDiff(t *testing.T) {
+	base := func() nodeState {
+		return nodeState{msgs: map[string][][2]int64{"a": {{0, 1}, {1, 2}}}, committed: map[string]int64{"a": 1}}
+	}
+	a := base()
+	if d := a.diff(base()); d != "" {
+		t.Fatalf("equal states differ: %s", d)
+	}
+	shorter := base()
+	shorter.msgs["a"] = shorter.msgs["a"][:1]
+	if a.diff(shorter) == "" || a.prefixDiff(shorter) != "" {
+		t.Fatal("a shorter log must differ but be a prefix")
+	}
+	other := base()
+	other.msgs["a"] = [][2]int64{{0, 1}, {1, 3}}
+	if a.prefixDiff(other) == "" {
+		t.Fatal("a different message at offset 1 is not a prefix")
+	}
+	extra := base()
+	extra.msgs["b"] = [][2]int64{{0, 1}}
+	if a.diff(extra) == "" || extra.diff(a) == "" {
+		t.Fatal("a key one node lacks must differ both ways")
+	}
+	committed := base()
+	committed.committed["a"] = 0
+	if d := a.diff(committed); !strings.Contains(d, "committed") {
+		t.Fatalf("committed offsets 1 and 0: %q", d)
+	}
+	delete(committed.committed, "a")
+	if a.diff(committed) == "" || committed.diff(a) == "" {
+		t.Fatal("a committed offset one node lacks must differ both ways")
+	}
+}
+
+// TestNodeSeedsDiffer: every start of every node gets its own election
+// seed, derived from the run's seed.
+func TestNodeSeedsDiffer(t *testing.T) {
+	seen := map[int64]string{}
+	for _, seed := range []int64{1, 2} {
+		s := newSim(seed, quietPlan(), RunOptions{})
+		for _, h := range s.hosts {
+			for run := range 3 {
+				h.starts = run
+				c := s.nodeConfig(h)
+				who := fmt.Sprintf("seed %d %s run %d", seed, h.name, run)
+				if prev, dup := seen[c.Seed]; dup || c.Seed == 0 {
+					t.Fatalf("%s has election seed %d, like %s", who, c.Seed, prev)
+				}
+				seen[c.Seed] = who
+			}
+		}
+	}
+}

@@ -239,20 +239,13 @@ func TestFollowerLivesOnProposalsAlone(t *testing.T) {
 
 // The lossy random cluster, paced: same safety and convergence checks.
 func TestRandomLossyClusterPaced(t *testing.T) {
-	seeds := []int64{21, 22, 23, 24, 25, 26}
-	if *seedFlag != 0 {
-		seeds = []int64{*seedFlag}
-	}
-	for _, seed := range seeds {
-		n := 3 + 2*int(seed%2)
-		t.Run(fmt.Sprintf("seed=%d/n=%d", seed, n), func(t *testing.T) {
-			runRandomWith(t, seed, n, func(cfg *Config) {
-				cfg.LazyFanoutTicks = 1 + int(seed%3)
-				cfg.FanoutSpare = int(seed % 2)
-				cfg.HeartbeatTicks = 1 + int(seed%2)
-			})
+	eachSeed(t, []int64{21, 22, 23, 24, 25, 26}, func(t *testing.T, seed int64, n int) {
+		runRandomWith(t, seed, n, func(cfg *Config) {
+			cfg.LazyFanoutTicks = 1 + int(seed%3)
+			cfg.FanoutSpare = int(seed % 2)
+			cfg.HeartbeatTicks = 1 + int(seed%2)
 		})
-	}
+	})
 }
 
 // TestHasReadyIsExact runs the lossy random cluster, paced and unpaced,
@@ -262,18 +255,10 @@ func TestRandomLossyClusterPaced(t *testing.T) {
 // the rounds a flush starts, which HasReady must foresee without starting
 // them.
 func TestHasReadyIsExact(t *testing.T) {
-	seeds := []int64{31, 32, 33, 34, 35, 36}
-	if *seedFlag != 0 {
-		seeds = []int64{*seedFlag}
-	}
-	for _, seed := range seeds {
-		n := 3 + 2*int(seed%2)
-		t.Run(fmt.Sprintf("seed=%d/n=%d", seed, n), func(t *testing.T) {
-			lazy := int(seed % 3) // 0: unpaced
-			runRandomChecked(t, seed, n, func(cfg *Config) {
-				cfg.LazyFanoutTicks = lazy
-				cfg.FanoutSpare = int(seed/3) % 2
-			}, true)
-		})
-	}
+	eachSeed(t, []int64{31, 32, 33, 34, 35, 36}, func(t *testing.T, seed int64, n int) {
+		runRandomChecked(t, seed, n, func(cfg *Config) {
+			cfg.LazyFanoutTicks = int(seed % 3) // 0: unpaced
+			cfg.FanoutSpare = int(seed/3) % 2
+		}, true)
+	})
 }

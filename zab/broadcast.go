@@ -335,9 +335,9 @@ func (p *Peer) sendAck() {
 	for i := len(p.draft.msgs) - 1; i >= 0; i-- {
 		m := &p.draft.msgs[i]
 		if m.Type == MsgAck && m.To == f.leader && m.Session == f.session {
-			m.Zxid = z
+			m.Zxid, m.Stamp = z, f.stamp
 			return
 		}
 	}
-	p.send(Message{Type: MsgAck, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: z})
+	p.send(Message{Type: MsgAck, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: z, Stamp: f.stamp})
 }

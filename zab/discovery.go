@@ -111,7 +111,7 @@ func (p *Peer) startSession(id PeerID) {
 }
 
 func (p *Peer) sendLeaderInfo(l *learnerHandler) {
-	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session, Attempt: l.attempt})
+	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session, Attempt: l.attempt, Stamp: p.now})
 }
 
 // leaderAckEpoch handles ACKEPOCH(e, lastZxid, currentEpoch).
@@ -190,7 +190,7 @@ func (p *Peer) followerLeaderInfo(m Message) {
 	}
 	if f.stage >= fstEpochAcked {
 		if m.Epoch == f.epoch && m.Session == f.session {
-			f.lastHeard = p.now
+			p.heardLeader(m)
 			if f.stage == fstEpochAcked {
 				p.sendAckEpoch() // our ACKEPOCH may have been lost
 			}
@@ -218,8 +218,11 @@ func (p *Peer) followerLeaderInfo(m Message) {
 	// leader's LEADERINFO): the ack is not counted (ZooKeeper's -1 form).
 	// A re-sent promise to this same leader stays counted.
 	f.counted = f.promised == e
+	if e != f.epoch {
+		f.stamp = -1 // a leader's stamps count its own ticks: start afresh
+	}
 	f.epoch, f.session, f.stage = e, m.Session, fstEpochAcked
-	f.lastHeard = p.now
+	p.heardLeader(m)
 	f.leaderCommit, f.held, f.awaitingEpoch = 0, nil, false
 	p.phase = PhaseDiscovery
 	p.sendAckEpoch()
@@ -237,7 +240,7 @@ func (p *Peer) sendAckEpoch() {
 	p.send(Message{
 		Type: MsgAckEpoch, To: f.leader, Epoch: f.epoch, Session: f.session,
 		Zxid: f.reportedLast, CurrentEpoch: p.epochs.Current, Counted: f.counted,
-		Commit: f.reportedBase,
+		Commit: f.reportedBase, Stamp: f.stamp,
 	})
 }
 

@@ -98,6 +98,7 @@ func (p *Peer) holdBack(l *learnerHandler, eager bool, roundTick int64) bool {
 // now: the heartbeat, the lazy bound and the round order all count from
 // here.
 func (p *Peer) sendToLearner(l *learnerHandler, m Message) {
+	m.Stamp = p.now
 	l.lastSent = p.now
 	l.servedRound = p.lead.round
 	l.eager = false

@@ -222,7 +222,7 @@ func TestFollowerLivesOnProposalsAlone(t *testing.T) {
 	for i := uint32(1); i <= 15; i++ {
 		c.p.Tick()
 		z := MakeZxid(2, i)
-		c.step(Message{Type: MsgProposal, From: 3, Epoch: 2, Session: s, Zxid: prev, Txns: txns(z)})
+		c.step(Message{Type: MsgProposal, From: 3, Epoch: 2, Session: s, Zxid: prev, Txns: txns(z), Stamp: int64(100 + i)})
 		c.drain()
 		prev = z
 	}

@@ -20,8 +20,14 @@ type follower struct {
 	promised Epoch
 	counted  bool
 
-	lastHeard int64 // tick of the last message from the leader
-	resendAt  int64 // tick to re-send FOLLOWERINFO or ACKEPOCH
+	// lastHeard is the tick the leader was last heard from: a message
+	// with a newer stamp than any before (stamp) arrived. A late copy of
+	// an old message carries an old stamp, and does not count.
+	lastHeard int64
+	// stamp is the newest leader stamp received in this epoch, echoed on
+	// every acknowledgement (Message.Stamp); -1 before any.
+	stamp    int64
+	resendAt int64 // tick to re-send FOLLOWERINFO or ACKEPOCH
 
 	// leaderCommit is the leader's commit point as last heard in this
 	// session. The follower delivers min(leaderCommit, its last logged).
@@ -62,7 +68,7 @@ func (p *Peer) becomeFollower(leader PeerID) {
 	p.lead = nil
 	p.attempt++
 	p.draft.followAttempt = p.attempt
-	p.fol = &follower{leader: leader, attempt: p.attempt, stage: fstInfo, lastHeard: p.now}
+	p.fol = &follower{leader: leader, attempt: p.attempt, stage: fstInfo, lastHeard: p.now, stamp: -1}
 	p.logger.Info("FOLLOWING", "leader", uint64(leader), "attempt", p.attempt,
 		"accepted_epoch", uint32(p.epochs.Accepted), "last", p.log.last().String())
 	p.sendFollowerInfo()
@@ -86,7 +92,7 @@ func (p *Peer) stepFollower(m Message) {
 		p.logger.Debug("ignoring message of another session", "type", m.Type.String())
 		return
 	}
-	f.lastHeard = p.now
+	p.heardLeader(m)
 	if f.stage == fstSynced {
 		// The leader sends these only once the epoch is established, so
 		// each also stands for a lost UPTODATE.
@@ -100,6 +106,19 @@ func (p *Peer) stepFollower(m Message) {
 		}
 	case MsgProposal:
 		p.followerProposal(m)
+	}
+}
+
+// heardLeader notes a message of the current session from the leader: it
+// is a sign of life only if it is newer than anything heard before (its
+// stamp is the leader's tick when it sent it). Late copies, which the
+// network may deliver long after the leader died, then cannot keep a
+// follower waiting on a dead leader.
+func (p *Peer) heardLeader(m Message) {
+	f := p.fol
+	if m.Stamp > f.stamp {
+		f.stamp = m.Stamp
+		f.lastHeard = p.now
 	}
 }
 

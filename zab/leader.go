@@ -77,7 +77,12 @@ func (p *Peer) stepLeader(m Message) {
 		p.logger.Debug("ignoring message of another session", "type", m.Type.String(), "from", uint64(m.From))
 		return
 	}
-	l.lastHeard = p.now
+	// The follower's echo is the newest leader tick it has heard of: a
+	// sign of life as of then, which a late copy of an old message
+	// cannot forge (its echo is old).
+	if echo := min(m.Stamp, p.now); echo > l.lastHeard {
+		l.lastHeard = echo
+	}
 	switch m.Type {
 	case MsgAckEpoch:
 		p.leaderAckEpoch(l, m)

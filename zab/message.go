@@ -123,18 +123,25 @@ func (m SyncMode) String() string {
 // Txns slice it has sent), but payload bytes (Txn.Data, Snapshot.Data) are
 // shared and must be treated as immutable by everyone.
 type Message struct {
-	Type         MsgType                `json:"t"`
-	From         PeerID                 `json:"f"`
-	To           PeerID                 `json:"to"`
-	Epoch        Epoch                  `json:"e,omitempty"`
-	CurrentEpoch Epoch                  `json:"ce,omitempty"`
-	Counted      bool                   `json:"cnt,omitempty"`
-	Session      uint64                 `json:"s,omitempty"`
-	Attempt      uint64                 `json:"a,omitempty"`
-	Zxid         Zxid                   `json:"z,omitempty"`
-	Commit       Zxid                   `json:"c,omitempty"`
-	Mode         SyncMode               `json:"m,omitempty"`
-	Txns         []Txn                  `json:"x,omitempty"`
-	Snapshot     *Snapshot              `json:"snap,omitempty"`
-	Vote         *election.Notification `json:"v,omitempty"`
+	Type         MsgType `json:"t"`
+	From         PeerID  `json:"f"`
+	To           PeerID  `json:"to"`
+	Epoch        Epoch   `json:"e,omitempty"`
+	CurrentEpoch Epoch   `json:"ce,omitempty"`
+	Counted      bool    `json:"cnt,omitempty"`
+	Session      uint64  `json:"s,omitempty"`
+	Attempt      uint64  `json:"a,omitempty"`
+	// Stamp is how each side tells a fresh message from a late copy. From
+	// the leader it is the leader's tick when it sent the message; from a
+	// follower, the highest such stamp it has received in this session
+	// (an echo). A late copy carries an old stamp and so proves nothing
+	// about the sender being alive now (docs/safety.md, "Late copies do
+	// not keep a peer alive").
+	Stamp    int64                  `json:"k,omitempty"`
+	Zxid     Zxid                   `json:"z,omitempty"`
+	Commit   Zxid                   `json:"c,omitempty"`
+	Mode     SyncMode               `json:"m,omitempty"`
+	Txns     []Txn                  `json:"x,omitempty"`
+	Snapshot *Snapshot              `json:"snap,omitempty"`
+	Vote     *election.Notification `json:"v,omitempty"`
 }

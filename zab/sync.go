@@ -160,7 +160,7 @@ func (p *Peer) followerNewLeader(m Message) {
 	if m.Attempt != f.attempt && !p.knobs().AcceptStaleSyncSessions {
 		return // a session of another attempt: cannot happen unless forged
 	}
-	f.lastHeard = p.now
+	p.heardLeader(m)
 	if f.stage >= fstSynced {
 		p.sendAckNewLeader() // duplicate: our ack may have been lost
 		return
@@ -207,7 +207,7 @@ func (p *Peer) followerNewLeader(m Message) {
 func (p *Peer) sendAckNewLeader() {
 	f := p.fol
 	p.noteAcked(f.ackedNewLeader)
-	p.send(Message{Type: MsgAckNewLeader, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: f.ackedNewLeader})
+	p.send(Message{Type: MsgAckNewLeader, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: f.ackedNewLeader, Stamp: f.stamp})
 }
 
 // checkNewLeader refuses a NEWLEADER that would break an invariant. The

@@ -57,8 +57,9 @@ type Config struct {
 	HoldTimeout time.Duration
 	// RequestTimeout is a client request's deadline. Maelstrom's client
 	// gives up after 5 s and a reply after that can silence the node
-	// (maelstrom-kafka-spec 2.3), so a request still pending at this age
-	// is answered with an indefinite error and then forgotten.
+	// (docs/running.md#nothing-to-a-client-after-it-gave-up), so a
+	// request still pending at this age is answered with an indefinite
+	// error and then forgotten.
 	RequestTimeout time.Duration
 	// PollCap is the most messages one poll returns per key.
 	PollCap int
@@ -241,8 +242,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("snapshot-every must not be negative, got %d", c.SnapshotEvery))
 	}
 	if c.RequestTimeout <= 0 || c.RequestTimeout >= 5*time.Second {
-		// Maelstrom's client times out at 5 s (spec 1.7); a reply after
-		// that may go to a closed client.
+		// Maelstrom's client times out at 5 s (Maelstrom's
+		// src/maelstrom/client.clj); a reply after that may go to a
+		// closed client.
 		errs = append(errs, fmt.Errorf("request-timeout must be in (0, 5s), got %v", c.RequestTimeout))
 	}
 	if c.HoldTimeout <= 0 || c.HoldTimeout >= c.RequestTimeout {

@@ -24,7 +24,7 @@
 // # Server messages per operation
 //
 // Node-to-node traffic is what Maelstrom's kafka workload is scored on
-// (maelstrom-kafka-spec 7.1), and three things keep it below one message
+// (msgs-per-op, docs/tuning.md), and three things keep it below one message
 // per client operation under load. The outbox sends one message per peer
 // per batching window, whatever it carries. The leader's core paces its
 // followers (Config.Zab.LazyFanoutTicks, zab/fanout.go): each batch goes
@@ -62,7 +62,7 @@
 // forwarded or proposed, so the log never refuses a batch the leader
 // built.
 //
-// # Errors (design.md decision 6)
+// # Errors (docs/running.md#definite-errors-only-for-what-never-happens)
 //
 // Definite errors only when the operation certainly never happens:
 // temporarily-unavailable (11) for a send that never left this node

@@ -22,9 +22,11 @@ func (s *Server) enqueue(op kafka.Op, size int, now time.Time) {
 // dispatch empties the queue the way this node's role allows: the
 // established leader proposes (batches of at most MaxBatch operations and
 // MaxBatchBytes bytes, all sent in this flush, none waiting for an
-// earlier commit: design.md decision 7); a follower in broadcast forwards
-// its own clients' operations to its leader; anyone else holds them
-// (Process refuses those held longer than HoldTimeout). It reports
+// earlier commit: pipelining, as in
+// docs/companion.md#phase-3-broadcast-dsn-2011-phase-3-rj-2008-protocol);
+// a follower in broadcast forwards its own clients' operations to its
+// leader; anyone else holds them (Process refuses those held longer than
+// HoldTimeout). It reports
 // whether anything left the queue.
 func (s *Server) dispatch(now time.Time) bool {
 	before := len(s.queue)
@@ -202,7 +204,8 @@ func (s *Server) dropQueued(n int) {
 
 // expireRequests answers every request at its deadline with an indefinite
 // error and forgets it: nothing may reach a client after Maelstrom's
-// client gave up on it (design.md decision 6).
+// client gave up on it
+// (docs/running.md#nothing-to-a-client-after-it-gave-up).
 func (s *Server) expireRequests(now time.Time) {
 	s.pending.expire(now.Add(-s.cfg.RequestTimeout), func(r *request) {
 		s.replyPendingError(r, codeUnknown, "timed out waiting for commit")

@@ -2,10 +2,11 @@ package zab
 
 import "zabkafka/election/quorum"
 
-// Phase 3, broadcast (DSN'11 Phase 3; Leader.propose / processAck /
+// Phase 3, broadcast (DSN 2011, "Phase 3"; Leader.propose / processAck /
 // tryToCommit, Follower.processPacket). Over a network that loses and
 // reorders messages the zxids themselves sequence the stream
-// (zab-reference 9.3, "Option B"): the leader keeps per follower the
+// (docs/rules.md#the-zxids-sequence-the-stream): the leader keeps per
+// follower the
 // highest cumulative ACK (match) and the highest zxid sent (next), sends
 // PROPOSAL batches that name the zxid they follow, resends from match
 // after ResendTicks without progress, and resynchronises a follower whose
@@ -18,7 +19,7 @@ import "zabkafka/election/quorum"
 // (ErrNotLeader otherwise). At the uncommitted-proposal bound, or when the
 // zxid counter is exhausted, it returns ErrProposalDropped; in the second
 // case the leader also steps down so that a new epoch starts
-// (ZOOKEEPER-1277, design.md decision 1). The core keeps data; the
+// (ZOOKEEPER-1277). The core keeps data; the
 // caller must not modify it afterwards.
 func (p *Peer) Propose(data []byte) (Zxid, error) {
 	ls := p.lead
@@ -35,8 +36,9 @@ func (p *Peer) Propose(data []byte) (Zxid, error) {
 		return 0, ErrProposalDropped
 	}
 	ls.lastProposed = z
-	// D6: the leader's own append is durable, and counts as its ack, only
-	// once the Ready carrying it is Advanced (leaderStable).
+	// The leader's own append is durable, and counts as its ack, only once
+	// the Ready carrying it is Advanced (leaderStable;
+	// docs/rules.md#the-leaders-own-ack-once-its-append-is-durable).
 	p.appendLog([]Txn{{Zxid: z, Data: data}})
 	return z, nil
 }
@@ -62,7 +64,7 @@ func (p *Peer) leaderAck(l *learnerHandler, m Message) {
 func (p *Peer) leaderStable() { p.advanceCommit() }
 
 // advanceCommit moves the commit point to the highest zxid logged by a
-// quorum, the leader included (its durable log only, D6). Cumulative
+// quorum, the leader included (its durable log only). Cumulative
 // acks make this the quorum-th highest match, so commits happen strictly
 // in zxid order.
 func (p *Peer) advanceCommit() {
@@ -229,7 +231,8 @@ func capBytes(txns []Txn, limit int) []Txn {
 }
 
 // resync starts a new sync session with a follower that the leader can no
-// longer feed from its retained log (design.md decision 3).
+// longer feed from its retained log
+// (docs/rules.md#the-zxids-sequence-the-stream).
 func (p *Peer) resync(l *learnerHandler) {
 	p.logger.Info("follower needs entries below the retained log; resynchronising",
 		"follower", uint64(l.id), "next", l.next.String(), "retained_after", p.log.retainedAfter().String())
@@ -249,7 +252,8 @@ func (p *Peer) resendStalled() {
 }
 
 // pingQuiet sends a heartbeat, carrying the commit point and the last
-// proposed zxid (zab-reference 9.5), to every synced follower that has
+// proposed zxid (ZooKeeper's leader PING carries the last proposed zxid
+// too, Leader.lead), to every synced follower that has
 // been sent nothing for HeartbeatTicks. Any message of the session is a
 // sign of life to the follower (stepFollower sets lastHeard), so a
 // follower that gets proposals needs no PING, and under load the leader

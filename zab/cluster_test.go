@@ -238,7 +238,8 @@ func (c *cluster) propose(id PeerID, data string) Zxid {
 }
 
 // checkPrefix asserts every pair of delivery sequences is prefix-related
-// (zab-reference 7.2, total order and agreement) and strictly increasing.
+// (DSN 2011's total order and agreement, docs/companion.md#safety-properties)
+// and strictly increasing.
 func (c *cluster) checkPrefix() {
 	for _, a := range c.ids {
 		for _, b := range c.ids {
@@ -342,9 +343,11 @@ func TestClusterLeaderCrashNewEpochKeepsCommitted(t *testing.T) {
 	c.checkPrefix()
 }
 
-// A crashed peer that restarts over its storage joins the running
-// ensemble as a follower (through the FOLLOWING/LEADING answers to its
-// votes, zab-reference 3.3) and catches up; nothing is delivered twice.
+// A crashed peer that restarts over its storage joins the running ensemble
+// as a follower (through the FOLLOWING/LEADING answers to its votes,
+// ZooKeeper's FastLeaderElection.lookForLeader;
+// docs/companion.md#phase-0-leader-election-medeiros-2012-zookeepers-fastleaderelection)
+// and catches up; nothing is delivered twice.
 func TestClusterRestartedPeerRejoins(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	lead := c.waitLeader()
@@ -365,8 +368,10 @@ func TestClusterRestartedPeerRejoins(t *testing.T) {
 	c.checkPrefix()
 }
 
-// Scenario 14: a follower that was down while the leader compacted its
-// log is brought back by SNAP: state and log replaced, then it continues.
+// A follower that was down while the leader compacted its log is brought
+// back by SNAP: state and log replaced, then it continues
+// (TestLaggingFollowerBeyondRetainedLogGetsSnap is the same in the
+// simulation).
 func TestClusterLaggingFollowerGetsSnapshot(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	lead := c.waitLeader()
@@ -395,8 +400,8 @@ func TestClusterLaggingFollowerGetsSnapshot(t *testing.T) {
 }
 
 // A follower that misses proposals while the leader compacts them is
-// resynchronised in a new session (design.md decision 3) without an
-// election.
+// resynchronised in a new session (docs/rules.md#the-zxids-sequence-the-stream)
+// without an election.
 func TestClusterResyncBelowRetainedLog(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	lead := c.waitLeader()

@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Phase 1, discovery (DSN'11 Phase 1; ZooKeeper's registerWithLeader /
+// Phase 1, discovery (DSN 2011, "Phase 1"; ZooKeeper's registerWithLeader /
 // getEpochToPropose / waitForEpochAck): the prospective leader learns the
 // acceptedEpoch of a quorum, picks e = 1 + the highest, and gets a quorum
 // to promise e (ACKEPOCH). Wire names: FOLLOWERINFO = CEPOCH,
@@ -57,10 +57,10 @@ func (p *Peer) leaderFollowerInfo(m Message) {
 	p.startSession(m.From)
 }
 
-// maybeFreezeEpoch fixes e once a quorum (the leader included) has
-// reported its acceptedEpoch, persists acceptedEpoch = e and only then
-// (same Ready: epochs are written before messages are sent) tells them
-// e (D2, ZOOKEEPER-1291).
+// maybeFreezeEpoch fixes e once a quorum (the leader included) has reported
+// its acceptedEpoch, persists acceptedEpoch = e and only then (same Ready:
+// epochs are written before messages are sent) tells them e (ZOOKEEPER-1291;
+// docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch).
 func (p *Peer) maybeFreezeEpoch() {
 	ls := p.lead
 	if ls.frozen || !p.voters.IsQuorum(len(ls.connecting)) {
@@ -73,7 +73,8 @@ func (p *Peer) maybeFreezeEpoch() {
 		}
 	}
 	if max == math.MaxUint32 {
-		// zab-reference 2: epoch overflow is not survivable; refuse to lead.
+		// Epoch overflow is not survivable (a new epoch could not be above
+		// this one, and ZooKeeper does not handle it either): refuse to lead.
 		p.logger.Error("epoch space exhausted; cannot lead")
 		p.becomeLooking("epoch space exhausted")
 		return
@@ -148,7 +149,8 @@ func (p *Peer) leaderAckEpoch(l *learnerHandler, m Message) {
 }
 
 // maybeEpochQuorum completes discovery once a quorum has promised e: the
-// leader persists currentEpoch = e before any NEWLEADER (D3; the write is
+// leader persists currentEpoch = e before any NEWLEADER
+// (docs/rules.md#the-leaders-currentepoch-before-newleader; the write is
 // in the same Ready, ahead of the messages) and synchronises every
 // follower that has acked.
 func (p *Peer) maybeEpochQuorum() {
@@ -208,8 +210,9 @@ func (p *Peer) followerLeaderInfo(m Message) {
 		return
 	}
 	if e > p.epochs.Accepted {
-		// D1: persist acceptedEpoch = e, then ACKEPOCH (same Ready,
-		// epochs before messages).
+		// Persist acceptedEpoch = e, then ACKEPOCH (same Ready, epochs before
+		// messages;
+		// docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch).
 		p.epochs.Accepted = e
 		p.writeEpochs()
 		f.promised = e

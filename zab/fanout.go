@@ -2,7 +2,8 @@ package zab
 
 // Lazy fan-out: the leader's pacing of its followers (Config.
 // LazyFanoutTicks). Zab tolerates any delay between the leader and a
-// follower (zab-reference 9.3: the zxids sequence the stream), so when a
+// follower (the zxids sequence the stream:
+// docs/rules.md#the-zxids-sequence-the-stream), so when a
 // follower hears of a proposal is pacing, not protocol. What pacing must
 // keep is progress: every proposal reaches a quorum at once, so its commit
 // is not delayed, and every follower still hears everything within a

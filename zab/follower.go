@@ -36,8 +36,9 @@ type follower struct {
 	ackedNewLeader Zxid
 
 	// awaitingEpoch: currentEpoch = epoch is queued but not yet durable.
-	// Entries of the new epoch wait in held until it is (D4 refinement:
-	// a crash in between must not leave epoch(last zxid) > currentEpoch).
+	// Entries of the new epoch wait in held until it is: a crash in
+	// between must not leave epoch(last zxid) > currentEpoch
+	// (docs/rules.md#entries-of-the-new-epoch-after-currentepoch).
 	awaitingEpoch bool
 	held          []Txn
 }
@@ -85,9 +86,9 @@ func (p *Peer) stepFollower(m Message) {
 		p.followerNewLeader(m)
 		return
 	}
-	// UPTODATE, PROPOSAL, COMMIT, PING: only for the current session,
-	// once its NEWLEADER has been applied (zab-reference 9.1: before that
-	// the log may still hold a stale suffix).
+	// UPTODATE, PROPOSAL, COMMIT, PING: only for the current session, once its
+	// NEWLEADER has been applied: before that the log may still hold a stale
+	// suffix (docs/rules.md#nothing-of-a-session-before-its-newleader).
 	if m.Epoch != f.epoch || m.Session != f.session || f.stage < fstSynced {
 		p.logger.Debug("ignoring message of another session", "type", m.Type.String())
 		return
@@ -123,8 +124,8 @@ func (p *Peer) heardLeader(m Message) {
 }
 
 // tickFollower gives up on a silent leader (InitLimit before broadcast,
-// SyncLimit after; zab-reference 4.4, 6.6) and re-sends discovery
-// messages that got no answer.
+// SyncLimit after, as ZooKeeper's initLimit and syncLimit) and re-sends
+// discovery messages that got no answer (docs/rules.md#resends-on-timers).
 func (p *Peer) tickFollower() {
 	f := p.fol
 	limit := p.cfg.InitLimit

@@ -13,8 +13,8 @@ type leaderState struct {
 	// epochAcks holds the peers whose counted ACKEPOCH arrived, the leader
 	// included (Leader.waitForEpochAck's electingFollowers).
 	epochAcks map[PeerID]bool
-	// epochAcked: the epoch-ack quorum formed and currentEpoch = e was
-	// queued for writing (D3).
+	// epochAcked: the epoch-ack quorum formed and currentEpoch = e was queued
+	// for writing (docs/rules.md#the-leaders-currentepoch-before-newleader).
 	epochAcked bool
 	// epochDurable: that write has been Advanced; only then does the
 	// leader count itself toward establishing the epoch.
@@ -110,7 +110,8 @@ func (p *Peer) tickLeader() {
 		return
 	}
 	// Leader.lead's per-tick check: itself plus every synced follower
-	// heard from within SyncLimit must be a quorum (zab-reference 6.5).
+	// heard from within SyncLimit must be a quorum (the row "tick at the
+	// leader" of docs/rules.md#broadcast-zabbroadcastgo).
 	alive := 1
 	for _, l := range ls.learnersInOrder(p.voters) {
 		if l.stage == stageSynced && p.now-l.lastHeard <= int64(p.cfg.SyncLimit) {

@@ -18,9 +18,10 @@ func leaderInDiscovery(t *testing.T, n int, st *memStorage) *conv {
 	return c
 }
 
-// D2 and D3: acceptedEpoch = e is written in the Ready that sends the
-// first LEADERINFO, currentEpoch = e in the Ready that sends the first
-// NEWLEADER.
+// acceptedEpoch = e is written in the Ready that sends the first
+// LEADERINFO, currentEpoch = e in the Ready that sends the first
+// NEWLEADER (docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch,
+// docs/rules.md#the-leaders-currentepoch-before-newleader).
 func TestLeaderEpochWritesPrecedeMessages(t *testing.T) {
 	c := leaderInDiscovery(t, 3, logOf(1, 1, run(1, 1, 3)...))
 	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 1, Attempt: 1})
@@ -60,7 +61,8 @@ func TestLeaderEpochWritesPrecedeMessages(t *testing.T) {
 
 // An uncounted ACKEPOCH (the follower had already promised e) does not
 // help form the epoch quorum: with only such acks the leader times out
-// instead of establishing (scenario 17).
+// instead of establishing (TestRepeatedLeaderInfoGetsUncountedAck is the
+// same in the simulation).
 func TestLeaderUncountedAckEpochDoesNotCount(t *testing.T) {
 	c := leaderInDiscovery(t, 3, logOf(1, 1))
 	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 2, Attempt: 1})
@@ -79,7 +81,8 @@ func TestLeaderUncountedAckEpochDoesNotCount(t *testing.T) {
 }
 
 // A follower whose (currentEpoch, lastZxid) is newer than the leader's
-// makes the leader give up (StateSummary.isMoreRecentThan, scenario 16).
+// makes the leader give up (ZooKeeper's StateSummary.isMoreRecentThan;
+// TestFollowerAheadOfLeaderIsRefused is the same in the simulation).
 func TestLeaderGivesUpWhenFollowerAhead(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -103,7 +106,8 @@ func TestLeaderGivesUpWhenFollowerAhead(t *testing.T) {
 	}
 }
 
-// Acks arriving out of order commit strictly in zxid order (scenario 23):
+// Acks arriving out of order commit strictly in zxid order
+// (docs/rules.md#acknowledgements-and-commits-are-cumulative):
 // with cumulative acks, 1:2 cannot commit before 1:1.
 func TestLeaderOutOfOrderAcksCommitInOrder(t *testing.T) {
 	c, s := establishedLeader(t, 5, nil)
@@ -131,7 +135,8 @@ func TestLeaderOutOfOrderAcksCommitInOrder(t *testing.T) {
 	}
 }
 
-// The leader's own ack counts only once its append is durable (D6): two
+// The leader's own ack counts only once its append is durable
+// (docs/rules.md#the-leaders-own-ack-once-its-append-is-durable): two
 // follower acks of 5 are not enough while the leader has not Advanced.
 func TestLeaderOwnAckAfterAdvance(t *testing.T) {
 	c, s := establishedLeader(t, 5, nil)
@@ -169,7 +174,7 @@ func TestLeaderBatchesProposals(t *testing.T) {
 }
 
 // Without acks the leader resends from the follower's match after
-// ResendTicks (design.md decision 3).
+// ResendTicks (docs/rules.md#resends-on-timers).
 func TestLeaderResendsFromMatch(t *testing.T) {
 	c, s := establishedLeader(t, 5, nil)
 	z1, _ := c.p.Propose([]byte("a"))

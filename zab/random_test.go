@@ -87,8 +87,9 @@ func eachSeed(t *testing.T, seeds []int64, f func(t *testing.T, seed int64, n in
 }
 
 // TestRandomDeterministic runs one seed twice: the message traces must be
-// identical (style-anchors 7.3, rule 6: no map order or hidden randomness
-// reaches an output).
+// identical: no map order or hidden randomness reaches an output, so a seed
+// replays exactly
+// (docs/running.md#the-simulation-and-replaying-a-failing-seed).
 func TestRandomDeterministic(t *testing.T) {
 	a := runRandom(t, 3, 5)
 	b := runRandom(t, 3, 5)

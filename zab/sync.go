@@ -2,9 +2,10 @@ package zab
 
 import "fmt"
 
-// Phase 2, synchronisation (DSN'11 Phase 2; ZooKeeper's syncFollower /
+// Phase 2, synchronisation (DSN 2011, "Phase 2"; ZooKeeper's syncFollower /
 // syncWithLeader / waitForNewLeaderAck). One self-contained NEWLEADER per
-// follower (zab-reference 5.7): mode, truncation point or snapshot, every
+// follower (docs/differences.md, "One self-contained NEWLEADER"): mode,
+// truncation point or snapshot, every
 // entry after it up to the leader's last proposed, and the commit point.
 // The leader establishes epoch e on a quorum of ACKNEWLEADER (itself
 // included): its inherited history is then committed, and UPTODATE
@@ -15,8 +16,10 @@ import "fmt"
 // startSync plans and sends the NEWLEADER for one follower. The follower
 // joins the broadcast set in the same step (syncedTo = next = the
 // leader's last): every later proposal reaches it through its queue, so
-// nothing proposed between the plan and the switch-over is lost (SPEC
-// issues 1 and 3, zab-reference 5.4).
+// nothing proposed between the plan and the switch-over is lost, as in
+// ZooKeeper's Leader.startForwarding. The TLA+ specification of the paper
+// in apache/zookeeper found this gap by model checking
+// (zookeeper-specifications/protocol-spec/issues.md, its issues 1 and 3).
 func (p *Peer) startSync(l *learnerHandler) {
 	in := SyncInput{
 		LeaderEnds:    p.log.epochEnds(),
@@ -149,9 +152,12 @@ func (p *Peer) sendUpToDate(l *learnerHandler) {
 
 // followerNewLeader applies a NEWLEADER (Learner.syncWithLeader): cut or
 // replace the log, append the initial history, make it durable, only then
-// persist currentEpoch = e, only then acknowledge (D4, B10, B11). All of it
+// persist currentEpoch = e, only then acknowledge (ZOOKEEPER-3911,
+// ZOOKEEPER-4643;
+// docs/rules.md#history-then-currentepoch-then-the-newleader-ack). All of it
 // goes into one Ready, whose fixed order gives exactly that sequence;
-// entries of epoch e itself wait for the next Ready (D4 refinement).
+// entries of epoch e itself wait for the next Ready
+// (docs/rules.md#entries-of-the-new-epoch-after-currentepoch).
 func (p *Peer) followerNewLeader(m Message) {
 	f := p.fol
 	if m.Epoch != f.epoch || m.Session != f.session || f.stage < fstEpochAcked {

@@ -133,5 +133,5 @@ func (l *nodeLink) fault(kind string, line []byte, cause error) {
 		l.logf("node %s: %s at %v (lenient: still reading its stdout): %s\n  line: %s", l.id, kind, f.Time, f.Detail, f.Line)
 		return
 	}
-	l.logf("WARNING: node %s: %s at %v: %s\n  line: %s\n  As Maelstrom does (spec 2.3), the workbench now stops reading this node's stdout for the rest of the test: nothing it prints from here on is delivered.", l.id, kind, f.Time, f.Detail, f.Line)
+	l.logf("WARNING: node %s: %s at %v: %s\n  line: %s\n  As Maelstrom does (docs/running.md, \"What Maelstrom requires of a node\"), the workbench now stops reading this node's stdout for the rest of the test: nothing it prints from here on is delivered.", l.id, kind, f.Time, f.Detail, f.Line)
 }

@@ -191,11 +191,11 @@ func TestLateJoinerWithSameRound(t *testing.T) {
 	checkJoinedWithoutNewRound(s, 2, 3, 1, before)
 }
 
-// TestJoinNeedsUpdatedEpochs replays bug B4 (ZOOKEEPER-1732/1818): the
-// leader advertises its new epoch but a follower still advertises the
-// epoch it was elected with, so a newcomer sees no quorum of equal votes
-// and keeps looking. Once every member has called UpdateVote the newcomer
-// joins.
+// TestJoinNeedsUpdatedEpochs replays ZOOKEEPER-1732 and ZOOKEEPER-1818
+// (docs/bugs.md#zookeeper-1732-and-zookeeper-1818-a-running-ensemble-a-newcomer-cannot-join):
+// the leader advertises its new epoch but a follower still advertises the
+// epoch it was elected with, so a newcomer sees no quorum of equal votes and
+// keeps looking. Once every member has called UpdateVote the newcomer joins.
 func TestJoinNeedsUpdatedEpochs(t *testing.T) {
 	s := electedSim(t, 4, 3, 0)
 	newEpoch := Vote{Leader: 3, Epoch: 3}

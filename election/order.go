@@ -6,7 +6,8 @@ import "fmt"
 // epoch wins, then a higher zxid, then a higher leader id
 // (FastLeaderElection.totalOrderPredicate). Epoch comes first because a peer
 // that has accepted the initial history of a newer epoch must win over one
-// with a longer log from an older epoch (zab-reference 3.2).
+// with a longer log from an older epoch
+// (docs/safety.md#3-votes-are-ordered-by-currentepoch-last-zxid).
 //
 // Beats is a strict total order on distinct votes: for v != o exactly one
 // of v.Beats(o) and o.Beats(v) holds, and v.Beats(v) is false.
@@ -46,7 +47,7 @@ type ballot struct {
 // (FOLLOWING or LEADING) only the leader and its epoch are compared:
 // members of a running ensemble may report different zxids and rounds
 // for the same leader, and a newcomer must still see them as one quorum
-// (ZOOKEEPER-1818; bug B4 in zab-reference 8). One epoch has at most one
+// (ZOOKEEPER-1818, ZooKeeper's Vote.equals). One epoch has at most one
 // leader, so (leader, epoch) names the ensemble.
 func (b ballot) matches(o ballot) bool {
 	if b.state == Looking || o.state == Looking {

@@ -14,8 +14,8 @@ const tmpSuffix = ".tmp"
 // writeFileAtomic replaces dir/name with data so that a crash leaves
 // either the old file or the new one, never a mix, and the new one is
 // durable on return: temp file in the same directory, write, fsync,
-// rename, fsync the directory (zab-reference 1.3, ZooKeeper's
-// AtomicFileWritingIdiom).
+// rename, fsync the directory (as ZooKeeper's QuorumPeer.writeLongToFile
+// writes its epoch files, with AtomicFileWritingIdiom).
 func writeFileAtomic(dir, name string, data []byte) (err error) {
 	f, err := os.CreateTemp(dir, name+".*"+tmpSuffix)
 	if err != nil {

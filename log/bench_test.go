@@ -10,7 +10,8 @@ import (
 //	go test ./log/ -run '^$' -bench . -benchtime 2000x
 //
 // The append+sync figures are dominated by fsync; compare batch=1 with
-// batch=64 to see what group commit buys (zab-reference 1.3, D5).
+// batch=64 to see what group commit buys
+// (docs/rules.md#a-proposal-is-durable-before-its-ack).
 
 // benchEntries returns n entries of 200 bytes following zxid after.
 func benchEntries(after uint64, n int, data []byte) []Entry {

@@ -7,31 +7,33 @@
 // # Store
 //
 // A Store holds the transaction log (zxid-ordered entries whose payload is
-// opaque here), the two epochs of zab-reference 1.2 and the latest
-// snapshot of applied state. Two implementations share one contract,
-// checked by the conformance suite in log/logtest:
+// opaque here), the two epochs (acceptedEpoch and currentEpoch,
+// docs/glossary.md) and the latest snapshot of applied state. Two
+// implementations share one contract, checked by the conformance suite in
+// log/logtest:
 //
 //   - MemStore models a disk in memory: what was synced survives Crash,
 //     what was not is forgotten. The recovery simulation uses it.
 //   - FileStore is a directory: log segments of CRC-framed records, and
 //     the epochs, snapshot and manifest files, replaced atomically.
 //
-// Durability, in the terms of zab-reference 1.3:
+// Durability (the rules are docs/rules.md#durability):
 //
-//  1. Append and TruncateAfter become durable at the next Sync (D5, D8).
+//  1. Append and TruncateAfter become durable at the next Sync.
 //     One Sync may cover many appends (group commit).
 //  2. SetEpochs, InstallSnapshot and SaveSnapshot are durable when they
-//     return (D1-D4): the caller may send what depends on them at once.
+//     return: the caller may send what depends on them at once.
 //  3. InstallSnapshot replaces the state and the whole log in one step, so
-//     no stale suffix outlives a SNAP (ZOOKEEPER-2832, D9).
+//     no stale suffix outlives a SNAP (ZOOKEEPER-2832).
 //  4. TruncateAfter also discards a snapshot newer than the cut, so a
-//     snapshot cannot resurrect truncated entries (ZOOKEEPER-1549, D8).
+//     snapshot cannot resurrect truncated entries (ZOOKEEPER-1549).
 //  5. A FileStore opened after a crash cuts a torn write at the end of the
 //     log and nothing else. Damage it cannot tell from a crash's leftovers
 //     stops it from opening (next section).
 //
-// The commit index is not stored (D7): after a restart the caller must
-// learn from its leader which entries are committed before applying them.
+// The commit index is not stored (docs/rules.md#no-commit-point-on-disk):
+// after a restart the caller must learn from its leader which entries are
+// committed before applying them.
 //
 // # Torn writes and damage
 //

@@ -349,7 +349,7 @@ func (s *FileStore) Epochs() (accepted, current uint32) {
 }
 
 // SetEpochs implements Store: the epochs file is replaced atomically and
-// durably before it returns (D1-D4).
+// durably before it returns (docs/rules.md#durability).
 func (s *FileStore) SetEpochs(accepted, current uint32) error {
 	if err := s.lock(); err != nil {
 		return err

@@ -30,8 +30,9 @@ type Snapshot struct {
 // snapshot data) are shared with the store and must not be modified.
 //
 // After any write fails with an I/O error, the store is broken: every later
-// call returns that error. The caller must stop (fail-stop, zab-reference
-// 7.4) rather than send anything that vouches for the failed write.
+// call returns that error. The caller must stop rather than send anything
+// that vouches for the failed write
+// (docs/rules.md#a-failed-write-stops-the-peer).
 type Store interface {
 	// Append adds entries at the end of the log. Their zxids must be
 	// non-zero, strictly increasing and above LastZxid(); otherwise
@@ -60,7 +61,7 @@ type Store interface {
 	// error wraps ErrCompacted; the caller must send a snapshot instead.
 	Entries(after uint64, max int) ([]Entry, error)
 	// Epochs returns the durable acceptedEpoch and currentEpoch
-	// (zab-reference 1.2); both are 0 in a new store.
+	// (docs/glossary.md); both are 0 in a new store.
 	Epochs() (accepted, current uint32)
 	// SetEpochs stores both epochs, durable on return. It refuses, with
 	// ErrEpochs, a current epoch above the accepted one and any epoch
@@ -70,7 +71,7 @@ type Store interface {
 	// follow a leader (0 in a new store). The core names every attempt
 	// with a number it never used before, even across restarts, so that
 	// a leader's reply to an earlier attempt can be told from a reply to
-	// this one (docs/safety.md, "Sync sessions").
+	// this one (docs/safety.md#late-messages-cannot-replay-a-sync).
 	FollowAttempt() uint64
 	// SetFollowAttempt stores n, durable on return. It refuses, with
 	// ErrEpochs, an n that is not above the stored one: an attempt
@@ -139,8 +140,8 @@ func checkAppend(last uint64, entries []Entry) error {
 	return nil
 }
 
-// checkEpochs enforces currentEpoch <= acceptedEpoch (zab-reference 1.2)
-// and that neither epoch moves backwards.
+// checkEpochs enforces currentEpoch <= acceptedEpoch and that neither
+// epoch moves backwards (docs/rules.md#currentepoch-never-above-acceptedepoch).
 func checkEpochs(oldAccepted, oldCurrent, accepted, current uint32) error {
 	switch {
 	case current > accepted:

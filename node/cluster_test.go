@@ -465,7 +465,8 @@ func TestClusterReplication(t *testing.T) {
 // TestNoLeaderHeldThenRefused: a node that cannot reach anyone holds
 // operations for HoldTimeout, then refuses a send definitely (it never
 // left the node) and a commit_offsets indefinitely (a definite commit
-// failure would make the client skip messages: spec 5.6).
+// failure would make the client skip messages:
+// docs/running.md#definite-errors-only-for-what-never-happens).
 func TestNoLeaderHeldThenRefused(t *testing.T) {
 	c := newCluster(t, 3, testConfig())
 	c.isolate("n1")

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"zabkafka/election"
 	"zabkafka/zab"
 )
 
@@ -71,8 +70,9 @@ type Config struct {
 	MaxStaleness time.Duration
 	// RequestTimeout is a client request's deadline. Maelstrom's client
 	// gives up after 5 s and a reply after that can silence the node
-	// (maelstrom-kafka-spec 2.3), so a request still pending at this age
-	// is answered with an indefinite error and then forgotten.
+	// (docs/running.md#nothing-to-a-client-after-it-gave-up), so a
+	// request still pending at this age is answered with an indefinite
+	// error and then forgotten.
 	RequestTimeout time.Duration
 	// PollCap is the most messages one poll returns per key.
 	PollCap int
@@ -132,9 +132,9 @@ type Config struct {
 //     HoldTimeout, 1 s, leaves a client time for an answer after a
 //     definite refusal.
 //
-// Batches are capped at 2 MiB. Every stage downstream must take one:
-// the log's records (log.MaxEntrySize, 64 MiB), the input line of the
-// node that receives it (256 MiB, run.go), and a Zab PROPOSAL, which
+// Batches are capped at 2 MiB because every stage downstream must take
+// one: the log's records (log.MaxEntrySize, 64 MiB), the input line of
+// the node that receives it (256 MiB, run.go), and a Zab PROPOSAL, which
 // carries up to MaxTxnsPerMessage (64) transactions, base64-encoded in
 // JSON (4/3 the size): 64 x 2 MiB x 4/3 = 171 MiB still fits one line,
 // with room for the message's other fields. The workload's operations
@@ -146,7 +146,7 @@ type Config struct {
 // docs/tuning.md has the measurements behind these choices, and the
 // settings that trade latency for fewer messages.
 func DefaultConfig() Config {
-	return Config{
+	c := Config{
 		Tick: 10 * time.Millisecond,
 		Zab: zab.Config{
 			InitLimit:         25,
@@ -155,7 +155,6 @@ func DefaultConfig() Config {
 			ResendTicks:       5,
 			MaxInflight:       1000,
 			MaxTxnsPerMessage: 64,
-			Election:          election.Config{FinalizeTicks: 3, MaxResendTicks: 40},
 			LazyFanoutTicks:   8,
 		},
 		RoundWait:      5 * time.Millisecond,
@@ -172,6 +171,8 @@ func DefaultConfig() Config {
 		LogLevel:       slog.LevelInfo,
 		StatsInterval:  10 * time.Second,
 	}
+	c.Zab.Election.FinalizeTicks, c.Zab.Election.MaxResendTicks = 3, 40
+	return c
 }
 
 // The range of Config.MaxBatchBytes. The upper limit keeps a batch at a
@@ -273,8 +274,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("snapshot-every must not be negative, got %d", c.SnapshotEvery))
 	}
 	if c.RequestTimeout <= 0 || c.RequestTimeout >= 5*time.Second {
-		// Maelstrom's client times out at 5 s (spec 1.7); a reply after
-		// that may go to a closed client.
+		// Maelstrom's client times out at 5 s (Maelstrom's
+		// src/maelstrom/client.clj); a reply after that may go to a
+		// closed client.
 		errs = append(errs, fmt.Errorf("request-timeout must be in (0, 5s), got %v", c.RequestTimeout))
 	}
 	if c.HoldTimeout <= 0 || c.HoldTimeout >= c.RequestTimeout {

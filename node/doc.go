@@ -86,7 +86,7 @@
 // forwarded or proposed, so the log never refuses a batch the leader
 // built.
 //
-// # Errors (design.md decision 6)
+// # Errors (docs/running.md#definite-errors-only-for-what-never-happens)
 //
 // Definite errors only when the operation certainly never happens:
 // temporarily-unavailable (11) for a send that never left this node
@@ -100,6 +100,15 @@
 // point of the commit order gets 20 (key never written) or 22 (beyond
 // the log); no correct client sends one. A commit_offsets a correct
 // client may send never gets a definite error (handleCommitOffsets). A
-// line that cannot be answered is logged and dropped; nothing ends the
+// line that cannot be answered is logged and dropped; no input ends the
 // process.
+//
+// # A bug in the core stops the node
+//
+// The zab core panics with zab.ErrInvariant, after logging it at Error,
+// when one of its own invariants is broken: a bug, not bad input. The
+// node does not recover it; the process dies loudly, before anything
+// computed from the broken state is persisted or sent, and Maelstrom
+// reports the node crashed (docs/running.md, "A node that stops with
+// invariant broken").
 package node

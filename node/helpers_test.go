@@ -55,7 +55,8 @@ func (m outMsg) intField(name string) (int64, bool) {
 
 // parseOutput decodes and empties buf. Every line must be a message
 // Maelstrom accepts: a JSON object with exactly src, dest and body, body
-// an object with a string type (maelstrom-kafka-spec 1.2).
+// an object with a string type
+// (docs/running.md#one-message-per-line-or-maelstrom-stops-reading).
 func parseOutput(t testing.TB, buf *bytes.Buffer) []outMsg {
 	t.Helper()
 	var msgs []outMsg

@@ -18,11 +18,11 @@ import (
 	"zabkafka/zab"
 )
 
-// handleInit answers Maelstrom's init (maelstrom-kafka-spec 1.4): learn
-// our name and the cluster, open the log, restore the kafka state from
-// the latest snapshot, and start the zab peer LOOKING. Peer ids are 1 +
-// the index of the name in node_ids, the same on every node because
-// every node gets the same list.
+// handleInit answers Maelstrom's init (Maelstrom's doc/protocol.md,
+// "Initialization"): learn our name and the cluster, open the log,
+// restore the kafka state from the latest snapshot, and start the zab
+// peer LOOKING. Peer ids are 1 + the index of the name in node_ids, the
+// same on every node because every node gets the same list.
 func (s *Server) handleInit(in inbound, now time.Time) {
 	var b maelstrom.InitMessageBody
 	if err := json.Unmarshal(in.body, &b); err != nil {

@@ -11,11 +11,11 @@ import (
 	"zabkafka/log/kafka"
 )
 
-// The four kafka RPCs (maelstrom-kafka-spec 5.6-5.7). Writes (send,
-// commit_offsets) become kafka.Ops queued for a proposal and are answered
-// when they are applied; reads (poll, list_committed_offsets) are served
-// from this node's committed state at once (design.md, the path of one
-// send).
+// The four kafka RPCs (Maelstrom's src/maelstrom/workload/kafka.clj).
+// Writes (send, commit_offsets) become kafka.Ops queued for a proposal
+// and are answered when they are applied; reads (poll,
+// list_committed_offsets) are served from this node's committed state at
+// once (README.md, "The path of one send").
 
 // handleSend queues a send. It is answered with send_ok{offset} only once
 // the operation is committed and applied here (ready.go, answer).
@@ -58,10 +58,11 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 // its apply. A commit a correct client may send never gets a definite
 // error: a definite failure makes Maelstrom's client skip the polled
 // messages on its next poll, which the checker reports as poll-skip
-// (maelstrom-kafka-spec 5.6). What no correct client sends is refused
-// definitely: a negative offset here, at once; an offset of a message the
-// key's log does not hold when the commit is applied, in commit order, by
-// the state machine (kafka.State.Apply), whose refusal answer() passes on.
+// (docs/running.md#definite-errors-only-for-what-never-happens). What no
+// correct client sends is refused definitely: a negative offset here, at
+// once; an offset of a message the key's log does not hold when the
+// commit is applied, in commit order, by the state machine
+// (kafka.State.Apply), whose refusal answer() passes on.
 // A commit too big for a batch (some 150 000 keys at the default
 // MaxBatchBytes, far beyond what the workload sends) is refused too.
 func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
@@ -107,8 +108,8 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 // (canRead): for each requested key,
 // a contiguous run of at most PollCap messages from the requested offset.
 // Keys with no messages are left out: an empty list for a key nobody
-// wrote makes Jepsen's lost-write analysis throw (maelstrom-kafka-spec
-// 6.3).
+// wrote makes Jepsen's lost-write analysis throw (lost-write-cases in
+// Jepsen's jepsen/src/jepsen/tests/kafka.clj).
 func (s *Server) handlePoll(in inbound, now time.Time) {
 	var req offsetsRequest
 	if err := json.Unmarshal(in.body, &req); err != nil {

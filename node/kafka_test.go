@@ -9,7 +9,8 @@ import (
 )
 
 // wantKeys fails unless m's body has exactly the fields of Maelstrom's
-// closed reply schema (maelstrom-kafka-spec 5.7).
+// closed reply schema
+// (docs/running.md#replies-have-exactly-the-schemas-fields).
 func wantKeys(t *testing.T, m outMsg, typ string, keys ...string) {
 	t.Helper()
 	if m.typ() != typ {

@@ -11,7 +11,8 @@ import (
 )
 
 // lineWriter writes outgoing Maelstrom messages, one compact JSON object
-// and a newline each (maelstrom-kafka-spec 1.1). Lines are collected and
+// and a newline each
+// (docs/running.md#one-message-per-line-or-maelstrom-stops-reading). Lines are collected and
 // handed to the sink once per event-loop iteration: at thousands of
 // messages a second one write system call per message would cost more
 // than the protocol. Messages to other nodes and to clients are kept
@@ -21,7 +22,7 @@ import (
 //
 // The envelope is assembled by hand around the already-marshalled body so
 // each body is encoded once: Maelstrom's reader accepts exactly src, dest
-// and body at the top level (spec 1.2).
+// and body at the top level (Maelstrom's doc/protocol.md, "Messages").
 type lineWriter struct {
 	sink   lineSink
 	src    string

@@ -21,7 +21,8 @@ type request struct {
 	kind    requestKind
 	// sent is set once the operation left the queue (proposed or
 	// forwarded). From then on its fate is unknown to this node, and
-	// only an indefinite error may answer it (design.md decision 6).
+	// only an indefinite error may answer it
+	// (docs/running.md#definite-errors-only-for-what-never-happens).
 	sent bool
 }
 

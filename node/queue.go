@@ -252,7 +252,8 @@ func (s *Server) markSent(ops []kafka.Op) {
 
 // expireRequests answers every request at its deadline with an indefinite
 // error and forgets it: nothing may reach a client after Maelstrom's
-// client gave up on it (design.md decision 6).
+// client gave up on it
+// (docs/running.md#nothing-to-a-client-after-it-gave-up).
 func (s *Server) expireRequests(now time.Time) {
 	s.reqs.expire(now.Add(-s.cfg.RequestTimeout), func(r *request) {
 		s.replyPendingError(r, codeUnknown, "timed out waiting for commit")

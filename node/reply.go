@@ -54,7 +54,7 @@ func (s *Server) sendError(src, dest string, b errorBody) {
 }
 
 // Definite and indefinite codes, named for what they promise the client
-// (design.md decision 6; maelstrom-kafka-spec 1.5).
+// (docs/running.md#definite-errors-only-for-what-never-happens).
 const (
 	// codeNotDone: the operation certainly did not and will not happen.
 	codeNotDone = maelstrom.TemporarilyUnavailable

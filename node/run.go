@@ -13,7 +13,7 @@ import (
 
 // maxLine bounds one input line. Lines of any realistic length are read
 // (a final-phase poll lists every key ever written, far beyond the
-// library's 64 KiB scanner limit: maelstrom-kafka-spec 8.3); only a line
+// library's 64 KiB scanner limit: Maelstrom's demo/go/node.go); only a line
 // so long that holding it could exhaust memory is skipped, and logged.
 const maxLine = 256 << 20
 

@@ -241,7 +241,8 @@ func (s *Server) Close() error {
 // fail stops the node after a storage failure (zabstore.Persist contract:
 // never send what vouches for a failed write). It keeps answering clients,
 // with errors, rather than exit: an exited node makes Maelstrom abort the
-// whole test without a verdict (maelstrom-kafka-spec 2.5).
+// whole test without a verdict
+// (docs/running.md#a-node-that-exits-ends-the-test-without-a-verdict).
 func (s *Server) fail(err error) {
 	if s.failed == nil {
 		s.failed = err

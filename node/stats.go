@@ -3,7 +3,8 @@ package node
 import "time"
 
 // stats counts what a node did, for the periodic "stats" log line: the
-// numbers behind server messages per operation (maelstrom-kafka-spec 7.1).
+// numbers behind server messages per operation (docs/tuning.md;
+// msgs-per-op in Maelstrom's src/maelstrom/net/checker.clj).
 type stats struct {
 	peerMsgs    int // Maelstrom messages to other nodes (one per destination per flush)
 	zabMsgs     int // zab messages inside them

@@ -13,8 +13,9 @@ import (
 )
 
 // Message types the node understands. The kafka ones and their replies
-// follow Maelstrom's closed schemas (maelstrom-kafka-spec 5.7); typeZab is
-// our own node-to-node envelope.
+// follow Maelstrom's closed schemas (Maelstrom's
+// src/maelstrom/workload/kafka.clj); typeZab is our own node-to-node
+// envelope.
 const (
 	typeInit                   = "init"
 	typeInitOK                 = "init_ok"
@@ -204,8 +205,9 @@ type (
 )
 
 // Reply bodies. Maelstrom checks them against closed schemas: exactly
-// these fields plus in_reply_to, nothing else (maelstrom-kafka-spec 1.7,
-// 5.7), so none of them may grow a field.
+// these fields plus in_reply_to, nothing else
+// (docs/running.md#replies-have-exactly-the-schemas-fields), so none of
+// them may grow a field.
 type (
 	initOK struct {
 		Type      string `json:"type"`
@@ -234,7 +236,7 @@ type (
 	}
 	// errorBody always carries its code: the library's RPCError drops a
 	// zero code, which Maelstrom then reads as "unknown"
-	// (maelstrom-kafka-spec 8.3).
+	// (Maelstrom's demo/go/node.go, RPCError).
 	errorBody struct {
 		Type      string `json:"type"`
 		Code      int    `json:"code"`

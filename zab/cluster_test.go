@@ -48,6 +48,9 @@ type cluster struct {
 	// tailLimit, when set, bounds the peers' in-memory log tail so that
 	// old entries are read from storage (and compaction bites).
 	tailLimit int
+	// checkReady, when set, checks that HasReady is exact and pure at
+	// every call (checkHasReady).
+	checkReady bool
 }
 
 // newCluster starts n peers with ids 1..n over empty storage.
@@ -113,9 +116,12 @@ func (c *cluster) process() bool {
 			continue
 		}
 		p := c.peers[id]
-		for p.HasReady() {
+		for c.hasReady(id, p) {
 			any = true
 			rd := p.Ready()
+			if rd.IsEmpty() {
+				c.t.Fatalf("peer %d: HasReady was true, the Ready is empty", id)
+			}
 			c.stores[id].persist(rd)
 			c.queue = append(c.queue, rd.Messages...)
 			if c.trace != nil {
@@ -232,7 +238,8 @@ func (c *cluster) propose(id PeerID, data string) Zxid {
 }
 
 // checkPrefix asserts every pair of delivery sequences is prefix-related
-// (zab-reference 7.2, total order and agreement) and strictly increasing.
+// (DSN 2011's total order and agreement, docs/companion.md#safety-properties)
+// and strictly increasing.
 func (c *cluster) checkPrefix() {
 	for _, a := range c.ids {
 		for _, b := range c.ids {
@@ -336,9 +343,11 @@ func TestClusterLeaderCrashNewEpochKeepsCommitted(t *testing.T) {
 	c.checkPrefix()
 }
 
-// A crashed peer that restarts over its storage joins the running
-// ensemble as a follower (through the FOLLOWING/LEADING answers to its
-// votes, zab-reference 3.3) and catches up; nothing is delivered twice.
+// A crashed peer that restarts over its storage joins the running ensemble
+// as a follower (through the FOLLOWING/LEADING answers to its votes,
+// ZooKeeper's FastLeaderElection.lookForLeader;
+// docs/companion.md#phase-0-leader-election-medeiros-2012-zookeepers-fastleaderelection)
+// and catches up; nothing is delivered twice.
 func TestClusterRestartedPeerRejoins(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	lead := c.waitLeader()
@@ -359,8 +368,10 @@ func TestClusterRestartedPeerRejoins(t *testing.T) {
 	c.checkPrefix()
 }
 
-// Scenario 14: a follower that was down while the leader compacted its
-// log is brought back by SNAP: state and log replaced, then it continues.
+// A follower that was down while the leader compacted its log is brought
+// back by SNAP: state and log replaced, then it continues
+// (TestLaggingFollowerBeyondRetainedLogGetsSnap is the same in the
+// simulation).
 func TestClusterLaggingFollowerGetsSnapshot(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	lead := c.waitLeader()
@@ -389,8 +400,8 @@ func TestClusterLaggingFollowerGetsSnapshot(t *testing.T) {
 }
 
 // A follower that misses proposals while the leader compacts them is
-// resynchronised in a new session (design.md decision 3) without an
-// election.
+// resynchronised in a new session (docs/rules.md#the-zxids-sequence-the-stream)
+// without an election.
 func TestClusterResyncBelowRetainedLog(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	lead := c.waitLeader()
@@ -423,4 +434,26 @@ func TestClusterResyncBelowRetainedLog(t *testing.T) {
 	if e := c.peers[lead].Status().Epochs.Current; e != epoch {
 		t.Fatalf("epoch moved %d -> %d: resync must not need an election", epoch, e)
 	}
+}
+
+// hasReady is p.HasReady, checked when checkReady is set: asking twice
+// gives the same answer, and when the answer is no, a flush (what
+// HasReady did before it became a pure query) finds nothing to send. The
+// extra flush changes nothing else a later flush would not do at the same
+// tick, so the run stays what it would have been.
+func (c *cluster) hasReady(id PeerID, p *Peer) bool {
+	has := p.HasReady()
+	if !c.checkReady {
+		return has
+	}
+	if again := p.HasReady(); again != has {
+		c.t.Fatalf("peer %d: HasReady said %v, then %v", id, has, again)
+	}
+	if !has {
+		p.flush()
+		if !p.draft.empty() {
+			c.t.Fatalf("peer %d: HasReady said no, yet a flush sends %s", id, describeMsgs(p.draft.msgs))
+		}
+	}
+	return has
 }

@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Phase 1, discovery (DSN'11 Phase 1; ZooKeeper's registerWithLeader /
+// Phase 1, discovery (DSN 2011, "Phase 1"; ZooKeeper's registerWithLeader /
 // getEpochToPropose / waitForEpochAck): the prospective leader learns the
 // acceptedEpoch of a quorum, picks e = 1 + the highest, and gets a quorum
 // to promise e (ACKEPOCH). Wire names: FOLLOWERINFO = CEPOCH,
@@ -57,10 +57,10 @@ func (p *Peer) leaderFollowerInfo(m Message) {
 	p.startSession(m.From)
 }
 
-// maybeFreezeEpoch fixes e once a quorum (the leader included) has
-// reported its acceptedEpoch, persists acceptedEpoch = e and only then
-// (same Ready: epochs are written before messages are sent) tells them
-// e (D2, ZOOKEEPER-1291).
+// maybeFreezeEpoch fixes e once a quorum (the leader included) has reported
+// its acceptedEpoch, persists acceptedEpoch = e and only then (same Ready:
+// epochs are written before messages are sent) tells them e (ZOOKEEPER-1291;
+// docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch).
 func (p *Peer) maybeFreezeEpoch() {
 	ls := p.lead
 	if ls.frozen || !p.voters.IsQuorum(len(ls.connecting)) {
@@ -73,7 +73,8 @@ func (p *Peer) maybeFreezeEpoch() {
 		}
 	}
 	if max == math.MaxUint32 {
-		// zab-reference 2: epoch overflow is not survivable; refuse to lead.
+		// Epoch overflow is not survivable (a new epoch could not be above
+		// this one, and ZooKeeper does not handle it either): refuse to lead.
 		p.logger.Error("epoch space exhausted; cannot lead")
 		p.becomeLooking("epoch space exhausted")
 		return
@@ -99,7 +100,7 @@ func (p *Peer) maybeFreezeEpoch() {
 func (p *Peer) startSession(id PeerID) {
 	ls := p.lead
 	ls.nextSession++
-	l := &learner{
+	l := &learnerHandler{
 		id:        id,
 		attempt:   ls.attempts[id],
 		session:   uint64(ls.epoch)<<32 | uint64(ls.nextSession),
@@ -110,12 +111,12 @@ func (p *Peer) startSession(id PeerID) {
 	p.sendLeaderInfo(l)
 }
 
-func (p *Peer) sendLeaderInfo(l *learner) {
-	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session, Attempt: l.attempt})
+func (p *Peer) sendLeaderInfo(l *learnerHandler) {
+	p.send(Message{Type: MsgLeaderInfo, To: l.id, Epoch: p.lead.epoch, Session: l.session, Attempt: l.attempt, Stamp: p.now})
 }
 
 // leaderAckEpoch handles ACKEPOCH(e, lastZxid, currentEpoch).
-func (p *Peer) leaderAckEpoch(l *learner, m Message) {
+func (p *Peer) leaderAckEpoch(l *learnerHandler, m Message) {
 	if l.stage != stageInfo {
 		return // duplicate
 	}
@@ -148,7 +149,8 @@ func (p *Peer) leaderAckEpoch(l *learner, m Message) {
 }
 
 // maybeEpochQuorum completes discovery once a quorum has promised e: the
-// leader persists currentEpoch = e before any NEWLEADER (D3; the write is
+// leader persists currentEpoch = e before any NEWLEADER
+// (docs/rules.md#the-leaders-currentepoch-before-newleader; the write is
 // in the same Ready, ahead of the messages) and synchronises every
 // follower that has acked.
 func (p *Peer) maybeEpochQuorum() {
@@ -170,38 +172,6 @@ func (p *Peer) maybeEpochQuorum() {
 
 // ---- follower side ----
 
-// followerStage is how far a follower is with its leader.
-type followerStage uint8
-
-const (
-	// fstInfo: FOLLOWERINFO sent (re-sent on a timer), waiting for
-	// LEADERINFO.
-	fstInfo followerStage = iota + 1
-	// fstEpochAcked: ACKEPOCH sent (re-sent on a timer), waiting for
-	// NEWLEADER.
-	fstEpochAcked
-	// fstSynced: NEWLEADER applied and acknowledged, waiting for UPTODATE.
-	fstSynced
-	// fstBroadcast: the leader's epoch is established (phase 3).
-	fstBroadcast
-)
-
-// becomeFollower starts following leader: FOLLOWERINFO(acceptedEpoch,
-// attempt). The attempt number is new and is written durably in the same
-// Ready, ahead of the message (Ready step 5 before step 6), so this
-// follower never uses it again, not even after a restart: every reply of
-// the leader to an earlier attempt is recognisably stale.
-func (p *Peer) becomeFollower(leader PeerID) {
-	p.role, p.phase, p.leader = RoleFollowing, PhaseDiscovery, leader
-	p.lead = nil
-	p.attempt++
-	p.out.followAttempt = p.attempt
-	p.fol = &follower{leader: leader, attempt: p.attempt, stage: fstInfo, lastHeard: p.now}
-	p.logger.Info("FOLLOWING", "leader", uint64(leader), "attempt", p.attempt,
-		"accepted_epoch", uint32(p.epochs.Accepted), "last", p.log.last().String())
-	p.sendFollowerInfo()
-}
-
 func (p *Peer) sendFollowerInfo() {
 	p.fol.resendAt = p.now + int64(p.cfg.ResendTicks)
 	p.send(Message{Type: MsgFollowerInfo, To: p.fol.leader, Epoch: p.epochs.Accepted, Attempt: p.fol.attempt})
@@ -222,7 +192,7 @@ func (p *Peer) followerLeaderInfo(m Message) {
 	}
 	if f.stage >= fstEpochAcked {
 		if m.Epoch == f.epoch && m.Session == f.session {
-			f.lastHeard = p.now
+			p.heardLeader(m)
 			if f.stage == fstEpochAcked {
 				p.sendAckEpoch() // our ACKEPOCH may have been lost
 			}
@@ -240,8 +210,9 @@ func (p *Peer) followerLeaderInfo(m Message) {
 		return
 	}
 	if e > p.epochs.Accepted {
-		// D1: persist acceptedEpoch = e, then ACKEPOCH (same Ready,
-		// epochs before messages).
+		// Persist acceptedEpoch = e, then ACKEPOCH (same Ready, epochs before
+		// messages;
+		// docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch).
 		p.epochs.Accepted = e
 		p.writeEpochs()
 		f.promised = e
@@ -250,8 +221,11 @@ func (p *Peer) followerLeaderInfo(m Message) {
 	// leader's LEADERINFO): the ack is not counted (ZooKeeper's -1 form).
 	// A re-sent promise to this same leader stays counted.
 	f.counted = f.promised == e
+	if e != f.epoch {
+		f.stamp = -1 // a leader's stamps count its own ticks: start afresh
+	}
 	f.epoch, f.session, f.stage = e, m.Session, fstEpochAcked
-	f.lastHeard = p.now
+	p.heardLeader(m)
 	f.leaderCommit, f.held, f.awaitingEpoch = 0, nil, false
 	p.phase = PhaseDiscovery
 	p.sendAckEpoch()
@@ -269,7 +243,7 @@ func (p *Peer) sendAckEpoch() {
 	p.send(Message{
 		Type: MsgAckEpoch, To: f.leader, Epoch: f.epoch, Session: f.session,
 		Zxid: f.reportedLast, CurrentEpoch: p.epochs.Current, Counted: f.counted,
-		Commit: f.reportedBase,
+		Commit: f.reportedBase, Stamp: f.stamp,
 	})
 }
 

@@ -42,25 +42,39 @@
 //
 // Where to find each part of the protocol (phase numbers as in Medeiros
 // 2012, which adds leader election as phase 0 to DSN 2011's phases 1 to
-// 3; ZooKeeper class names in parentheses):
+// 3; ZooKeeper class names in parentheses). The rule: a phase's file
+// holds that phase's messages, how each is sent and handled, leader side
+// first, then follower side; a role's file holds the role's state, how a
+// peer takes the role (become...), and its message dispatch and timers
+// (step..., tick...).
 //
-//	phase 0, election       election.go   drives election.Elector (FastLeaderElection)
-//	phase 1, discovery      discovery.go  FOLLOWERINFO/LEADERINFO/ACKEPOCH, both sides
-//	                                      (Learner.registerWithLeader, Leader.getEpochToPropose)
-//	phase 2, sync           sync.go       NEWLEADER/ACKNEWLEADER/UPTODATE, both sides
+//	phases
+//	  0, election           election.go   drives election.Elector (FastLeaderElection)
+//	  1, discovery          discovery.go  FOLLOWERINFO/LEADERINFO/ACKEPOCH
+//	                                      (Leader.getEpochToPropose, Learner.registerWithLeader)
+//	  2, sync               sync.go       NEWLEADER/ACKNEWLEADER/UPTODATE
 //	                                      (LearnerHandler.syncFollower, Learner.syncWithLeader)
 //	                        syncplan.go   PlanSync: DIFF, TRUNC or SNAP for one follower
-//	phase 3, broadcast      broadcast.go  Propose, ACK, in-order commit, resends, heartbeats
+//	  3, broadcast          broadcast.go  PROPOSAL/ACK/COMMIT/PING: Propose, in-order commit,
+//	                                      resends, heartbeats, the follower's commit point
 //	                                      (Leader.propose/processAck, Follower.processPacket)
 //	                        fanout.go     optional pacing: which followers hear of a batch at once
-//	leader's view of a      learner.go    per-follower session, match, next (LearnerHandler)
-//	follower
-//	roles and timers        peer.go, leader.go, follower.go
-//	majority, commit rule   package election/quorum: quorum.Set (voters, IsQuorum) and
-//	                                      CommittedIndex, shared with the election
-//	the log as the core     history.go    durable Storage + in-memory tail, epoch boundary list
-//	sees it
-//	Ready hand-over         output.go     outbox, Ready, Advance
+//	roles
+//	  any                   peer.go       Peer, NewPeer, Step, Tick, becomeLooking (QuorumPeer)
+//	  leader                leader.go     leaderState, becomeLeader, stepLeader, tickLeader (Leader)
+//	  leader, per follower  learnerhandler.go
+//	                                      learnerHandler: session, stage, match, next
+//	                                      (LearnerHandler)
+//	  follower              follower.go   follower, becomeFollower, stepFollower, tickFollower
+//	                                      (Follower, Learner)
+//	shared machinery
+//	  the log               history.go    durable Storage + in-memory tail, epoch boundary list
+//	  the Ready             ready.go      the contract, the readyDraft under construction,
+//	                                      HasReady, Ready, Advance
+//	  majority, commit      package election/quorum: quorum.Set and CommittedIndex,
+//	                                      shared with the election
+//	  broken invariants     invariants.go ErrInvariant: the peer stops loudly on a bug
+//	  configuration         config.go, storage.go, errors.go
 //
 // Durability rules hold by construction: a message is
 // only ever queued in the same Ready as, or a later one than, the write it

@@ -7,14 +7,16 @@ import (
 )
 
 // Phase 0, leader election: while LOOKING the peer drives an
-// election.Elector (Fast Leader Election, zab-reference 3) and carries its
+// election.Elector (ZooKeeper's FastLeaderElection; Medeiros 2012, "Phase 0")
+// and carries its
 // notifications as MsgVote messages. Once the elector decides, the peer
 // follows or leads; afterwards the elector keeps answering LOOKING peers
 // with the settled vote, which is how late peers find the ensemble.
 
 // initialVote is (own id, last logged zxid, currentEpoch): FLE's initial
 // vote (getInitId / getInitLastLoggedZxid / getPeerEpoch). The zxid is the
-// real end of the log (B7, D10).
+// real end of the log (ZOOKEEPER-2845;
+// docs/rules.md#a-new-role-starts-from-the-real-end-of-the-log).
 func (p *Peer) initialVote() election.Vote {
 	return election.Vote{Leader: p.id, Zxid: uint64(p.log.last()), Epoch: uint32(p.epochs.Current)}
 }

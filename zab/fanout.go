@@ -1,10 +1,9 @@
 package zab
 
-import "sort"
-
 // Lazy fan-out: the leader's pacing of its followers (Config.
 // LazyFanoutTicks). Zab tolerates any delay between the leader and a
-// follower (zab-reference 9.3: the zxids sequence the stream), so when a
+// follower (the zxids sequence the stream:
+// docs/rules.md#the-zxids-sequence-the-stream), so when a
 // follower hears of a proposal is pacing, not protocol. What pacing must
 // keep is progress: every proposal reaches a quorum at once, so its commit
 // is not delayed, and every follower still hears everything within a
@@ -37,53 +36,58 @@ const idleRoundTicks = 2
 // paced reports whether the leader paces its followers.
 func (p *Peer) paced() bool { return p.cfg.LazyFanoutTicks > 0 }
 
-// startRound, when the log has grown since the last round, picks the
-// synced followers the new proposals go to at once. Preferred are the
-// followers with nothing outstanding (they answer; one that does not
-// is slow or cut off, and would hold up the commit), then those served
-// the longest ago, then lower ids (for a deterministic order).
+// roundDue reports whether a flush starts a new round first: the leader
+// is paced and its log has grown since the last round began.
+func (p *Peer) roundDue() bool { return p.paced() && p.log.last() > p.lead.roundLast }
+
+// startRound begins a round: the proposals made since the last one go at
+// once to the synced followers pickedByRound picks (eager); the others
+// wait for their turn (holdBack).
 func (p *Peer) startRound() {
 	ls := p.lead
-	last := p.log.last()
-	if last <= ls.roundLast {
-		return
-	}
-	ls.roundLast = last
+	ls.roundLast = p.log.last()
 	ls.round++
 	ls.roundTick = p.now
-	cands := ls.pick[:0]
 	for _, l := range ls.learnersInOrder(p.voters) {
 		if l.stage == stageSynced {
-			cands = append(cands, l)
+			l.eager = p.pickedByRound(l)
 		}
 	}
-	ls.pick = cands
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if oa, ob := a.match < a.next, b.match < b.next; oa != ob {
-			return !oa
-		}
-		return a.servedRound < b.servedRound
-	})
-	// Followers owed a commit are served now anyway (holdBack); the
-	// round goes to them first, then to the best of the rest.
+}
+
+// pickedByRound reports whether a round started now would send to l's
+// follower at once. Followers owed a commit they wait for (owedCommit)
+// are served now anyway, so the round goes to all of them first; the
+// rest of the quorum-1+FanoutSpare it needs are the first other synced
+// followers in the round order (roundBefore, then lower ids first, for a
+// deterministic order). It changes nothing, so HasReady can ask it too.
+func (p *Peer) pickedByRound(l *learnerHandler) bool {
+	if p.owedCommit(l) {
+		return true
+	}
 	need := p.voters.QuorumSize() - 1 + p.cfg.FanoutSpare
-	n := 0
-	for _, l := range cands {
-		l.eager = p.owedCommit(l)
-		if l.eager {
-			n++
+	ahead := 0 // owed followers, and the others that come before l
+	for _, id := range p.voters.IDs() {
+		c := p.lead.learners[id]
+		if c == nil || c == l || c.stage != stageSynced {
+			continue
+		}
+		if p.owedCommit(c) || roundBefore(c, l) || (!roundBefore(l, c) && c.id < l.id) {
+			ahead++
 		}
 	}
-	for _, l := range cands {
-		if n >= need {
-			break
-		}
-		if !l.eager {
-			l.eager = true
-			n++
-		}
+	return ahead < need
+}
+
+// roundBefore is the order in which a round picks followers: one with
+// nothing outstanding before one with proposals outstanding (it answers;
+// one that does not is slow or cut off, and would hold up the commit),
+// then the one served longer ago.
+func roundBefore(a, b *learnerHandler) bool {
+	if oa, ob := a.match < a.next, b.match < b.next; oa != ob {
+		return !oa
 	}
+	return a.servedRound < b.servedRound
 }
 
 // WantCommit asks the leader to tell follower id promptly once zxid z is
@@ -103,30 +107,33 @@ func (p *Peer) WantCommit(id PeerID, z Zxid) {
 
 // owedCommit reports whether l waits for a commit point the leader has
 // reached and not yet sent it (WantCommit).
-func (p *Peer) owedCommit(l *learner) bool {
+func (p *Peer) owedCommit(l *learnerHandler) bool {
 	return l.wantCommit > l.commitSent && l.wantCommit <= p.committed
 }
 
 // holdBack reports whether a paced flush leaves l alone this time: it is
-// synced, not picked by the current round, not owed a commit it waits
-// for, and either has nothing waiting or was sent something less than
-// LazyFanoutTicks ago while rounds keep coming. Followers still synchronising get everything at
+// synced, not picked by the round (eager; roundTick is when the round
+// began), not owed a commit it waits for, and either has nothing
+// waiting or was sent something less than LazyFanoutTicks ago while
+// rounds keep coming. Followers still synchronising get everything at
 // once: their sync is not paced.
-func (p *Peer) holdBack(l *learner) bool {
-	if !p.paced() || l.stage != stageSynced || l.eager || p.owedCommit(l) {
+func (p *Peer) holdBack(l *learnerHandler, eager bool, roundTick int64) bool {
+	if !p.paced() || l.stage != stageSynced || eager || p.owedCommit(l) {
 		return false
 	}
 	if l.next >= p.log.last() && l.commitSent >= p.committed {
 		return true // nothing waiting for it
 	}
 	lazyDue := p.now-l.lastSent >= int64(p.cfg.LazyFanoutTicks)
-	idle := p.now-p.lead.roundTick >= idleRoundTicks
+	idle := p.now-roundTick >= idleRoundTicks
 	return !lazyDue && !idle
 }
 
-// sendToLearner queues m for l and notes that l was served now: the
-// heartbeat, the lazy bound and the round order all count from here.
-func (p *Peer) sendToLearner(l *learner, m Message) {
+// sendToLearner queues m for l's follower and notes that it was served
+// now: the heartbeat, the lazy bound and the round order all count from
+// here.
+func (p *Peer) sendToLearner(l *learnerHandler, m Message) {
+	m.Stamp = p.now
 	l.lastSent = p.now
 	l.servedRound = p.lead.round
 	l.eager = false

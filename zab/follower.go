@@ -20,8 +20,14 @@ type follower struct {
 	promised Epoch
 	counted  bool
 
-	lastHeard int64 // tick of the last message from the leader
-	resendAt  int64 // tick to re-send FOLLOWERINFO or ACKEPOCH
+	// lastHeard is the tick the leader was last heard from: a message
+	// with a newer stamp than any before (stamp) arrived. A late copy of
+	// an old message carries an old stamp, and does not count.
+	lastHeard int64
+	// stamp is the newest leader stamp received in this epoch, echoed on
+	// every acknowledgement (Message.Stamp); -1 before any.
+	stamp    int64
+	resendAt int64 // tick to re-send FOLLOWERINFO or ACKEPOCH
 
 	// leaderCommit is the leader's commit point as last heard in this
 	// session. The follower delivers min(leaderCommit, its last logged).
@@ -30,10 +36,43 @@ type follower struct {
 	ackedNewLeader Zxid
 
 	// awaitingEpoch: currentEpoch = epoch is queued but not yet durable.
-	// Entries of the new epoch wait in held until it is (D4 refinement:
-	// a crash in between must not leave epoch(last zxid) > currentEpoch).
+	// Entries of the new epoch wait in held until it is: a crash in
+	// between must not leave epoch(last zxid) > currentEpoch
+	// (docs/rules.md#entries-of-the-new-epoch-after-currentepoch).
 	awaitingEpoch bool
 	held          []Txn
+}
+
+// followerStage is how far a follower is with its leader.
+type followerStage uint8
+
+const (
+	// fstInfo: FOLLOWERINFO sent (re-sent on a timer), waiting for
+	// LEADERINFO.
+	fstInfo followerStage = iota + 1
+	// fstEpochAcked: ACKEPOCH sent (re-sent on a timer), waiting for
+	// NEWLEADER.
+	fstEpochAcked
+	// fstSynced: NEWLEADER applied and acknowledged, waiting for UPTODATE.
+	fstSynced
+	// fstBroadcast: the leader's epoch is established (phase 3).
+	fstBroadcast
+)
+
+// becomeFollower starts following leader: FOLLOWERINFO(acceptedEpoch,
+// attempt). The attempt number is new and is written durably in the same
+// Ready, ahead of the message (Ready step 5 before step 6), so this
+// follower never uses it again, not even after a restart: every reply of
+// the leader to an earlier attempt is recognisably stale.
+func (p *Peer) becomeFollower(leader PeerID) {
+	p.role, p.phase, p.leader = RoleFollowing, PhaseDiscovery, leader
+	p.lead = nil
+	p.attempt++
+	p.draft.followAttempt = p.attempt
+	p.fol = &follower{leader: leader, attempt: p.attempt, stage: fstInfo, lastHeard: p.now, stamp: -1}
+	p.logger.Info("FOLLOWING", "leader", uint64(leader), "attempt", p.attempt,
+		"accepted_epoch", uint32(p.epochs.Accepted), "last", p.log.last().String())
+	p.sendFollowerInfo()
 }
 
 // stepFollower handles a message from the leader being followed.
@@ -47,14 +86,14 @@ func (p *Peer) stepFollower(m Message) {
 		p.followerNewLeader(m)
 		return
 	}
-	// UPTODATE, PROPOSAL, COMMIT, PING: only for the current session,
-	// once its NEWLEADER has been applied (zab-reference 9.1: before that
-	// the log may still hold a stale suffix).
+	// UPTODATE, PROPOSAL, COMMIT, PING: only for the current session, once its
+	// NEWLEADER has been applied: before that the log may still hold a stale
+	// suffix (docs/rules.md#nothing-of-a-session-before-its-newleader).
 	if m.Epoch != f.epoch || m.Session != f.session || f.stage < fstSynced {
 		p.logger.Debug("ignoring message of another session", "type", m.Type.String())
 		return
 	}
-	f.lastHeard = p.now
+	p.heardLeader(m)
 	if f.stage == fstSynced {
 		// The leader sends these only once the epoch is established, so
 		// each also stands for a lost UPTODATE.
@@ -71,9 +110,22 @@ func (p *Peer) stepFollower(m Message) {
 	}
 }
 
+// heardLeader notes a message of the current session from the leader: it
+// is a sign of life only if it is newer than anything heard before (its
+// stamp is the leader's tick when it sent it). Late copies, which the
+// network may deliver long after the leader died, then cannot keep a
+// follower waiting on a dead leader.
+func (p *Peer) heardLeader(m Message) {
+	f := p.fol
+	if m.Stamp > f.stamp {
+		f.stamp = m.Stamp
+		f.lastHeard = p.now
+	}
+}
+
 // tickFollower gives up on a silent leader (InitLimit before broadcast,
-// SyncLimit after; zab-reference 4.4, 6.6) and re-sends discovery
-// messages that got no answer.
+// SyncLimit after, as ZooKeeper's initLimit and syncLimit) and re-sends
+// discovery messages that got no answer (docs/rules.md#resends-on-timers).
 func (p *Peer) tickFollower() {
 	f := p.fol
 	limit := p.cfg.InitLimit
@@ -103,35 +155,14 @@ func (p *Peer) followerLast() Zxid {
 	return p.log.last()
 }
 
-// learnCommit takes the leader's commit point: everything up to
-// min(commit, last logged) is committed here (zab-reference 9.1).
-func (p *Peer) learnCommit(c Zxid) {
-	f := p.fol
-	if c > f.leaderCommit {
-		f.leaderCommit = c
+// noteAcked records that this peer is acknowledging everything up to z
+// to the leader it follows.
+func (p *Peer) noteAcked(z Zxid) {
+	e := p.fol.epoch
+	if p.acked.epoch != e {
+		p.acked.epoch, p.acked.zxid = e, 0
 	}
-	c = f.leaderCommit
-	if last := p.log.last(); c > last {
-		c = last
+	if z > p.acked.zxid {
+		p.acked.zxid = z
 	}
-	if c > p.committed {
-		p.committed = c
-	}
-}
-
-// sendAck queues a cumulative ACK of the log as it will be once this
-// Ready is durable (held entries excluded). One ACK per Ready is enough:
-// a pending one is updated in place.
-func (p *Peer) sendAck() {
-	f := p.fol
-	z := p.log.last()
-	p.noteAcked(z)
-	for i := len(p.out.msgs) - 1; i >= 0; i-- {
-		m := &p.out.msgs[i]
-		if m.Type == MsgAck && m.To == f.leader && m.Session == f.session {
-			m.Zxid = z
-			return
-		}
-	}
-	p.send(Message{Type: MsgAck, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: z})
 }

@@ -20,8 +20,9 @@ func followerInSync(t *testing.T, st *memStorage) (*conv, uint64) {
 	return c, s
 }
 
-// D1: acceptedEpoch = e is written in the same Ready as the counted
-// ACKEPOCH (the Ready contract writes epochs before sending).
+// acceptedEpoch = e is written in the same Ready as the counted ACKEPOCH
+// (the Ready contract writes epochs before sending;
+// docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch).
 func TestFollowerAckEpochAfterAcceptedEpochWrite(t *testing.T) {
 	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 3)...))
 	rd := c.ready()
@@ -36,7 +37,8 @@ func TestFollowerAckEpochAfterAcceptedEpochWrite(t *testing.T) {
 
 // A follower that already accepted e (it promised e before a restart)
 // sends the uncounted ACKEPOCH and writes nothing; its sync still works
-// (zab-reference 4.1, scenario 17).
+// (the "-1" ACKEPOCH of ZooKeeper's Learner.registerWithLeader;
+// TestRepeatedLeaderInfoGetsUncountedAck is the same in the simulation).
 func TestFollowerRepeatedLeaderInfoSameEpochUncounted(t *testing.T) {
 	c, s := followerInSync(t, logOf(2, 1, run(1, 1, 3)...))
 	rd := c.ready()
@@ -104,9 +106,11 @@ func TestFollowerDiffSync(t *testing.T) {
 	}
 }
 
-// TRUNC: the follower's extra entries are cut (B1) before the leader's
-// are appended; entries of the new epoch itself wait until currentEpoch
-// is durable (D4 refinement) and are then acked with a plain ACK (B13).
+// TRUNC: the follower's extra entries are cut (ZOOKEEPER-1154) before the
+// leader's are appended; entries of the new epoch itself wait until
+// currentEpoch is durable
+// (docs/rules.md#entries-of-the-new-epoch-after-currentepoch) and are
+// then acked with a plain ACK, after the NEWLEADER ack (ZOOKEEPER-4685).
 func TestFollowerTruncSyncHoldsNewEpochEntries(t *testing.T) {
 	c, s := followerInSync(t, logOf(1, 1, run(1, 1, 5)...))
 	c.drain()
@@ -152,7 +156,8 @@ func TestFollowerRefusesTruncBelowCommitted(t *testing.T) {
 	}
 }
 
-// SNAP replaces state and the whole log (B6), then appends after it.
+// SNAP replaces state and the whole log (ZOOKEEPER-2832), then appends
+// after it.
 func TestFollowerSnapSync(t *testing.T) {
 	c, s := followerInSync(t, logOf(1, 1, MakeZxid(1, 1), MakeZxid(1, 2)))
 	c.drain()
@@ -189,7 +194,8 @@ func syncedFollower(t *testing.T) (*conv, uint64) {
 	return c, s
 }
 
-// A PROPOSAL is appended, synced and acked in the same Ready (D5).
+// A PROPOSAL is appended, synced and acked in the same Ready
+// (docs/rules.md#a-proposal-is-durable-before-its-ack).
 func TestFollowerAckAfterAppendSync(t *testing.T) {
 	c, s := syncedFollower(t)
 	c.step(Message{Type: MsgProposal, From: 3, Epoch: 2, Session: s, Zxid: MakeZxid(1, 3),
@@ -204,7 +210,8 @@ func TestFollowerAckAfterAppendSync(t *testing.T) {
 }
 
 // Duplicates are re-acked, never re-appended; early batches are dropped
-// and re-acked at the current position (zab-reference 9.1, scenario 24).
+// and re-acked at the current position
+// (docs/rules.md#every-handler-is-idempotent).
 func TestFollowerDuplicateAndEarlyProposals(t *testing.T) {
 	c, s := syncedFollower(t)
 	p1 := Message{Type: MsgProposal, From: 3, Epoch: 2, Session: s, Zxid: MakeZxid(1, 3), Txns: txns(MakeZxid(2, 1))}
@@ -236,7 +243,7 @@ func TestFollowerDuplicateAndEarlyProposals(t *testing.T) {
 }
 
 // Messages of an older epoch or another session change nothing
-// (zab-reference 9.1, scenario 19).
+// (docs/rules.md#every-message-names-its-epoch-and-session).
 func TestFollowerIgnoresStaleMessages(t *testing.T) {
 	c, s := syncedFollower(t)
 	before := c.p.Status()
@@ -279,7 +286,7 @@ func TestFollowerCommitBeyondLastLogged(t *testing.T) {
 }
 
 // A silent leader sends the follower back to LOOKING after SyncLimit, and
-// its vote carries the real end of its log (B7).
+// its vote carries the real end of its log (ZOOKEEPER-2845).
 func TestFollowerTimesOutAndVotesWithLogEnd(t *testing.T) {
 	c, s := syncedFollower(t)
 	c.step(Message{Type: MsgProposal, From: 3, Epoch: 2, Session: s, Zxid: MakeZxid(1, 3), Txns: txns(MakeZxid(2, 1))})

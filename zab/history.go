@@ -4,8 +4,8 @@ import "sort"
 
 // EpochEnd is the last zxid a log holds in one epoch. A list of them, one
 // per epoch in ascending order, is a log's "epoch boundary list"
-// (zab-reference 5.3, recommended algorithm): by the prefix property it
-// pins down where two logs diverge without comparing entries.
+// (docs/logs.md): by the prefix property it pins down where two logs
+// diverge without comparing entries.
 type EpochEnd struct {
 	Epoch Epoch
 	Last  Zxid
@@ -169,8 +169,9 @@ func (h *history) truncate(t Zxid) {
 	}
 }
 
-// installSnapshot replaces the whole log by the state up to z (B6: no old
-// entry survives under a snapshot).
+// installSnapshot replaces the whole log by the state up to z (no old
+// entry survives under a snapshot, ZOOKEEPER-2832;
+// docs/rules.md#a-snapshot-replaces-state-and-log-together).
 func (h *history) installSnapshot(z Zxid) {
 	h.floor, h.memStart, h.tail = z, z, nil
 	if h.stable > z {

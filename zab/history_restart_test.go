@@ -6,7 +6,8 @@ import "testing"
 // and then given a newer snapshot before the next compaction: the first
 // kept entry lies at or below the newest snapshot. Reading the log from
 // zxid 0 would hit the compacted part; the history must start just before
-// the first kept entry and still end at the real log end (D10).
+// the first kept entry and still end at the real log end
+// (docs/rules.md#a-new-role-starts-from-the-real-end-of-the-log).
 func TestNewHistoryAfterPartialCompaction(t *testing.T) {
 	s := &memStorage{epochs: Epochs{Accepted: 3, Current: 3}}
 	for c := uint32(1); c <= 10; c++ {

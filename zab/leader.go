@@ -13,8 +13,8 @@ type leaderState struct {
 	// epochAcks holds the peers whose counted ACKEPOCH arrived, the leader
 	// included (Leader.waitForEpochAck's electingFollowers).
 	epochAcks map[PeerID]bool
-	// epochAcked: the epoch-ack quorum formed and currentEpoch = e was
-	// queued for writing (D3).
+	// epochAcked: the epoch-ack quorum formed and currentEpoch = e was queued
+	// for writing (docs/rules.md#the-leaders-currentepoch-before-newleader).
 	epochAcked bool
 	// epochDurable: that write has been Advanced; only then does the
 	// leader count itself toward establishing the epoch.
@@ -23,8 +23,8 @@ type leaderState struct {
 	// history is committed and the leader broadcasts (phase 3).
 	established bool
 
-	learners    map[PeerID]*learner
-	order       []*learner // scratch for learnersInOrder
+	learners    map[PeerID]*learnerHandler
+	order       []*learnerHandler // scratch for learnersInOrder
 	nextSession uint32
 	// attempts holds each peer's newest follow attempt seen in a
 	// FOLLOWERINFO: older ones are late copies (leaderFollowerInfo).
@@ -39,12 +39,10 @@ type leaderState struct {
 	deadline int64
 
 	// Lazy fan-out (fanout.go). round counts the rounds, roundLast is
-	// the log end the last one covered, roundTick when it started; pick
-	// is scratch for choosing.
+	// the log end the last one covered, roundTick when it started.
 	round     uint64
 	roundLast Zxid
 	roundTick int64
-	pick      []*learner
 
 	matches []Zxid // scratch for the commit computation
 }
@@ -57,7 +55,7 @@ func (p *Peer) becomeLeader() {
 	p.lead = &leaderState{
 		connecting:     map[PeerID]Epoch{p.id: p.epochs.Accepted},
 		epochAcks:      map[PeerID]bool{},
-		learners:       map[PeerID]*learner{},
+		learners:       map[PeerID]*learnerHandler{},
 		attempts:       map[PeerID]uint64{},
 		initialCounter: p.cfg.InitialCounter,
 		deadline:       p.now + int64(p.cfg.InitLimit),
@@ -79,8 +77,13 @@ func (p *Peer) stepLeader(m Message) {
 		p.logger.Debug("ignoring message of another session", "type", m.Type.String(), "from", uint64(m.From))
 		return
 	}
-	l.lastHeard = p.now
-	l.backoff = 0 // it answers: resends, if any, at the usual pace
+	// The follower's echo is the newest leader tick it has heard of: a
+	// sign of life as of then, which a late copy of an old message
+	// cannot forge (its echo is old).
+	if echo := min(m.Stamp, p.now); echo > l.lastHeard {
+		l.lastHeard = echo
+		l.backoff = 0 // it answers: resends, if any, at the usual pace
+	}
 	switch m.Type {
 	case MsgAckEpoch:
 		p.leaderAckEpoch(l, m)
@@ -108,7 +111,8 @@ func (p *Peer) tickLeader() {
 		return
 	}
 	// Leader.lead's per-tick check: itself plus every synced follower
-	// heard from within SyncLimit must be a quorum (zab-reference 6.5).
+	// heard from within SyncLimit must be a quorum (the row "tick at the
+	// leader" of docs/rules.md#broadcast-zabbroadcastgo).
 	alive := 1
 	for _, l := range ls.learnersInOrder(p.voters) {
 		if l.stage == stageSynced && p.now-l.lastHeard <= int64(p.cfg.SyncLimit) {

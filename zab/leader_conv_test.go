@@ -18,9 +18,10 @@ func leaderInDiscovery(t *testing.T, n int, st *memStorage) *conv {
 	return c
 }
 
-// D2 and D3: acceptedEpoch = e is written in the Ready that sends the
-// first LEADERINFO, currentEpoch = e in the Ready that sends the first
-// NEWLEADER.
+// acceptedEpoch = e is written in the Ready that sends the first
+// LEADERINFO, currentEpoch = e in the Ready that sends the first
+// NEWLEADER (docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch,
+// docs/rules.md#the-leaders-currentepoch-before-newleader).
 func TestLeaderEpochWritesPrecedeMessages(t *testing.T) {
 	c := leaderInDiscovery(t, 3, logOf(1, 1, run(1, 1, 3)...))
 	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 1, Attempt: 1})
@@ -60,7 +61,8 @@ func TestLeaderEpochWritesPrecedeMessages(t *testing.T) {
 
 // An uncounted ACKEPOCH (the follower had already promised e) does not
 // help form the epoch quorum: with only such acks the leader times out
-// instead of establishing (scenario 17).
+// instead of establishing (TestRepeatedLeaderInfoGetsUncountedAck is the
+// same in the simulation).
 func TestLeaderUncountedAckEpochDoesNotCount(t *testing.T) {
 	c := leaderInDiscovery(t, 3, logOf(1, 1))
 	c.step(Message{Type: MsgFollowerInfo, From: 1, Epoch: 2, Attempt: 1})
@@ -79,7 +81,8 @@ func TestLeaderUncountedAckEpochDoesNotCount(t *testing.T) {
 }
 
 // A follower whose (currentEpoch, lastZxid) is newer than the leader's
-// makes the leader give up (StateSummary.isMoreRecentThan, scenario 16).
+// makes the leader give up (ZooKeeper's StateSummary.isMoreRecentThan;
+// TestFollowerAheadOfLeaderIsRefused is the same in the simulation).
 func TestLeaderGivesUpWhenFollowerAhead(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -103,7 +106,8 @@ func TestLeaderGivesUpWhenFollowerAhead(t *testing.T) {
 	}
 }
 
-// Acks arriving out of order commit strictly in zxid order (scenario 23):
+// Acks arriving out of order commit strictly in zxid order
+// (docs/rules.md#acknowledgements-and-commits-are-cumulative):
 // with cumulative acks, 1:2 cannot commit before 1:1.
 func TestLeaderOutOfOrderAcksCommitInOrder(t *testing.T) {
 	c, s := establishedLeader(t, 5, nil)
@@ -131,7 +135,8 @@ func TestLeaderOutOfOrderAcksCommitInOrder(t *testing.T) {
 	}
 }
 
-// The leader's own ack counts only once its append is durable (D6): two
+// The leader's own ack counts only once its append is durable
+// (docs/rules.md#the-leaders-own-ack-once-its-append-is-durable): two
 // follower acks of 5 are not enough while the leader has not Advanced.
 func TestLeaderOwnAckAfterAdvance(t *testing.T) {
 	c, s := establishedLeader(t, 5, nil)
@@ -169,7 +174,7 @@ func TestLeaderBatchesProposals(t *testing.T) {
 }
 
 // Without acks the leader resends from the follower's match after
-// ResendTicks (design.md decision 3).
+// ResendTicks (docs/rules.md#resends-on-timers).
 func TestLeaderResendsFromMatch(t *testing.T) {
 	c, s := establishedLeader(t, 5, nil)
 	z1, _ := c.p.Propose([]byte("a"))
@@ -197,7 +202,8 @@ func TestLeaderResendsFromMatch(t *testing.T) {
 
 // A follower that stays silent is resent its backlog ever less often:
 // every ResendTicks at first, then after gaps doubling up to
-// maxResendBackoff times that. A word from it restores the usual pace.
+// maxResendBackoff times that. A word from it restores the usual pace; a
+// late copy of an old message (its echoed stamp is old) does not.
 func TestLeaderBacksOffResendsToSilentFollower(t *testing.T) {
 	c, s := establishedLeader(t, 5, func(cfg *Config) { cfg.ResendTicks, cfg.HeartbeatTicks = 3, 1000 })
 	z1, _ := c.p.Propose([]byte("a"))
@@ -205,11 +211,16 @@ func TestLeaderBacksOffResendsToSilentFollower(t *testing.T) {
 	var at []int
 	for tick := 1; tick <= 80; tick++ {
 		c.p.Tick()
+		// Acknowledgements echo the leader's newest stamp, as a
+		// follower's do: only those count as signs of life.
 		for id := PeerID(1); id <= 3; id++ { // keep the quorum alive
-			c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: z1})
+			c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: z1, Stamp: c.p.now})
+		}
+		if tick == 40 { // a late copy of an old message from 4 is no word from it
+			c.step(Message{Type: MsgAck, From: 4, Epoch: 1, Session: s[4], Zxid: 0, Stamp: 0})
 		}
 		if tick == 73 { // 4 speaks, without having logged z1
-			c.step(Message{Type: MsgAck, From: 4, Epoch: 1, Session: s[4], Zxid: 0})
+			c.step(Message{Type: MsgAck, From: 4, Epoch: 1, Session: s[4], Zxid: 0, Stamp: c.p.now})
 		}
 		for _, m := range c.drain() {
 			if m.Type == MsgProposal && m.To == 4 {
@@ -291,5 +302,32 @@ func TestLeaderCapsProposalBytes(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(sizes), "[[60 30] [20] [250] [10]]"; got != want {
 		t.Fatalf("PROPOSAL payload sizes to follower 1: %s, want %s", got, want)
+	}
+}
+
+// HasReady is a pure query (etcd raft's shape): asking it between two
+// proposals changes nothing, so both still travel in one PROPOSAL per
+// follower. A HasReady that flushed would have sent the first one alone.
+// Paced and unpaced, since a paced flush also starts a round.
+func TestHasReadyChangesNothing(t *testing.T) {
+	for _, lazy := range []int{0, 4} {
+		c, _ := establishedLeader(t, 5, paced(lazy))
+		za, _ := c.p.Propose([]byte("a"))
+		for i := 0; i < 3; i++ {
+			if !c.p.HasReady() {
+				t.Fatalf("lazy %d: no Ready after a proposal", lazy)
+			}
+		}
+		zb, _ := c.p.Propose([]byte("b"))
+		props := c.ready().Messages
+		want := 4 // every follower
+		if lazy > 0 {
+			want = 2 // a quorum of 5 needs 2 followers
+		}
+		for _, m := range only(t, props, MsgProposal, want) {
+			if m.Zxid != 0 || zs(m.Txns) != fmt.Sprint([]Zxid{za, zb}) {
+				t.Fatalf("lazy %d: PROPOSAL to %d carries %s after %v, want both proposals in one", lazy, m.To, zs(m.Txns), m.Zxid)
+			}
+		}
 	}
 }

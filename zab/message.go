@@ -3,12 +3,12 @@ package zab
 import "zabkafka/election"
 
 // MsgType is the kind of a Zab message. Names follow ZooKeeper's packets;
-// each doc comment gives the DSN'11 paper's name where it differs.
+// each doc comment gives the DSN 2011 paper's name where it differs.
 type MsgType uint8
 
 // Message types. Every message carries the sender's epoch for the
 // exchange it belongs to, so a receiver can drop anything stale
-// (zab-reference 9.1).
+// (docs/rules.md#every-message-names-its-epoch-and-session).
 const (
 	// MsgVote carries an election notification (phase 0).
 	MsgVote MsgType = iota + 1
@@ -30,7 +30,8 @@ const (
 	// (SyncInput.FollowerBase). Paper: ACK-E.
 	MsgAckEpoch
 	// MsgNewLeader: leader -> follower, one self-contained sync message
-	// (zab-reference 5.7): Mode, Zxid = the point the entries in Txns
+	// (docs/differences.md, "One self-contained NEWLEADER"): Mode, Zxid =
+	// the point the entries in Txns
 	// follow (DIFF: the follower's last; TRUNC: the point it cuts back to;
 	// SNAP: the snapshot's zxid), Snapshot (SNAP), Txns = every entry up to
 	// the leader's last proposed, Commit, and the Attempt and Session it
@@ -82,7 +83,7 @@ func (t MsgType) String() string {
 }
 
 // SyncMode is how a NEWLEADER brings a follower in line with the leader
-// (zab-reference 5.2-5.3).
+// (docs/logs.md; ZooKeeper's LearnerHandler.syncFollower).
 type SyncMode uint8
 
 // The three sync modes.
@@ -118,23 +119,30 @@ func (m SyncMode) String() string {
 // carries the leader's Epoch and the Session the leader opened for this
 // follower; LEADERINFO and NEWLEADER also echo the follower's Attempt. A
 // receiver ignores any message of another session, and a follower any
-// LEADERINFO or NEWLEADER of another attempt (docs/safety.md, "Late
-// messages cannot replay a sync"). The receiver owns the message's slices (the core never keeps a
-// Txns slice it has sent), but payload bytes (Txn.Data, Snapshot.Data) are
-// shared and must be treated as immutable by everyone.
+// LEADERINFO or NEWLEADER of another attempt (docs/safety.md, "Late messages
+// cannot replay a sync"). The receiver owns the message's slices (the core
+// never keeps a Txns slice it has sent), but payload bytes (Txn.Data,
+// Snapshot.Data) are shared and must be treated as immutable by everyone.
 type Message struct {
-	Type         MsgType                `json:"t"`
-	From         PeerID                 `json:"f"`
-	To           PeerID                 `json:"to"`
-	Epoch        Epoch                  `json:"e,omitempty"`
-	CurrentEpoch Epoch                  `json:"ce,omitempty"`
-	Counted      bool                   `json:"cnt,omitempty"`
-	Session      uint64                 `json:"s,omitempty"`
-	Attempt      uint64                 `json:"a,omitempty"`
-	Zxid         Zxid                   `json:"z,omitempty"`
-	Commit       Zxid                   `json:"c,omitempty"`
-	Mode         SyncMode               `json:"m,omitempty"`
-	Txns         []Txn                  `json:"x,omitempty"`
-	Snapshot     *Snapshot              `json:"snap,omitempty"`
-	Vote         *election.Notification `json:"v,omitempty"`
+	Type         MsgType `json:"t"`
+	From         PeerID  `json:"f"`
+	To           PeerID  `json:"to"`
+	Epoch        Epoch   `json:"e,omitempty"`
+	CurrentEpoch Epoch   `json:"ce,omitempty"`
+	Counted      bool    `json:"cnt,omitempty"`
+	Session      uint64  `json:"s,omitempty"`
+	Attempt      uint64  `json:"a,omitempty"`
+	// Stamp is how each side tells a fresh message from a late copy. From
+	// the leader it is the leader's tick when it sent the message; from a
+	// follower, the highest such stamp it has received in this session
+	// (an echo). A late copy carries an old stamp and so proves nothing
+	// about the sender being alive now (docs/safety.md, "Late copies do
+	// not keep a peer alive").
+	Stamp    int64                  `json:"k,omitempty"`
+	Zxid     Zxid                   `json:"z,omitempty"`
+	Commit   Zxid                   `json:"c,omitempty"`
+	Mode     SyncMode               `json:"m,omitempty"`
+	Txns     []Txn                  `json:"x,omitempty"`
+	Snapshot *Snapshot              `json:"snap,omitempty"`
+	Vote     *election.Notification `json:"v,omitempty"`
 }

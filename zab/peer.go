@@ -54,7 +54,7 @@ type Peer struct {
 		zxid  Zxid
 	}
 
-	out      outbox        // the Ready under construction
+	draft    readyDraft    // the Ready under construction (ready.go)
 	fetched  []readyRecord // Readies handed out and not yet Advanced, oldest first
 	lastSoft Status        // the soft state last reported in a Ready
 }
@@ -86,14 +86,16 @@ func NewPeer(cfg Config) (*Peer, error) {
 		return nil, fmt.Errorf("%w: storage has currentEpoch %d > acceptedEpoch %d",
 			ErrInvalidConfig, p.epochs.Current, p.epochs.Accepted)
 	}
-	// ZooKeeper refuses a log whose last epoch is above currentEpoch.
-	// We bound it by acceptedEpoch instead: a follower two or more epochs
-	// behind syncs older-epoch history durably before it may write
-	// currentEpoch (D4), so a crash between the two legally leaves, say,
-	// an epoch-7 entry under currentEpoch 6 (ZOOKEEPER-2354). Such a peer
-	// is safe to restart: it votes with its old currentEpoch, so it loses
-	// every election to the quorum that established the newer epoch (that
-	// quorum wrote currentEpoch before acking, the B11 argument).
+	// ZooKeeper refuses a log whose last epoch is above currentEpoch. We bound
+	// it by acceptedEpoch instead: a follower two or more epochs behind syncs
+	// older-epoch history durably before it may write currentEpoch
+	// (docs/rules.md#entries-of-the-new-epoch-after-currentepoch), so a crash
+	// between the two legally leaves, say, an epoch-7 entry under currentEpoch
+	// 6 (ZOOKEEPER-2354). Such a peer is safe to restart: it votes with its old
+	// currentEpoch, so it loses every election to the quorum that established
+	// the newer epoch (that quorum wrote currentEpoch before acking,
+	// ZOOKEEPER-4643;
+	// docs/safety.md#4-currentepoch-is-written-only-after-the-synced-history-is-durable).
 	if last := h.last(); last.Epoch() > p.epochs.Accepted {
 		return nil, fmt.Errorf("%w: storage has last zxid %v beyond acceptedEpoch %d",
 			ErrInvalidConfig, last, p.epochs.Accepted)
@@ -174,10 +176,11 @@ func (p *Peer) knobs() TestingKnobs {
 }
 
 // becomeLooking leaves any role and starts a new election round. Whatever
-// the old role had outstanding is dropped (D10: no writer of the old role
-// survives); the vote carries the real end of the log, entries waiting in
-// the Ready under construction included, because those are durable before
-// the vote is sent (B7).
+// the old role had outstanding is dropped (no writer of the old role
+// survives, ZOOKEEPER-4712); the vote carries the real end of the log,
+// entries waiting in the Ready under construction included, because those
+// are durable before the vote is sent (ZOOKEEPER-2845;
+// docs/rules.md#a-new-role-starts-from-the-real-end-of-the-log).
 func (p *Peer) becomeLooking(reason string) {
 	if p.role != RoleLooking || p.fol != nil || p.lead != nil {
 		p.logger.Info("going LOOKING", "reason", reason, "from", p.role.String(),

@@ -24,7 +24,8 @@ func TestZxidHelpers(t *testing.T) {
 	}
 }
 
-// Counter roll-over (B2, scenario 12): a leader started near MaxCounter
+// Counter roll-over (ZOOKEEPER-1277; TestCounterRollover is the same in
+// the simulation): a leader started near MaxCounter
 // proposes until the counter is exhausted, then steps down instead of
 // proposing; the next epoch begins and nothing committed is lost.
 func TestRolloverStepsDownAndNewEpochFollows(t *testing.T) {

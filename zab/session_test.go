@@ -187,3 +187,66 @@ func TestLeaderOneSessionPerAttempt(t *testing.T) {
 		t.Fatalf("re-sent LEADERINFO session %#x, want %#x", again.Session, li.Session)
 	}
 }
+
+// Late copies do not keep a peer alive (docs/safety.md): a follower fed
+// only copies of one old PING (the same stamp again and again) gives up on
+// its leader after SyncLimit, as if the leader were silent; fresh stamps
+// keep it following.
+func TestFollowerIgnoresLateCopiesForLiveness(t *testing.T) {
+	for _, fresh := range []bool{true, false} {
+		c, s := syncedFollower(t) // SyncLimit 5
+		for i := int64(1); i <= 12; i++ {
+			c.p.Tick()
+			stamp := int64(50)
+			if fresh {
+				stamp += i
+			}
+			c.step(Message{Type: MsgPing, From: 3, Epoch: 2, Session: s, Commit: MakeZxid(1, 3), Stamp: stamp})
+			c.drain()
+		}
+		want := RoleLooking
+		if fresh {
+			want = RoleFollowing
+		}
+		if r := c.p.Status().Role; r != want {
+			t.Fatalf("fresh stamps %t: role %v after 12 ticks of PINGs, want %v", fresh, r, want)
+		}
+	}
+}
+
+// The same on the leader: ACKs whose echo is old (late copies of a dead
+// follower's ACKs) do not count it as alive, so a leader left with only
+// such copies loses its quorum; ACKs echoing recent stamps keep it.
+func TestLeaderIgnoresLateCopiesForLiveness(t *testing.T) {
+	for _, fresh := range []bool{true, false} {
+		c, sessions := establishedLeader(t, 3, nil) // SyncLimit 5
+		for i := 0; i < 12; i++ {
+			c.p.Tick()
+			var pings []Message
+			for _, m := range c.drain() {
+				if m.Type == MsgPing || m.Type == MsgProposal || m.Type == MsgCommit {
+					pings = append(pings, m)
+				}
+			}
+			for _, id := range []PeerID{1, 2} {
+				echo := int64(0) // a copy of the ACK answering the first message
+				if fresh {
+					for _, m := range pings {
+						if m.To == id && m.Stamp > echo {
+							echo = m.Stamp
+						}
+					}
+				}
+				c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: sessions[id], Stamp: echo})
+			}
+			c.drain()
+		}
+		want := RoleLooking
+		if fresh {
+			want = RoleLeading
+		}
+		if r := c.p.Status().Role; r != want {
+			t.Fatalf("fresh echoes %t: role %v after 12 ticks, want %v", fresh, r, want)
+		}
+	}
+}

@@ -2,9 +2,10 @@ package zab
 
 import "fmt"
 
-// Phase 2, synchronisation (DSN'11 Phase 2; ZooKeeper's syncFollower /
+// Phase 2, synchronisation (DSN 2011, "Phase 2"; ZooKeeper's syncFollower /
 // syncWithLeader / waitForNewLeaderAck). One self-contained NEWLEADER per
-// follower (zab-reference 5.7): mode, truncation point or snapshot, every
+// follower (docs/differences.md, "One self-contained NEWLEADER"): mode,
+// truncation point or snapshot, every
 // entry after it up to the leader's last proposed, and the commit point.
 // The leader establishes epoch e on a quorum of ACKNEWLEADER (itself
 // included): its inherited history is then committed, and UPTODATE
@@ -15,9 +16,11 @@ import "fmt"
 // startSync plans and sends the NEWLEADER for one follower. The follower
 // joins the broadcast set in the same step (syncedTo = next = the
 // leader's last): every later proposal reaches it through its queue, so
-// nothing proposed between the plan and the switch-over is lost (SPEC
-// issues 1 and 3, zab-reference 5.4).
-func (p *Peer) startSync(l *learner) {
+// nothing proposed between the plan and the switch-over is lost, as in
+// ZooKeeper's Leader.startForwarding. The TLA+ specification of the paper
+// in apache/zookeeper found this gap by model checking
+// (zookeeper-specifications/protocol-spec/issues.md, its issues 1 and 3).
+func (p *Peer) startSync(l *learnerHandler) {
 	in := SyncInput{
 		LeaderEnds:    p.log.epochEnds(),
 		LeaderLast:    p.log.last(),
@@ -52,9 +55,9 @@ func (p *Peer) startSync(l *learner) {
 	p.resendNewLeader(l)
 }
 
-// resendNewLeader sends (again) the learner's NEWLEADER, re-reading its
+// resendNewLeader sends (again) the follower's NEWLEADER, re-reading its
 // entries from the log.
-func (p *Peer) resendNewLeader(l *learner) {
+func (p *Peer) resendNewLeader(l *learnerHandler) {
 	txns, ok := p.log.between(l.newLeader.Zxid, l.syncedTo, 0)
 	if !ok {
 		p.logger.Info("sync source compacted; restarting session", "follower", uint64(l.id))
@@ -70,7 +73,7 @@ func (p *Peer) resendNewLeader(l *learner) {
 }
 
 // leaderAckNewLeader handles ACKNEWLEADER (ACK-LD).
-func (p *Peer) leaderAckNewLeader(l *learner, m Message) {
+func (p *Peer) leaderAckNewLeader(l *learnerHandler, m Message) {
 	switch l.stage {
 	case stageSyncing:
 		if m.Zxid > l.syncedTo {
@@ -140,7 +143,7 @@ func (p *Peer) maybeEstablish() {
 }
 
 // sendUpToDate sends UPTODATE (COMMIT-LD) with the current commit point.
-func (p *Peer) sendUpToDate(l *learner) {
+func (p *Peer) sendUpToDate(l *learnerHandler) {
 	l.commitSent = p.committed
 	p.sendToLearner(l, Message{Type: MsgUpToDate, To: l.id, Epoch: p.lead.epoch, Session: l.session, Commit: p.committed})
 }
@@ -149,9 +152,12 @@ func (p *Peer) sendUpToDate(l *learner) {
 
 // followerNewLeader applies a NEWLEADER (Learner.syncWithLeader): cut or
 // replace the log, append the initial history, make it durable, only then
-// persist currentEpoch = e, only then acknowledge (D4, B10, B11). All of it
+// persist currentEpoch = e, only then acknowledge (ZOOKEEPER-3911,
+// ZOOKEEPER-4643;
+// docs/rules.md#history-then-currentepoch-then-the-newleader-ack). All of it
 // goes into one Ready, whose fixed order gives exactly that sequence;
-// entries of epoch e itself wait for the next Ready (D4 refinement).
+// entries of epoch e itself wait for the next Ready
+// (docs/rules.md#entries-of-the-new-epoch-after-currentepoch).
 func (p *Peer) followerNewLeader(m Message) {
 	f := p.fol
 	if m.Epoch != f.epoch || m.Session != f.session || f.stage < fstEpochAcked {
@@ -160,7 +166,7 @@ func (p *Peer) followerNewLeader(m Message) {
 	if m.Attempt != f.attempt && !p.knobs().AcceptStaleSyncSessions {
 		return // a session of another attempt: cannot happen unless forged
 	}
-	f.lastHeard = p.now
+	p.heardLeader(m)
 	if f.stage >= fstSynced {
 		p.sendAckNewLeader() // duplicate: our ack may have been lost
 		return
@@ -207,19 +213,7 @@ func (p *Peer) followerNewLeader(m Message) {
 func (p *Peer) sendAckNewLeader() {
 	f := p.fol
 	p.noteAcked(f.ackedNewLeader)
-	p.send(Message{Type: MsgAckNewLeader, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: f.ackedNewLeader})
-}
-
-// noteAcked records that this peer is acknowledging everything up to z
-// to the leader it follows.
-func (p *Peer) noteAcked(z Zxid) {
-	e := p.fol.epoch
-	if p.acked.epoch != e {
-		p.acked.epoch, p.acked.zxid = e, 0
-	}
-	if z > p.acked.zxid {
-		p.acked.zxid = z
-	}
+	p.send(Message{Type: MsgAckNewLeader, To: f.leader, Epoch: f.epoch, Session: f.session, Zxid: f.ackedNewLeader, Stamp: f.stamp})
 }
 
 // checkNewLeader refuses a NEWLEADER that would break an invariant. The

@@ -32,8 +32,7 @@ type SyncInput struct {
 	FollowerBase Zxid
 }
 
-// SyncPlan is how the leader brings one follower in line (zab-reference
-// 5.2-5.3).
+// SyncPlan is how the leader brings one follower in line (docs/logs.md).
 type SyncPlan struct {
 	Mode SyncMode
 	// From is the zxid the entries sent after it follow. DIFF: the
@@ -55,16 +54,19 @@ var (
 )
 
 // PlanSync chooses DIFF, TRUNC or SNAP for one follower. It is the exact
-// form of LearnerHandler.syncFollower recommended in zab-reference 5.3:
+// form of ZooKeeper's LearnerHandler.syncFollower (docs/differences.md,
+// "DIFF, TRUNC or SNAP from the exact divergence point"):
 // find the divergence point d, the largest zxid both logs hold, from the
 // follower's last zxid and the leader's epoch boundary list; then
 //
 //   - d == follower's last: DIFF, send the entries after d;
 //   - d <  follower's last: TRUNC to d (the follower's entries beyond d
-//     are never in the leader's history; B1), then the entries after d;
+//     are never in the leader's history; ZOOKEEPER-1154), then the
+//     entries after d;
 //   - the leader no longer holds the entries after d, or cannot tell
 //     where in an epoch it has forgotten the follower diverges: SNAP
-//     (state and log replaced; B6), then the entries after the snapshot.
+//     (state and log replaced; ZOOKEEPER-2832), then the entries after
+//     the snapshot.
 //
 // d is never below FollowerBase, so TRUNC never removes a committed entry,
 // and a SNAP is only chosen with a snapshot at or above FollowerBase, so

@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// TestPlanSync has one row per case of the sync decision (zab-reference
-// 5.2-5.3 and B1, B6, B11). Notation: z(e, c) = MakeZxid(e, c).
+// TestPlanSync has one row per case of the sync decision (docs/logs.md;
+// ZooKeeper's LearnerHandler.syncFollower, and the bugs ZOOKEEPER-1154,
+// ZOOKEEPER-2832 and ZOOKEEPER-4643). Notation: z(e, c) = MakeZxid(e, c).
 func TestPlanSync(t *testing.T) {
 	z := MakeZxid
 	// The usual leader: epochs 1 and 2, log from the start, no snapshot.
@@ -48,7 +49,7 @@ func TestPlanSync(t *testing.T) {
 			want: SyncPlan{Mode: SyncTrunc, From: z(2, 3)},
 		},
 		{
-			name: "B1: follower has 1:6 of an epoch the leader ended at 1:5: TRUNC to 1:5, not DIFF",
+			name: "ZOOKEEPER-1154: follower has 1:6 of an epoch the leader ended at 1:5: TRUNC to 1:5, not DIFF",
 			in: SyncInput{LeaderEnds: []EpochEnd{{1, z(1, 5)}, {2, z(2, 1)}}, LeaderLast: z(2, 1),
 				FollowerLast: z(1, 6), FollowerBase: z(1, 3)},
 			want: SyncPlan{Mode: SyncTrunc, From: z(1, 5)},

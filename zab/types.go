@@ -47,7 +47,8 @@ func (r Role) String() string {
 	return "UNKNOWN"
 }
 
-// Phase is the Zab phase a peer is in (DSN'11 phases 0-3; ZooKeeper's
+// Phase is the Zab phase a peer is in (Medeiros 2012's phases 0-3; DSN 2011
+// numbers its phases 1-3 and takes the leader as given; ZooKeeper's
 // ZabState).
 type Phase uint8
 
@@ -74,7 +75,8 @@ func (p Phase) String() string {
 	return "UNKNOWN"
 }
 
-// Epochs are the two durable epoch numbers of a peer (zab-reference 1.2):
+// Epochs are the two durable epoch numbers of a peer (docs/glossary.md;
+// ZooKeeper's acceptedEpoch and currentEpoch files, DSN 2011's f.p and f.a):
 // Accepted is the highest epoch it has promised (acked NEWEPOCH for, or
 // proposed as leader); Current is the epoch of the last leader whose
 // initial history it has fully accepted. Invariant: Current <= Accepted.

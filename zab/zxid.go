@@ -3,11 +3,12 @@ package zab
 import "fmt"
 
 // Epoch numbers a leader's reign. A leader of epoch e is the only peer that
-// may issue zxids whose epoch is e (Zab paper, DSN'11, section on phases).
+// may issue zxids whose epoch is e (DSN 2011, "Phase 1").
 type Epoch uint32
 
 // Zxid is a ZooKeeper transaction id: the epoch in the high 32 bits and a
-// per-epoch counter in the low 32 (design.md decision 1). Comparing two
+// per-epoch counter in the low 32, as ZooKeeper's ZxidUtils
+// (docs/companion.md#the-zxid-and-the-epochs-rj-2008-dsn-2011). Comparing two
 // zxids as integers compares (epoch, counter) lexicographically.
 //
 // Counter 0 is never a transaction: the first proposal of an epoch has
@@ -30,7 +31,7 @@ func (z Zxid) Counter() uint32 { return uint32(z) }
 
 // Next is the zxid a leader of z's epoch assigns after z. ok is false when
 // the counter would pass MaxCounter: the leader must then give up
-// leadership so that a new epoch begins (design.md decision 1).
+// leadership so that a new epoch begins (ZOOKEEPER-1277).
 func (z Zxid) Next() (next Zxid, ok bool) {
 	if z.Counter() >= MaxCounter {
 		return 0, false

@@ -69,7 +69,8 @@ func (v view) Snapshot() (zab.Snapshot, bool) {
 // after it returns nil may the caller send rd.Messages: each ACK,
 // ACKEPOCH and NEWLEADER ack among them vouches for what was written here
 // (docs/safety.md). An error is a storage failure; the
-// caller must stop (fail-stop) rather than send.
+// caller must stop (fail-stop) rather than send
+// (docs/rules.md#a-failed-write-stops-the-peer).
 func Persist(s log.Store, rd *zab.Ready) error {
 	if rd.Snapshot != nil {
 		snap := log.Snapshot{Zxid: uint64(rd.Snapshot.Zxid), Data: rd.Snapshot.Data}

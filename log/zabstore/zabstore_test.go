@@ -46,7 +46,7 @@ func fullReady() *zab.Ready {
 // Persist takes the durable steps of the Ready contract in its order:
 // snapshot, truncate, append, sync, epochs (zab/ready.go steps 1-5). The
 // epochs come last so that a currentEpoch is never durable before the
-// history it vouches for (D4, ZOOKEEPER-4643).
+// history it vouches for (ZOOKEEPER-4643).
 func TestPersistOrder(t *testing.T) {
 	r := &recorder{}
 	if err := Persist(r, fullReady()); err != nil {

@@ -12,9 +12,10 @@ func TestCheckerCatchesDrift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := "`zab/sync.go` `zab/sync.go:followerNewLeader` `zab/learner.go:learner.match` " +
+	good := "`zab/sync.go` `zab/sync.go:followerNewLeader` `zab/learnerhandler.go:learnerHandler.match` " +
 		"`zab.PlanSync` `zab.Peer.Step` `zab.Message.Txns` `sim.World.Crash` `tests/sim/` " +
-		"`TestOldLeaderReturnsAndIsTruncated` `NEWLEADER` `--seed` [glossary](glossary.md#zxid) " +
+		"`TestOldLeaderReturnsAndIsTruncated` `NEWLEADER` `--seed` [safety](safety.md#the-chain) [up](#a-heading) " +
+		"[code](../zab/sync.go) [dir](diagrams/) [site](https://example.org/x#y)\n\n## A heading\n" +
 		"```\n`zab.NotChecked` inside a fence\n```"
 	if p := checkPage(idx, "good.md", good); len(p) != 0 {
 		t.Fatalf("correct references reported: %v", p)
@@ -28,6 +29,9 @@ func TestCheckerCatchesDrift(t *testing.T) {
 		{"`sim.World.followerNewLeader`", "package sim declares no"},
 		{"`TestNoSuchScenario`", "no such test"},
 		{"[x](nosuch.md)", "no such file"},
+		{"[x](safety.md#no-such-anchor)", "docs/safety.md has no anchor #no-such-anchor"},
+		{"[x](#no-such-anchor)\n\n## Another heading", "this page has no anchor #no-such-anchor"},
+		{"[x](../../outside.md)", "no such file in the repository"},
 		{"`tests/nosuchdir/`", "no such file or directory"},
 	} {
 		p := checkPage(idx, "bad.md", bad.text)

@@ -1,7 +1,10 @@
 // Package docs holds the test that keeps docs/ true to the code: every
-// file, identifier and test the companion names exists, the scenario
-// tests it cites pass, and every embedded diagram is byte for byte what
-// `go run ./tests/cmd/spacetime` draws from the current code.
+// file, identifier and test the companion names exists, every link and
+// anchor resolves, the scenario tests it cites pass, and every embedded
+// diagram is byte for byte what `go run ./tests/cmd/spacetime` draws from
+// the current code. It also keeps the code's citations followable: every
+// docs page, paper and ZooKeeper ticket a comment cites resolves, and no
+// file cites a document outside the repository (citations_test.go).
 package docs
 
 import (

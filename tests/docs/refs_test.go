@@ -133,7 +133,7 @@ var (
 	linkRE     = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 	// zab/sync.go, tests/cmd/spacetime/, docs/glossary.md
 	pathRE = regexp.MustCompile(`^[a-z][\w.-]*(/[\w.-]+)*(\.go|\.md|/)$`)
-	// zab/sync.go:followerNewLeader or zab/learner.go:learner.match
+	// zab/sync.go:followerNewLeader or zab/learnerhandler.go:learnerHandler.match
 	fileDeclRE = regexp.MustCompile(`^([a-z][\w.-]*(?:/[\w.-]+)*\.go):(\w+(?:\.\w+)?)$`)
 	// zab.PlanSync, zab.Peer.Step, sim.World.Crash
 	qualRE     = regexp.MustCompile(`^([a-z]\w*)\.([A-Z]\w*(?:\.\w+)?)$`)
@@ -166,14 +166,20 @@ func checkPage(idx *index, page, text string) []string {
 			problems = append(problems, p)
 		}
 	}
+	// Links: the file must exist in the repository, and an anchor on
+	// the page it names (this page, for "#anchor").
+	self := parsePage(text)
+	links := newCiteChecker(idx.root)
 	for _, m := range linkRE.FindAllStringSubmatch(fenceRE.ReplaceAllString(text, ""), -1) {
 		target := m[1]
-		if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
+		if file, anchor, ok := strings.Cut(target, "#"); file == "" && ok {
+			if !self.anchors[anchor] {
+				problems = append(problems, fmt.Sprintf("link %q: this page has no anchor #%s", target, anchor))
+			}
 			continue
 		}
-		target, _, _ = strings.Cut(target, "#")
-		if _, err := os.Stat(filepath.Join(idx.root, "docs", filepath.FromSlash(target))); err != nil {
-			problems = append(problems, fmt.Sprintf("link %q: no such file", m[1]))
+		if p := links.checkLink("docs", "docs/"+page, target); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	return problems

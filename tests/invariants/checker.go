@@ -18,7 +18,8 @@ type entry struct {
 	value string
 }
 
-// broadcast is one element of B (zab-reference 7.1).
+// broadcast is one element of B, the set of every proposal a leader made
+// in its own epoch (see the package comment).
 type broadcast struct {
 	leader zab.PeerID
 	value  string

@@ -134,8 +134,9 @@ func TestPrefixFiresOnDivergentRestart(t *testing.T) {
 }
 
 // TestCommittedLostFiresOnLeaderWithoutHistory: the leader of epoch 2
-// starts broadcasting without the committed 1:1 and 1:2 (the B11 and B10
-// outcome: a committed entry truncated away by a new leader).
+// starts broadcasting without the committed 1:1 and 1:2 (the outcome of
+// ZOOKEEPER-4643 and ZOOKEEPER-3911: a committed entry truncated away by a
+// new leader).
 func TestCommittedLostFiresOnLeaderWithoutHistory(t *testing.T) {
 	c := epochOne(t)
 	mustOK(t, c.Restart(1, nil))
@@ -145,8 +146,9 @@ func TestCommittedLostFiresOnLeaderWithoutHistory(t *testing.T) {
 }
 
 // TestPrimaryIntegrityFiresOnLateOldEpochDelivery: epoch 2's leader began
-// with 1:1 and 1:2; delivering 1:3 anywhere afterwards breaks DSN'11
-// property 6 (B1: an old leader's entry surviving into a new epoch).
+// with 1:1 and 1:2; delivering 1:3 anywhere afterwards breaks DSN 2011,
+// "Primary integrity" (ZOOKEEPER-1154: an old leader's entry surviving
+// into a new epoch).
 func TestPrimaryIntegrityFiresOnLateOldEpochDelivery(t *testing.T) {
 	c := epochOne(t)
 	mustOK(t, c.Establish(2, 2))
@@ -272,13 +274,14 @@ func TestEpochMonotonicFires(t *testing.T) {
 func TestEpochLogOrderFires(t *testing.T) {
 	wantRule(t, New().AtRest(1, zab.Epochs{Accepted: 3, Current: 2}, zab.MakeZxid(4, 1)), RuleEpochLogOrder)
 	// Legal: a sync from two epochs ahead made epoch-3 history durable and
-	// the peer crashed before writing currentEpoch = 4 (D4).
+	// the peer crashed before writing currentEpoch = 4
+	// (docs/rules.md#entries-of-the-new-epoch-after-currentepoch).
 	mustOK(t, New().AtRest(1, zab.Epochs{Accepted: 4, Current: 2}, zab.MakeZxid(3, 1)))
 }
 
 func TestLogPrefixFiresOnHole(t *testing.T) {
-	// Peer 2 shares 2:1 with peer 1 but lacks 1:2 below it (B15's holey
-	// sync source).
+	// Peer 2 shares 2:1 with peer 1 but lacks 1:2 below it (the holey
+	// sync source of ZOOKEEPER-4925).
 	wantRule(t, New().CheckLogs(map[zab.PeerID][]zab.Txn{
 		1: {tx(1, 1, "a"), tx(1, 2, "b"), tx(2, 1, "d")},
 		2: {tx(1, 1, "a"), tx(2, 1, "d")},
@@ -286,7 +289,8 @@ func TestLogPrefixFiresOnHole(t *testing.T) {
 }
 
 func TestLogPrefixAllowsDivergentUncommittedTails(t *testing.T) {
-	// B1 before the rejoin: 1:4 on peer 1 only, 2:1 on the others.
+	// ZOOKEEPER-1154 before the rejoin: 1:4 on peer 1 only, 2:1 on the
+	// others.
 	mustOK(t, New().CheckLogs(map[zab.PeerID][]zab.Txn{
 		1: {tx(1, 1, "a"), tx(1, 2, "b"), tx(1, 3, "c"), tx(1, 4, "x")},
 		2: {tx(1, 1, "a"), tx(1, 2, "b"), tx(1, 3, "c"), tx(2, 1, "d")},

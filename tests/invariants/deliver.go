@@ -33,7 +33,8 @@ func (c *Checker) Deliver(p zab.PeerID, t zab.Txn) error {
 // checkOrder enforces global primary order (epochs never go backwards)
 // and local primary order (within an epoch, the leader's k-th broadcast
 // follows its (k-1)-th, and an epoch's first delivery is its k=1
-// broadcast) against the end of s. DSN'11 properties 4 and 5.
+// broadcast) against the end of s: DSN 2011's local and global primary
+// order.
 func (c *Checker) checkOrder(s *sequence, en entry, b broadcast, broadcastSeen bool) error {
 	if len(s.entries) == 0 {
 		if broadcastSeen && b.k != 1 {
@@ -85,7 +86,8 @@ func (c *Checker) checkPrefix(s *sequence, en entry) error {
 			"delivered at position %d (incarnation %d), where peer %d delivered %v: committed %v lost or moved",
 			i, s.incarnation, c.canonFirst[i], want.zxid, want.zxid)
 	}
-	// Primary integrity (DSN'11 property 6): a transaction of an epoch
+	// Primary integrity (DSN 2011, "Primary integrity"): a transaction of
+	// an epoch
 	// older than e, delivered anywhere, is in Init[e] once e's leader has
 	// broadcast. Both are prefixes of canon, so membership is a length
 	// comparison.

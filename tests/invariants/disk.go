@@ -88,7 +88,7 @@ func (c *Checker) TrackDisks(peers []zab.PeerID) {
 //
 // Why 2 is sound. Let e = epoch(z) and Q that quorum. A later leader of an
 // epoch e' > e collects ACKEPOCH from a quorum Q' before it syncs anyone
-// (DSN'11 Phase 1); Q and Q' share a peer q. At the moment of rule 2, q
+// (DSN 2011, "Phase 1"); Q and Q' share a peer q. At the moment of rule 2, q
 // still had acceptedEpoch e < e', so its promise of e' came later, when
 // its durable log still held z (the first removal of a committed entry
 // is what this checker reports, so up to it, logs keep z). q's ACKEPOCH

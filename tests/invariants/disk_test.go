@@ -35,7 +35,7 @@ func tracked(t *testing.T) *Checker {
 // TestCommittedRemovedFiresOnQuorumDurableEntry: peers 3 and 2 hold
 // 1:1..1:3 durably with acceptedEpoch 1, so the entries are committed
 // though nobody delivered them; peer 2 then cuts back to 1:1 (a stale
-// NEWLEADER's DIFF, issue #8).
+// NEWLEADER's DIFF, docs/safety.md#late-messages-cannot-replay-a-sync).
 func TestCommittedRemovedFiresOnQuorumDurableEntry(t *testing.T) {
 	c := tracked(t)
 	mustOK(t, c.Disk(3, disk(1, 1, 0, z(1, 1), z(1, 2), z(1, 3))))

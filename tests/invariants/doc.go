@@ -1,10 +1,9 @@
 // Package invariants checks a recorded Zab run against the safety
-// properties of the Zab paper (Junqueira, Reed, Serafini, DSN 2011, the
-// problem-definition section) and the cheaper invariants of zab-reference
-// 7.3, as the run happens.
+// properties of the Zab paper (Junqueira, Reed, Serafini, DSN 2011) and
+// cheaper invariants of our own, as the run happens
+// (docs/companion.md#safety-properties lists them all).
 //
-// The harness feeds a Checker four kinds of observation (zab-reference
-// 7.1):
+// The harness feeds a Checker four kinds of observation:
 //
 //   - Establish: a leader reached BROADCAST in epoch e (the set E);
 //   - Broadcast: a leader appended a proposal of its own epoch (the set B,
@@ -17,9 +16,9 @@
 // The primary agreement check is the prefix check: every delivery
 // sequence must be a prefix of one canonical committed sequence C, the
 // longest delivered so far. That makes each delivery O(1) to check and
-// implies total order and agreement for gap-free delivery (zab-reference
-// 7.2, properties 2 and 3); TotalOrder and Agreement restate the
-// paper's original forms for diagnostics.
+// implies DSN 2011's total order and agreement for gap-free delivery;
+// TotalOrder and Agreement restate the paper's original forms for
+// diagnostics.
 //
 // With TrackDisks the checker also follows every peer's durable state
 // (Disk, after each durable write; Send, for each message) and checks

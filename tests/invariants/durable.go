@@ -7,8 +7,8 @@ import (
 )
 
 // Epochs records that p durably wrote ep (Ready step 5) and checks that
-// neither epoch went backwards, across restarts too, and that
-// currentEpoch <= acceptedEpoch (zab-reference 1.2).
+// neither epoch went backwards, across restarts too, and that currentEpoch
+// <= acceptedEpoch (docs/rules.md#currentepoch-never-above-acceptedepoch).
 func (c *Checker) Epochs(p zab.PeerID, ep zab.Epochs) error {
 	prev, seen := c.durable[p]
 	c.durable[p] = ep
@@ -39,7 +39,8 @@ func (c *Checker) AtRest(p zab.PeerID, ep zab.Epochs, last zab.Zxid) error {
 // run: each is strictly increasing with no counter 0 or 0xffffffff, no
 // zxid carries a value other than the one broadcast, and any two logs
 // agree on everything up to the last zxid both hold (the log prefix
-// property of zab-reference 7.3). A log may start late (compacted under a
+// property, docs/companion.md#safety-properties). A log may start late
+// (compacted under a
 // snapshot): only the range both logs hold is compared.
 func (c *Checker) CheckLogs(logs map[zab.PeerID][]zab.Txn) error {
 	var first error

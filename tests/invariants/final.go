@@ -67,7 +67,7 @@ func (c *Checker) Final() error {
 	return nil
 }
 
-// TotalOrder checks DSN'11 property 2 over seqs: if a comes before b in
+// TotalOrder checks DSN 2011, "Total order" over seqs: if a comes before b in
 // one sequence and b is in another, a is in that one too, earlier. On
 // failure it returns the two sequence indexes and the zxid b whose
 // predecessor is missing or misplaced.
@@ -104,7 +104,7 @@ func TotalOrder(seqs [][]zab.Txn) (i, j int, b zab.Zxid, ok bool) {
 	return 0, 0, 0, true
 }
 
-// Agreement checks DSN'11 property 3 over seqs: for a in one sequence and
+// Agreement checks DSN 2011, "Agreement" over seqs: for a in one sequence and
 // b in another, a is in the second or b is in the first. On failure it
 // returns the two indexes and the witnesses a (only in seqs[i]) and b
 // (only in seqs[j]).

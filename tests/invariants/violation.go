@@ -10,9 +10,11 @@ import (
 // test can match on them and a log line can be grepped.
 type Rule string
 
-// The rules. The first seven are the Zab paper's properties (DSN'11,
-// problem-definition section; Zab.tla names in brackets); the rest are the
-// cheap invariants of zab-reference 7.3.
+// The rules. The first seven are the Zab paper's properties (DSN 2011;
+// in brackets their names in Zab.tla, the TLA+ specification of the
+// paper in apache/zookeeper's zookeeper-specifications/protocol-spec);
+// the rest are cheaper invariants of our own
+// (docs/companion.md#safety-properties lists them all).
 const (
 	// RuleIntegrity: every delivered (zxid, value) was broadcast with that
 	// value [Integrity].
@@ -48,7 +50,7 @@ const (
 	// delivery sequence or in any durable log.
 	RuleZxidUnique Rule = "zxid-unique"
 	// RuleCounterRange: no transaction has counter 0 or 0xffffffff
-	// (zab-reference 2; ZOOKEEPER-1277).
+	// (ZOOKEEPER-1277; docs/bugs.md#zookeeper-1277-the-zxid-counter-runs-out).
 	RuleCounterRange Rule = "counter-range"
 	// RuleEpochMonotonic: a peer's durable acceptedEpoch and currentEpoch
 	// never decrease, across restarts too, and current <= accepted.
@@ -77,7 +79,8 @@ const (
 	RuleCommittedRemoved Rule = "committed-removed"
 	// RuleAckNotDurable: every ACK, ACKEPOCH and ACKNEWLEADER is covered
 	// by its sender's durable state when it is sent: the log and epochs
-	// it vouches for would survive a crash (ZOOKEEPER-3911, -4643).
+	// it vouches for would survive a crash (ZOOKEEPER-3911,
+	// ZOOKEEPER-4643).
 	RuleAckNotDurable Rule = "ack-not-durable"
 	// RuleDeliverNoQuorum: every delivery is of an entry a quorum of
 	// peers holds durably at that moment.

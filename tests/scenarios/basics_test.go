@@ -9,8 +9,8 @@ import (
 	"zabkafka/zab"
 )
 
-// TestFreshStartElectsHighestID: three peers on empty disks (zab-reference
-// 8.1 scenario 1). FLE breaks the all-equal tie by id
+// TestFreshStartElectsHighestID: three peers on empty disks. FLE breaks
+// the all-equal tie by id
 // (FastLeaderElection.totalOrderPredicate), so n3 leads epoch 1; everyone
 // ends with acceptedEpoch = currentEpoch = 1 and the first write is 1:1.
 func TestFreshStartElectsHighestID(t *testing.T) {
@@ -83,11 +83,11 @@ func behindRetainedLog(h *harness, n int) zab.Zxid {
 	return zs[n-1]
 }
 
-// TestLaggingFollowerBeyondRetainedLogGetsSnap: a follower is down while
-// the others commit far more than they retain behind their snapshots
-// (zab-reference 8.1 scenario 14; ZooKeeper's "peer is too far behind"
-// SNAP case). Expect a SNAP, and afterwards the follower's state and log
-// agree with the leader's from the snapshot point.
+// TestLaggingFollowerBeyondRetainedLogGetsSnap: a follower is down while the
+// others commit far more than they retain behind their snapshots
+// (ZooKeeper's "peer is too far behind" SNAP case in
+// LearnerHandler.syncFollower). Expect a SNAP, and afterwards the follower's
+// state and log agree with the leader's from the snapshot point.
 func TestLaggingFollowerBeyondRetainedLogGetsSnap(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3, SnapshotEvery: 3, RetainEntries: 0})
 	last := behindRetainedLog(h, 20)
@@ -113,10 +113,10 @@ func TestLaggingFollowerBeyondRetainedLogGetsSnap(t *testing.T) {
 // it (a follower cut off long enough to lose its leader starts a round of
 // its own while the others stay in theirs). Either way it must join the
 // running leader through the FOLLOWING/LEADING replies
-// (FastLeaderElection's out-of-election votes, ZOOKEEPER-1732/-1818)
-// without forcing a new election: same leader, same epoch
-// (docs/bugs.md). The rounds are read off the votes, so the test fails
-// if a case stops being the one it claims.
+// (FastLeaderElection's out-of-election votes, ZOOKEEPER-1732 and
+// ZOOKEEPER-1818) without forcing a new election: same leader, same
+// epoch (docs/bugs.md). The rounds are read off the votes, so the test
+// fails if a case stops being the one it claims.
 func TestLateJoinerFindsTheLeader(t *testing.T) {
 	for _, higher := range []bool{false, true} {
 		name := "round-lower"
@@ -177,10 +177,11 @@ func TestLateJoinerFindsTheLeader(t *testing.T) {
 
 // TestJoinEstablishedLeaderUnderLoad: the leader commits a proposal every
 // tick while a follower that is 50 entries behind restarts and syncs
-// (zab-reference 8.1 scenario 11). Expect: it reaches BROADCAST without a
+// (docs/bugs.md#zookeeper-4394-a-commit-after-the-newleader-ack). Expect:
+// it reaches BROADCAST without a
 // gap (the checker's local primary order), commits for entries inside its
-// sync are handled (ZOOKEEPER-4394, B12), and it sends no proposal ACK
-// before its NEWLEADER ack (ZOOKEEPER-4685, B13).
+// sync are handled (ZOOKEEPER-4394), and it sends no proposal ACK before
+// its NEWLEADER ack (ZOOKEEPER-4685).
 func TestJoinEstablishedLeaderUnderLoad(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3})
 	l := h.stable(1, 2, 3)

@@ -9,14 +9,15 @@ import (
 	"zabkafka/zab"
 )
 
-// TestCrashBetweenEpochWriteAndItsMessage is B3 (ZOOKEEPER-1291/-1282,
-// fix f8f15de5f; zab-reference 8.1 scenario 4). A follower crashes after
-// persisting acceptedEpoch = e and before its ACKEPOCH leaves (D1); in the
-// other case the leader crashes after persisting acceptedEpoch = e and
-// before any LEADERINFO(e) leaves (D2). After the restart the promise
-// must still be on disk (acceptedEpoch never decreases; the checker
-// compares every write), the ensemble must establish an epoch above e,
-// and nothing is lost.
+// TestCrashBetweenEpochWriteAndItsMessage is ZOOKEEPER-1291 and
+// ZOOKEEPER-1282 (fix f8f15de5f;
+// docs/rules.md#acceptedepoch-before-leaderinfo-and-ackepoch). A follower
+// crashes after persisting acceptedEpoch = e and before its ACKEPOCH leaves;
+// in the other case the leader crashes after persisting acceptedEpoch = e
+// and before any LEADERINFO(e) leaves. After the restart the promise must
+// still be on disk (acceptedEpoch never decreases; the checker compares
+// every write), the ensemble must establish an epoch above e, and nothing is
+// lost.
 func TestCrashBetweenEpochWriteAndItsMessage(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -48,7 +49,7 @@ func TestCrashBetweenEpochWriteAndItsMessage(t *testing.T) {
 	}
 }
 
-// runB11 scripts ZOOKEEPER-4643 (B11; ordering fixed by 315abde35 and
+// runB11 scripts ZOOKEEPER-4643 (ordering fixed by 315abde35 and
 // 9fcb805fa) on peers A=1, B=2, C=3: all hold 1:1..1:3; A crashes; B and C
 // commit 1:4. A restarts, B crashes; C leads epoch 2 and syncs A by DIFF
 // with 1:4; A crashes at point `at` of the Ready that acknowledges that
@@ -87,10 +88,12 @@ func runB11(h *harness, at sim.CrashPoint) zab.Zxid {
 	return x
 }
 
-// TestCurrentEpochWrittenAfterSyncedHistory is B11 (ZOOKEEPER-4643): for
+// TestCurrentEpochWrittenAfterSyncedHistory is ZOOKEEPER-4643: for
 // every crash point inside the follower's NEWLEADER handling, the
 // committed 1:4 survives, because currentEpoch = 2 is written only after
-// the synced history is durable (D4): a crash that loses 1:4 also loses
+// the synced history is durable
+// (docs/rules.md#history-then-currentepoch-then-the-newleader-ack): a
+// crash that loses 1:4 also loses
 // the epoch write, so A cannot beat B in the election. The faulty twin
 // writes currentEpoch first, and the checker must catch the loss: that
 // proves this scenario can see the bug.
@@ -120,12 +123,12 @@ func TestCurrentEpochWrittenAfterSyncedHistory(t *testing.T) {
 	})
 }
 
-// TestNewLeaderAckOnlyAfterDurableSync is B10 (ZOOKEEPER-3911 -> -4646 ->
-// -4785; zab-reference 8.1 scenario 6). Leader C logs x = 1:4 on A only
-// and crashes. A leads epoch 2 and DIFFs B with x; B crashes right after
-// its NEWLEADER ack leaves; A establishes (x is now committed) and,
-// with C back, commits y. A crashes. B and C, without the old leader,
-// must still hold x and y: B's ack vouched for x being on its disk.
+// TestNewLeaderAckOnlyAfterDurableSync is ZOOKEEPER-3911, then
+// ZOOKEEPER-4646 and ZOOKEEPER-4785 (docs/bugs.md). Leader C logs x = 1:4 on
+// A only and crashes. A leads epoch 2 and DIFFs B with x; B crashes right
+// after its NEWLEADER ack leaves; A establishes (x is now committed) and,
+// with C back, commits y. A crashes. B and C, without the old leader, must
+// still hold x and y: B's ack vouched for x being on its disk.
 func TestNewLeaderAckOnlyAfterDurableSync(t *testing.T) {
 	const a, b, c = 1, 2, 3
 	h := newHarness(t, sim.Config{Peers: 3})
@@ -167,7 +170,8 @@ func TestNewLeaderAckOnlyAfterDurableSync(t *testing.T) {
 	h.finish()
 }
 
-// TestNewLeaderAckBeforeSyncLosesCommitted is the faulty twin of B10: the
+// TestNewLeaderAckBeforeSyncLosesCommitted is the faulty twin of
+// TestNewLeaderAckOnlyAfterDurableSync (ZOOKEEPER-3911): the
 // World sends each Ready's messages before its sync, so an ACK can
 // vouch for a write the next crash loses. C sends x to A and crashes
 // before its own sync; A leads epoch 2 and DIFFs B; B's ack leaves, B
@@ -216,16 +220,17 @@ func TestNewLeaderAckBeforeSyncLosesCommitted(t *testing.T) {
 }
 
 // TestSyncSpanningAnEpochSurvivesCrashBeforeEpochWrite: peer 1 is down
-// (currentEpoch 1) while two more epochs pass, each with a commit. It
-// then syncs from the leader of epoch 3, whose history holds an
-// epoch-2 entry: D4 has it append and sync that entry before it writes
-// currentEpoch = 3. It crashes between the two (after-sync). Its disk
-// now ends with an epoch-2 zxid under currentEpoch 1, a state
-// QuorumPeer.loadDataBase refuses to start from (ZOOKEEPER-2354; the D4
-// refinement of zab-reference 1.3 keeps the invariant only when the
-// follower was one epoch behind). The peer must still be able to restart
-// and rejoin: a crash at a legal point may not make a peer unusable.
-// Found by TestRandom (seeds 131 and 922 at the time of writing).
+// (currentEpoch 1) while two more epochs pass, each with a commit. It then
+// syncs from the leader of epoch 3, whose history holds an epoch-2 entry: it
+// must append and sync that entry before it writes currentEpoch = 3. It
+// crashes between the two (after-sync). Its disk now ends with an epoch-2
+// zxid under currentEpoch 1, a state QuorumPeer.loadDataBase refuses to
+// start from (ZOOKEEPER-2354; holding back the new epoch's own entries keeps
+// the invariant only when the follower was one epoch behind:
+// docs/rules.md#entries-of-the-new-epoch-after-currentepoch). The peer must
+// still be able to restart and rejoin: a crash at a legal point may not make
+// a peer unusable. Found by TestRandom (seeds 131 and 922 at the time of
+// writing).
 func TestSyncSpanningAnEpochSurvivesCrashBeforeEpochWrite(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3})
 	l := h.stable(1, 2, 3)
@@ -249,7 +254,7 @@ func TestSyncSpanningAnEpochSurvivesCrashBeforeEpochWrite(t *testing.T) {
 	h.finish()
 }
 
-// TestCrashAtEveryFsyncBoundary (zab-reference 8.1 scenario 25): for each
+// TestCrashAtEveryFsyncBoundary (docs/rules.md#durability): for each
 // crash point, three peers crash there in turn: a follower syncing by SNAP
 // (inside its NEWLEADER handling), the leader inside a broadcast Ready,
 // and a returning old leader being cut back by TRUNC. No committed entry
@@ -313,8 +318,8 @@ func (h *harness) nextZxid(l zab.PeerID) zab.Zxid {
 	return zab.MakeZxid(s.Epochs.Current, 1)
 }
 
-// TestNewLeaderQuorumNeverForms (zab-reference 8.1 scenario 22;
-// ZOOKEEPER-3109's lesson that a leader must not wait forever): peer 2 is
+// TestNewLeaderQuorumNeverForms (ZOOKEEPER-3109's lesson that a leader
+// must not wait forever): peer 2 is
 // down; leader 3 gets peer 1's epoch ack, then peer 1 crashes before its
 // NEWLEADER ack. The leader must give up within initLimit (plus the tick
 // it notices in), nothing of its epoch may be delivered anywhere, and the
@@ -350,7 +355,7 @@ func TestNewLeaderQuorumNeverForms(t *testing.T) {
 	}
 }
 
-// TestRollingTotalCrashes (zab-reference 8.1 scenario 21): fifty times,
+// TestRollingTotalCrashes: fifty times,
 // crash everyone, restart a random majority, let it elect and commit
 // three writes. Every invariant is checked at every step of the run.
 func TestRollingTotalCrashes(t *testing.T) {
@@ -374,8 +379,9 @@ func TestRollingTotalCrashes(t *testing.T) {
 	h.finish()
 }
 
-// TestCounterRollover is B2 (ZOOKEEPER-1277, fix 297517b5e; zab-reference
-// 2 and 8.1 scenario 12): peer 3 starts its counter at 0xfffffff0. After
+// TestCounterRollover is ZOOKEEPER-1277 (fix 297517b5e;
+// docs/bugs.md#zookeeper-1277-the-zxid-counter-runs-out): peer 3 starts
+// its counter at 0xfffffff0. After
 // 14 proposals the next counter would be 0xffffffff, so it must step
 // down instead; with it crashed, the next leader starts its epoch at
 // counter 1. No entry anywhere has counter 0 or 0xffffffff (the checker

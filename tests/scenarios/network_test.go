@@ -7,9 +7,9 @@ import (
 	"zabkafka/zab"
 )
 
-// TestDropInsideSyncStream is B5 (ZOOKEEPER-2355, fix 697101810;
-// zab-reference 8.1 scenario 7). Our sync is one self-contained NEWLEADER
-// (zab-reference 5.7), so "the connection drops after the DIFF header"
+// TestDropInsideSyncStream is ZOOKEEPER-2355 (fix 697101810). Our sync is
+// one self-contained NEWLEADER (docs/differences.md, "One self-contained
+// NEWLEADER"), so "the connection drops after the DIFF header"
 // becomes "the NEWLEADER is lost". A lagging follower loses its first two
 // NEWLEADERs. It must not adopt the leader's position before it has the
 // entries: every ACKEPOCH it sends reports at most what its disk holds,
@@ -46,8 +46,9 @@ func TestDropInsideSyncStream(t *testing.T) {
 	h.finish()
 }
 
-// TestStaleMessagesAfterNewEpochAreIgnored (zab-reference 8.1 scenario 19;
-// 9.1 "tag every message with the sender's epoch"): everything the old
+// TestStaleMessagesAfterNewEpochAreIgnored
+// (docs/rules.md#every-message-names-its-epoch-and-session): everything
+// the old
 // leader sends is held, not dropped, while the others establish a newer
 // epoch and commit; then it is all released at once. Every PROPOSAL,
 // COMMIT, PING and LEADERINFO of the old epoch must be ignored: the
@@ -88,8 +89,8 @@ func TestStaleMessagesAfterNewEpochAreIgnored(t *testing.T) {
 	}
 }
 
-// TestLossyReorderingBroadcast (zab-reference 8.1 scenario 20; 9.3 and
-// design.md decision 3): 30% loss and delays from 1 to 4 ticks. The
+// TestLossyReorderingBroadcast (docs/rules.md#the-zxids-sequence-the-stream):
+// 30% loss and delays from 1 to 4 ticks. The
 // client keeps proposing at whoever leads; after the network recovers,
 // every proposal the final leader accepted in its epoch is delivered
 // everywhere, in zxid order without gaps (the checker).
@@ -121,10 +122,11 @@ func TestLossyReorderingBroadcast(t *testing.T) {
 	}
 }
 
-// TestOutOfOrderAcks (zab-reference 8.1 scenario 23): every ACK that
-// covers only the first of two proposals is held back, so the leader sees
-// the acks for the second first. Commits are cumulative and in zxid order
-// (Leader.tryToCommit), so both commit, the first before the second,
+// TestOutOfOrderAcks
+// (docs/rules.md#acknowledgements-and-commits-are-cumulative): every ACK
+// that covers only the first of two proposals is held back, so the leader
+// sees the acks for the second first. Commits are cumulative and in zxid
+// order (Leader.tryToCommit), so both commit, the first before the second,
 // everywhere; the late acks change nothing when they arrive.
 func TestOutOfOrderAcks(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3})
@@ -150,8 +152,8 @@ func TestOutOfOrderAcks(t *testing.T) {
 	h.finish()
 }
 
-// TestDuplicatesAreIdempotent (zab-reference 8.1 scenario 24; 9.1 "make
-// every handler idempotent"): every message is delivered twice. With
+// TestDuplicatesAreIdempotent (docs/rules.md#every-handler-is-idempotent):
+// every message is delivered twice. With
 // proposals reaching only one follower of four, the leader has two acks
 // of five however often they repeat, so nothing commits; once proposals
 // flow again everything commits exactly once (a duplicate PROPOSAL that
@@ -179,8 +181,8 @@ func TestDuplicatesAreIdempotent(t *testing.T) {
 	h.finish()
 }
 
-// TestRepeatedLeaderInfoGetsUncountedAck (zab-reference 8.1 scenario 17;
-// Learner.registerWithLeader's "-1" ACKEPOCH). Five peers, peer 2 down;
+// TestRepeatedLeaderInfoGetsUncountedAck (Learner.registerWithLeader's
+// "-1" ACKEPOCH). Five peers, peer 2 down;
 // leader 5 proposes epoch e, and the epoch acks of peers 3 and 4 are held
 // back. Peer 1 promises e and crashes before its ACKEPOCH leaves; it
 // restarts and, through the FOLLOWING/LEADING replies of 3, 4 and 5,
@@ -258,8 +260,8 @@ func TestRepeatedLeaderInfoGetsUncountedAck(t *testing.T) {
 	}
 }
 
-// TestFollowerAheadOfLeaderIsRefused (zab-reference 8.1 scenario 16;
-// StateSummary.isMoreRecentThan in Leader.waitForEpochAck): a forged peer
+// TestFollowerAheadOfLeaderIsRefused (StateSummary.isMoreRecentThan in
+// Leader.waitForEpochAck): a forged peer
 // 1 reports a newer currentEpoch and a longer log than the leader's, once
 // while the leader still needs its ack to establish, once to an
 // established leader as a late joiner. The leader must not establish the
@@ -329,7 +331,8 @@ func TestFollowerAheadOfLeaderIsRefused(t *testing.T) {
 	}
 }
 
-// TestRepeatedElectionsUnderPartition (zab-reference 3.4 and 6.5): twenty
+// TestRepeatedElectionsUnderPartition (FastLeaderElection, and the
+// leader's quorum check of docs/rules.md#broadcast-zabbroadcastgo): twenty
 // times, cut a random minority of five peers off, let the majority elect
 // (or keep) a leader and commit, then heal. Each epoch has at most one
 // leader (the checker), a new leader always has a higher epoch than any

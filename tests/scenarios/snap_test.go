@@ -7,14 +7,14 @@ import (
 	"zabkafka/zab"
 )
 
-// TestLeaderDiesMidSnap is B9 (ZOOKEEPER-3642, fix efbd660e1;
-// zab-reference 8.1 scenario 8). A follower far behind is sent a SNAP;
-// the leader crashes right after the NEWLEADER carrying the snapshot
-// leaves, before it can establish anything. In the second case the
-// follower also crashes right after installing the snapshot, before its
-// epoch write and its ack. Either way the follower may hold the snapshot
-// (it is committed state) but nothing beyond what it really has; with the
-// next leader it resyncs, and a later restart loses nothing committed.
+// TestLeaderDiesMidSnap is ZOOKEEPER-3642 (fix efbd660e1). A follower far
+// behind is sent a SNAP; the leader crashes right after the NEWLEADER
+// carrying the snapshot leaves, before it can establish anything. In the
+// second case the follower also crashes right after installing the snapshot,
+// before its epoch write and its ack. Either way the follower may hold the
+// snapshot (it is committed state) but nothing beyond what it really has;
+// with the next leader it resyncs, and a later restart loses nothing
+// committed.
 func TestLeaderDiesMidSnap(t *testing.T) {
 	for _, followerCrash := range []bool{false, true} {
 		name := "leader-crash"
@@ -59,13 +59,14 @@ func TestLeaderDiesMidSnap(t *testing.T) {
 	}
 }
 
-// TestSnapReplacesStaleSuffix is B6 (ZOOKEEPER-2832; zab-reference 8.1
-// scenario 9): peer A logs x alone as a cut-off leader and crashes; the
-// others commit well past what they retain, and restart (so that only a
-// snapshot can bring A back). A rejoins holding x under a SNAP. Installing
-// the SNAP must discard A's old log (log.Store.InstallSnapshot replaces
-// state and log in one step), so x is neither in A's log after the sync
-// nor after a further restart, and never delivered.
+// TestSnapReplacesStaleSuffix is ZOOKEEPER-2832
+// (docs/bugs.md#zookeeper-2832-a-stale-suffix-under-a-snapshot): peer A logs
+// x alone as a cut-off leader and crashes; the others commit well past what
+// they retain, and restart (so that only a snapshot can bring A back). A
+// rejoins holding x under a SNAP. Installing the SNAP must discard A's old
+// log (log.Store.InstallSnapshot replaces state and log in one step), so x
+// is neither in A's log after the sync nor after a further restart, and
+// never delivered.
 func TestSnapReplacesStaleSuffix(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3, SnapshotEvery: 3})
 	a := h.stable(1, 2, 3)

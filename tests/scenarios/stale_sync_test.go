@@ -106,11 +106,12 @@ func runStaleSync(t *testing.T, cfg sim.Config) *staleSync {
 	return h
 }
 
-// TestLateSyncOfEarlierSessionKeepsCommitted is issue #8's stale sync
-// (runStaleSync): a follower that restarts and rejoins the same leader
-// must not apply a late NEWLEADER of an earlier session. Expect: no
-// violation, and the three entries committed before the restart are
-// delivered on every peer at the end.
+// TestLateSyncOfEarlierSessionKeepsCommitted is the stale sync of
+// docs/safety.md#late-messages-cannot-replay-a-sync (runStaleSync): a
+// follower that restarts and rejoins the same leader must not apply a late
+// NEWLEADER of an earlier session. Expect: no violation, and the three
+// entries committed before the restart are delivered on every peer at the
+// end.
 //
 // The core refuses the late pair: the LEADERINFO and NEWLEADER answer the
 // follower's attempt before the restart, not its current one

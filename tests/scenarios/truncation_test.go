@@ -8,12 +8,12 @@ import (
 	"zabkafka/zab"
 )
 
-// TestLeaderOnlyEntryIsTruncated is B1 (ZOOKEEPER-1154, fix 27d045af5;
-// zab-reference 8.1 scenario 2). Commit 1:1..1:3; cut the leader A off
-// and let it log 1:4 alone; crash everyone. B and C restart and commit
-// 2:1 in a new epoch; then A restarts still holding 1:4. Expect: A ends
-// with 1:1..1:3, 2:1 and 1:4 is delivered nowhere and gone from A's log
-// (ZooKeeper once sent a DIFF of just 2:1 and A kept 1:4 forever).
+// TestLeaderOnlyEntryIsTruncated is ZOOKEEPER-1154 (fix 27d045af5). Commit
+// 1:1..1:3; cut the leader A off and let it log 1:4 alone; crash everyone. B
+// and C restart and commit 2:1 in a new epoch; then A restarts still holding
+// 1:4. Expect: A ends with 1:1..1:3, 2:1 and 1:4 is delivered nowhere and
+// gone from A's log (ZooKeeper once sent a DIFF of just 2:1 and A kept 1:4
+// forever).
 func TestLeaderOnlyEntryIsTruncated(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3})
 	a := h.stable(1, 2, 3)
@@ -63,12 +63,13 @@ func (h *harness) before(peer zab.PeerID, a, b zab.Zxid) bool {
 	return i >= 0 && j >= 0 && i < j
 }
 
-// TestQuorumLoggedEntrySurvivesLeaderCrash (zab-reference 8.1 scenario 3,
-// "never forget"): leader A proposes x; B logs and acks it, C never sees
-// it; A crashes before it sends COMMIT. x was logged by a quorum, so it
-// may have been committed: B must win the election against C (same
-// peerEpoch, higher zxid; FastLeaderElection.totalOrderPredicate) and
-// every peer delivers x before anything of the new epoch.
+// TestQuorumLoggedEntrySurvivesLeaderCrash (a quorum logged it, so it is
+// never forgotten: docs/safety.md#the-chain): leader A proposes x; B logs
+// and acks it, C never sees it; A crashes before it sends COMMIT. x was
+// logged by a quorum, so it may have been committed: B must win the election
+// against C (same peerEpoch, higher zxid;
+// FastLeaderElection.totalOrderPredicate) and every peer delivers x before
+// anything of the new epoch.
 func TestQuorumLoggedEntrySurvivesLeaderCrash(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3})
 	a := h.stable(1, 2, 3)
@@ -104,8 +105,8 @@ func TestQuorumLoggedEntrySurvivesLeaderCrash(t *testing.T) {
 	h.finish()
 }
 
-// TestLocallyCommittedEntryIsCommittedByNewLeader (zab-reference 8.1,
-// "leader crash after committing only locally"): leader A proposes x, B
+// TestLocallyCommittedEntryIsCommittedByNewLeader (a leader that crashes
+// after committing only locally): leader A proposes x, B
 // acks, A commits and delivers x, but no COMMIT (nor any commit point
 // riding on a PING or PROPOSAL) reaches anyone; A crashes. x was
 // delivered, so it must survive: the new leader B commits it and every
@@ -145,11 +146,12 @@ func TestLocallyCommittedEntryIsCommittedByNewLeader(t *testing.T) {
 	h.finish()
 }
 
-// TestProposalSeenByMinorityOnlyIsSkipped (zab-reference 8.1, "leader
-// crash after proposing to a minority"): of five peers only one logs x
-// before the leader crashes, and that peer crashes too. The other three
-// form a quorum without x: it must never be delivered, and both peers
-// that logged it lose it when they rejoin.
+// TestProposalSeenByMinorityOnlyIsSkipped (a leader that crashes after
+// proposing to a minority;
+// docs/companion.md#phase-2-synchronisation-dsn-2011-phase-2): of five peers
+// only one logs x before the leader crashes, and that peer crashes too. The
+// other three form a quorum without x: it must never be delivered, and both
+// peers that logged it lose it when they rejoin.
 func TestProposalSeenByMinorityOnlyIsSkipped(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 5})
 	a := h.stable(1, 2, 3, 4, 5)
@@ -177,8 +179,8 @@ func TestProposalSeenByMinorityOnlyIsSkipped(t *testing.T) {
 	}
 }
 
-// TestOldLeaderReturnsAndIsTruncated (zab-reference 8.1: "old leader
-// returning with uncommitted proposals (TRUNC)"; 9.5 "partition heal"):
+// TestOldLeaderReturnsAndIsTruncated (an old leader returning with
+// uncommitted proposals is cut back by TRUNC, docs/logs.md):
 // the leader is cut off, keeps proposing (nothing commits), and the
 // majority elects a new leader that proposes nothing yet. When the old
 // leader rejoins, the new leader's log ends below the old leader's extra
@@ -212,7 +214,8 @@ func TestOldLeaderReturnsAndIsTruncated(t *testing.T) {
 	}
 }
 
-// TestMinorityLeaderStepsDown (zab-reference 8.1 scenario 13; 6.5): five
+// TestMinorityLeaderStepsDown (the leader's quorum check of
+// docs/rules.md#broadcast-zabbroadcastgo): five
 // peers split {leader, one follower} | {three}. The old leader must give
 // up within syncLimit (plus the tick it notices in) of losing its quorum;
 // the majority elects a leader of a higher epoch; what the old side
@@ -251,8 +254,9 @@ func TestMinorityLeaderStepsDown(t *testing.T) {
 	}
 }
 
-// TestElectionPrefersNewerCurrentEpochOverLongerLog (zab-reference 8.1
-// scenario 15; 3.2 vote order; ZOOKEEPER-1277's sibling rule in
+// TestElectionPrefersNewerCurrentEpochOverLongerLog (the vote order of
+// docs/safety.md#3-votes-are-ordered-by-currentepoch-last-zxid, as in
+// FastLeaderElection.totalOrderPredicate and
 // StateSummary.isMoreRecentThan): peer B led an epoch and logged four
 // entries nobody else has; A then helped establish a newer epoch (so its
 // currentEpoch is higher) but nothing was proposed in it. With only A and
@@ -287,12 +291,13 @@ func TestElectionPrefersNewerCurrentEpochOverLongerLog(t *testing.T) {
 	}
 }
 
-// TestStepDownWithoutRestartReportsRealLog is B7 (ZOOKEEPER-2845, fix
-// 722ba9409) with B14 (ZOOKEEPER-4712): a leader cut off from its
+// TestStepDownWithoutRestartReportsRealLog is ZOOKEEPER-2845 (fix
+// 722ba9409) with ZOOKEEPER-4712: a leader cut off from its
 // followers logs x alone, then drops to LOOKING without a restart. Its
 // votes must carry x's zxid (the real end of its log, not its committed
 // point), no write of the old role may happen after it went LOOKING
-// (D10; the Ready contract has no background writer to drain), and the
+// (docs/rules.md#a-new-role-starts-from-the-real-end-of-the-log; the Ready
+// contract has no background writer to drain), and the
 // new leader truncates x.
 func TestStepDownWithoutRestartReportsRealLog(t *testing.T) {
 	h := newHarness(t, sim.Config{Peers: 3})

@@ -65,11 +65,11 @@ type DiskConfig struct {
 type Faults struct {
 	// EpochsBeforeHistory writes Ready.Epochs before the snapshot,
 	// truncation, appends and sync of the same Ready: the ordering of
-	// ZOOKEEPER-4643 (B11).
+	// ZOOKEEPER-4643.
 	EpochsBeforeHistory bool
 	// SendBeforeSync sends Ready.Messages before the appends are synced:
 	// an ACK that vouches for a write a crash can still lose
-	// (ZOOKEEPER-3911/-4646, B10).
+	// (ZOOKEEPER-3911, ZOOKEEPER-4646).
 	SendBeforeSync bool
 }
 

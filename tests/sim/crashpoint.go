@@ -1,9 +1,9 @@
 package sim
 
 // CrashPoint names a moment inside a peer's handling of one Ready at
-// which the World can crash it (zab-reference 8.1: "hooks to crash a node
-// at a named point"). Each sits between two steps of the contract in
-// zab/ready.go, so together they cover every fsync boundary.
+// which the World can crash it. Each sits between two steps of the
+// contract in zab/ready.go, so together they cover every fsync boundary
+// (docs/rules.md#durability).
 type CrashPoint uint8
 
 // The crash points, in the order a Ready passes them. A point is offered
@@ -19,8 +19,8 @@ const (
 	// CrashAfterAppend: entries appended, not yet synced: the crash loses
 	// them.
 	CrashAfterAppend
-	// CrashAfterSync: history durable, epochs not yet written (B11's
-	// window, in the correct order).
+	// CrashAfterSync: history durable, epochs not yet written (the window
+	// of ZOOKEEPER-4643, in the correct order).
 	CrashAfterSync
 	// CrashAfterEpochs: epochs durable, nothing sent (e.g. after the
 	// acceptedEpoch write, before ACKEPOCH).
@@ -28,7 +28,7 @@ const (
 	// CrashMidSend: some of the Ready's messages were sent.
 	CrashMidSend
 	// CrashAfterSend: every message sent, nothing applied (e.g. right after
-	// the NEWLEADER ack, B10).
+	// the NEWLEADER ack, ZOOKEEPER-3911).
 	CrashAfterSend
 	// CrashAfterApply: committed transactions applied, Advance not called.
 	CrashAfterApply
@@ -52,7 +52,7 @@ var AllCrashPoints = []CrashPoint{
 	CrashAfterSync, CrashAfterEpochs, CrashMidSend, CrashAfterSend, CrashAfterApply,
 }
 
-// String names c as in zab-reference 8.1 ("after-append").
+// String names c as transcripts and traces write it ("after-append").
 func (c CrashPoint) String() string {
 	if int(c) < len(crashPointNames) && crashPointNames[c] != "" {
 		return crashPointNames[c]

@@ -19,11 +19,12 @@
 // Time is counted in units; a peer ticks every Config.TickEvery units, so
 // network delays can be shorter than a tick.
 //
-// Beyond short delays, loss, duplication and partitions, the fault model
-// has what a short delay never shows (issue #8: a stale NEWLEADER of an
-// earlier session, re-sent by the same leader, truncated committed
-// entries on a follower that had rejoined it; 10,000 seeds of short
-// delays never got there):
+// Beyond short delays, loss, duplication and partitions, the fault model has
+// what a short delay never shows
+// (docs/safety.md#late-messages-cannot-replay-a-sync: a stale NEWLEADER of
+// an earlier session, re-sent by the same leader, truncated committed
+// entries on a follower that had rejoined it; 10,000 seeds of short delays
+// never got there):
 //
 //   - late delivery: the network keeps copies of past messages per link
 //     and type (NetConfig.Replay) and delivers them much later, after

@@ -159,7 +159,7 @@ func (w *World) observeSoftState(n *node, ss *zab.Status) {
 }
 
 // recordBroadcasts adds a leader's own-epoch appends to B. A leader's
-// append of its own epoch is its proposal (zab-reference 7.1).
+// append of its own epoch is its proposal (see the invariants package).
 func (w *World) recordBroadcasts(n *node, txns []zab.Txn) {
 	if w.Checker == nil || n.soft.Role != zab.RoleLeading {
 		return
@@ -173,13 +173,13 @@ func (w *World) recordBroadcasts(n *node, txns []zab.Txn) {
 
 // apply is step 7: restore a SNAP's state, then apply each committed
 // transaction. Every one must already be durable here ("commit only what
-// is logged", zab-reference 7.3).
+// is logged": a peer's delivered prefix is a prefix of its own log).
 func (w *World) apply(n *node, rd *zab.Ready) {
 	if rd.Snapshot != nil {
 		if err := n.app.Restore(rd.Snapshot.Data); err != nil {
 			w.fail("peer %d: SNAP %v does not decode: %v", n.id, rd.Snapshot.Zxid, err)
 		} else if n.app.Last() != rd.Snapshot.Zxid {
-			// ZOOKEEPER-3104 (B8): a snapshot's label must be what it holds.
+			// ZOOKEEPER-3104: a snapshot's label must be what it holds.
 			w.fail("peer %d: SNAP labelled %v holds state up to %v", n.id, rd.Snapshot.Zxid, n.app.Last())
 		}
 		if w.Checker != nil {

@@ -1,15 +1,15 @@
 // Package workbench runs Maelstrom's kafka workload against any node binary,
 // in Go: our own re-implementation of `maelstrom test -w kafka`, since the
-// JVM original cannot run here (maelstrom-kafka-spec.md is the behaviour it
-// follows).
+// JVM original cannot run here (it follows Maelstrom's and Jepsen's source,
+// cited with the prefixes of tests/workbench/README.md).
 //
 // A run (Test) starts the simulated network and the nodes (package net),
-// each in its own working directory under the run's store folder, drives
-// the kafka workload (package kafka) through Jepsen's phases with a
-// nemesis of partitions, kills and pauses (nemesis.go), records every op
-// in a history (package history), tears the nodes down, judges the history
-// (package checker) and writes the store folder (package output). The phases and their timing are those of
-// M:src/maelstrom/core.clj maelstrom-test (spec 5.2):
+// each in its own working directory under the run's store folder, drives the
+// kafka workload (package kafka) through Jepsen's phases with a nemesis of
+// partitions, kills and pauses (nemesis.go), records every op in a history
+// (package history), tears the nodes down, judges the history (package
+// checker) and writes the store folder (package output). The phases and
+// their timing are those of M:src/maelstrom/core.clj maelstrom-test:
 //
 //  1. main phase: client ops paced by a global stagger (rate), the nemesis
 //     alternating start/stop-partition, kill/start, pause/resume, all cut

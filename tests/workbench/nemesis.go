@@ -274,7 +274,7 @@ func nonNil(s []string) []string {
 
 // startNemesis records the invocation of a and hands it to the nemesis
 // worker. Jepsen records nemesis invocations and completions both as info
-// (spec 3.5).
+// (J:jepsen/src/jepsen/nemesis/combined.clj, M:nemesis.clj package).
 func (r *runner) startNemesis(a nemesisAction) {
 	r.record(&history.Op{Type: history.Info, Process: history.NemesisProcess, F: a.F, Value: a.invocationValue()})
 	r.nemesisBusy = true

@@ -11,7 +11,7 @@ import (
 	"zabkafka/tests/workbench/kafka"
 )
 
-// Maelstrom's defaults (spec 5.1, 5.2, 3.5).
+// Maelstrom's defaults (M:core.clj, M:kafka.clj workload, M:nemesis.clj).
 const (
 	DefaultRate            = 5.0
 	DefaultTimeLimit       = 60 * time.Second

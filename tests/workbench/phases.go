@@ -11,7 +11,7 @@ import (
 // the rate schedule (schedule.Stagger.SetSlack).
 const paceSlack = 2 * time.Millisecond
 
-// phases runs the test's phases in order (spec 5.2).
+// phases runs the test's phases in order (M:core.clj maelstrom-test).
 func (r *runner) phases() error {
 	if err := r.mainPhase(); err != nil {
 		return err

@@ -14,7 +14,7 @@ import (
 	"zabkafka/tests/workbench/net"
 )
 
-// cleanHistory is spec 6.7 example A: two ok sends, an assign, a poll that
+// cleanHistory: two ok sends, an assign, a poll that
 // reads both. Valid.
 func cleanHistory() history.History {
 	off := func(o int64) *int64 { return &o }
@@ -34,7 +34,7 @@ func cleanHistory() history.History {
 	return h
 }
 
-// g1aHistory is spec 6.7 example B: a send that failed definitely is read.
+// g1aHistory: a send that failed definitely is read.
 func g1aHistory() history.History {
 	h := history.History{
 		{Type: history.Invoke, Process: 0, F: history.FSend, Key: "1", Msg: 1},

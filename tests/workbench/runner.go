@@ -192,7 +192,7 @@ func (r *runner) complete(c completion) {
 		r.finals[t.index].Observe(op)
 	} else {
 		// Late completions of the main phase (during the drain) still reach
-		// the main generator (spec 5.2 step 4).
+		// the main generator (J:generator/interpreter.clj run!).
 		r.gen.Observe(op)
 	}
 	switch op.Type {

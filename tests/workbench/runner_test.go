@@ -220,7 +220,7 @@ func seenKeys(h history.History) []string {
 
 // TestRunnerLateCompletionsFeedTargets: sends that complete after the time
 // limit (during the drain) still count for the final phase's targets
-// (spec 5.2 step 4).
+// (J:generator/interpreter.clj run! keeps feeding the main generator).
 func TestRunnerLateCompletionsFeedTargets(t *testing.T) {
 	opts := quickOptions(7)
 	opts.Nemesis = nil

@@ -18,7 +18,8 @@ type Report struct {
 	Options Options
 	History history.History
 	// Faults are what the network recorded: stdout lines that stopped the
-	// reading of a node (the harsh rule, spec 2.3) and node crashes. Their
+	// reading of a node (the harsh rule, M:process.clj stdout-thread) and
+	// node crashes. Their
 	// Time is converted to run time (since the main phase began).
 	Faults  []net.Fault
 	Crashed []string

@@ -14,7 +14,7 @@ import (
 // goroutine touches these fields; the worker goroutine only reads jobs.
 type thread struct {
 	index   int
-	node    string // nodes[index mod N], fixed (spec 5.5)
+	node    string // nodes[index mod N], fixed (J:interpreter.clj)
 	process int    // index, then + concurrency after each info completion
 	busy    bool
 	inv     history.Op // the op in flight

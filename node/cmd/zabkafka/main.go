@@ -26,7 +26,7 @@ import (
 
 func main() {
 	// Before anything can log: the maelstrom library writes a line per
-	// message through the standard logger (maelstrom-kafka-spec 8.3).
+	// message through the standard logger (Maelstrom's demo/go/node.go).
 	log.SetOutput(io.Discard)
 
 	cfg := node.DefaultConfig()

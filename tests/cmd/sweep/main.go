@@ -9,8 +9,8 @@
 //
 // It builds the binaries itself, runs the settings interleaved (one run
 // of each, then the next round), so that the machine's load falls on all
-// of them alike, and writes sweep.md, sweep.png and sweep.json into -out.
-// docs/tuning.md shows a run of it.
+// of them alike, and writes the table, the plot and the figures into
+// -out; docs/tuning.md shows the run in docs/figures/.
 package main
 
 import (

@@ -195,7 +195,8 @@ func writePlot(path string, sums []summary, workload string) error {
 	return p.Save(9*vg.Inch, 6*vg.Inch, path)
 }
 
-// writeOutputs writes sweep.md, sweep.png and sweep.json into dir.
+// writeOutputs writes the table (markdown), the plot (PNG) and the
+// figures (JSON) into dir, each named sweep.
 func writeOutputs(dir string, sums []summary, runs int, workload string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -7,14 +7,17 @@
 // throughput, availability in and after every partition, kill and pause
 // window).
 //
-// Sources of truth are maelstrom-kafka-spec.md sections 6 and 7 and the
-// Clojure itself; where they disagree the Clojure wins and a comment says
-// so. Each Go function names the Clojure function it ports.
+// The source of truth is the Clojure itself: J:kafka.clj checker and the
+// checkers Maelstrom adds (M:checker.clj, M:net/checker.clj; the prefixes
+// are explained in tests/workbench/README.md). Each Go function names the
+// Clojure function it ports.
 //
 // The analysis runs in time roughly linear in the history: realtime order is
 // encoded with O(n) edges (see graph.go), strongly connected components are
 // found with an iterative Tarjan, and every per-key structure is a map or a
-// sorted slice, never a vector indexed by raw offset (Maelstrom issue #51).
+// sorted slice, never a vector indexed by raw offset (Jepsen's is, in
+// J:kafka.clj datafy-version-order-log, and runs out of memory on a huge
+// offset).
 //
 // Check never panics on malformed input: the cases where Jepsen's analysis
 // throws become a workload result whose validity is Unknown, with the

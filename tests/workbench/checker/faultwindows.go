@@ -274,8 +274,8 @@ func medianMax(xs []int64) (int64, int64) {
 	return (xs[n/2-1] + xs[n/2]) / 2, xs[n-1]
 }
 
-// nodeOf maps a client process to the node its thread talks to (spec 5.5,
-// J:interpreter.clj ClientNemesisWorker): thread = process mod
+// nodeOf maps a client process to the node its thread talks to
+// (J:interpreter.clj ClientNemesisWorker): thread = process mod
 // concurrency, node = nodes[thread mod len(nodes)].
 func nodeOf(process int, opts Options) string {
 	if process < 0 || opts.Concurrency <= 0 || len(opts.Nodes) == 0 {

@@ -1,7 +1,7 @@
 package checker
 
-// Cases ported from J:jepsen/test/jepsen/tests/kafka_test.clj (v0.3.7) and
-// maelstrom-kafka-spec.md 6.7, reshaped to Maelstrom's one-step ops. Values
+// Cases ported from J:jepsen/test/jepsen/tests/kafka_test.clj (v0.3.7),
+// reshaped to Maelstrom's one-step ops. Values
 // :a :b :c ... become 1 2 3 ...; the Clojure test each case comes from is
 // named in brackets.
 
@@ -34,7 +34,7 @@ func assertEqual[T any](t *testing.T, what string, got, want T) {
 	}
 }
 
-// Spec 6.7 A: a clean run.
+// TestCleanHistoryIsValid: a clean run.
 func TestCleanHistoryIsValid(t *testing.T) {
 	b := newHB()
 	b.send(0, "x", 0, 1)
@@ -52,7 +52,7 @@ func TestCleanHistoryIsValid(t *testing.T) {
 	}
 }
 
-// Spec 6.7 B [g1a-test].
+// [g1a-test].
 func TestG1a(t *testing.T) {
 	b := newHB()
 	b.sendInv(0, "x", 1)
@@ -67,7 +67,7 @@ func TestG1a(t *testing.T) {
 	}
 }
 
-// Spec 6.7 B without the trailing poll: the unseen quirk also fires, since
+// [g1a-test] without the trailing poll: the unseen quirk also fires, since
 // the key was polled but never acknowledged and that poll is the last ok op.
 func TestUnseenQuirkPolledButNeverSent(t *testing.T) {
 	b := newHB()
@@ -85,7 +85,7 @@ func TestUnseenQuirkPolledButNeverSent(t *testing.T) {
 	assertTypes(t, w)
 }
 
-// Spec 6.7 C [lost-write-test "consistent"].
+// [lost-write-test "consistent"].
 func TestLostWriteConsistent(t *testing.T) {
 	b := newHB()
 	s1 := b.send(0, "x", 0, 1)
@@ -127,7 +127,7 @@ func TestLostWriteInconsistentOffsets(t *testing.T) {
 	assertTypes(t, w, TypeInconsistentOffsets, TypeLostWrite, TypeUnseen)
 }
 
-// Spec 6.7 D [poll-skip-test], with the assign variants of "with
+// [poll-skip-test], with the assign variants of "with
 // intermediate subscribe".
 func TestPollSkip(t *testing.T) {
 	build := func(between func(b *hb)) (*hb, int, int) {
@@ -193,7 +193,7 @@ func TestPollSkipKafkaTest(t *testing.T) {
 	})
 }
 
-// Spec 6.7 E [nonmonotonic-poll-test].
+// [nonmonotonic-poll-test].
 func TestNonmonotonicPoll(t *testing.T) {
 	build := func(between func(b *hb)) (*hb, int, int) {
 		b := newHB()
@@ -221,7 +221,7 @@ func TestNonmonotonicPoll(t *testing.T) {
 	assertTypes(t, w, TypeNonmonotonicPoll)
 }
 
-// Spec 6.7 F [int-poll-skip-test, int-nonmonotonic-poll-test].
+// [int-poll-skip-test, int-nonmonotonic-poll-test].
 func TestInternalPollErrors(t *testing.T) {
 	b := newHB()
 	for i := int64(0); i < 3; i++ {
@@ -276,7 +276,7 @@ func TestIntNonmonotonicPollKafkaTest(t *testing.T) {
 	})
 }
 
-// Spec 6.7 G [version-orders-test "a real-world example"]: two sends
+// [version-orders-test "a real-world example"]: two sends
 // acknowledged at one offset cascade into several error types.
 func TestInconsistentOffsetsCascade(t *testing.T) {
 	b := newHB()
@@ -306,7 +306,7 @@ func TestInconsistentOffsetsCascade(t *testing.T) {
 	})
 }
 
-// Spec 6.7 H [duplicate-test "basic"].
+// [duplicate-test "basic"].
 func TestDuplicate(t *testing.T) {
 	b := newHB()
 	b.send(0, "x", 1, 1)
@@ -342,7 +342,7 @@ func TestDuplicateHashInsensitive(t *testing.T) {
 	})
 }
 
-// Spec 6.7 I [nonmonotonic-send-test].
+// [nonmonotonic-send-test].
 func TestNonmonotonicSend(t *testing.T) {
 	b := newHB()
 	s1 := b.send(0, "x", 3, 1)
@@ -387,8 +387,8 @@ func TestNonmonotonicSendKafkaTest(t *testing.T) {
 	}
 }
 
-// Spec 6.7 J: a poll observed a message whose send began after the poll
-// completed.
+// TestG1cRealtime: a poll observed a message whose send began after the
+// poll completed.
 func TestG1cRealtime(t *testing.T) {
 	b := newHB()
 	b.pollInv(1)
@@ -413,7 +413,7 @@ func TestG1cRealtime(t *testing.T) {
 	assertEqual(t, "bad", w.BadErrorTypes, []string{TypeG1cRealtime, TypeStrongPL2CycleExists})
 }
 
-// Spec 6.7 K [unseen-test]: an acknowledged message nobody polled.
+// [unseen-test]: an acknowledged message nobody polled.
 func TestUnseenOnly(t *testing.T) {
 	b := newHB()
 	b.send(0, "x", 0, 1)
@@ -442,7 +442,7 @@ func TestUnseenSeries(t *testing.T) {
 	assertEqual(t, "series", a.unseen, []UnseenPoint{{1, 0}, {3, 1}, {5, 2}, {7, 1}, {9, 0}})
 }
 
-// Spec 6.7 L [realtime-lag-test "up to date"]. Jepsen's two-message send
+// [realtime-lag-test "up to date"]. Jepsen's two-message send
 // at time 9 is two sends completing at 9; its two-poll op is one poll.
 func TestRealtimeLag(t *testing.T) {
 	const a, bb, c, d = 1, 2, 3, 4
@@ -488,7 +488,7 @@ func TestRealtimeLag(t *testing.T) {
 	assertEqual(t, "worst", w.WorstRealtimeLag, &worst)
 }
 
-// Spec 6.7 M [empty-history-test].
+// [empty-history-test].
 func TestEmptyTransactionGraph(t *testing.T) {
 	b := newHB()
 	b.assign(0, history.OK, "x")

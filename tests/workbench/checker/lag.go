@@ -61,7 +61,8 @@ func maxOffsets(t *txn) map[string]int64 {
 
 // maxLagOffset bounds the per-key expiry table: a node that answers with
 // an absurd offset must not make the checker allocate without limit
-// (Jepsen would run out of memory, Maelstrom issue #51). Offsets past it
+// (Jepsen would run out of memory: J:kafka.clj datafy-version-order-log
+// builds a vector with a slot for every offset). Offsets past it
 // get lag 0.
 const maxLagOffset = 1 << 16
 

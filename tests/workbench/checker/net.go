@@ -1,7 +1,8 @@
 package checker
 
-// NetSlice is one slice of the :net section (spec 7.1). MsgsPerOp is set
-// for the all and servers slices when the history has client invocations.
+// NetSlice is one slice of the :net section (M:net/checker.clj). MsgsPerOp
+// is set for the all and servers slices when the history has client
+// invocations.
 type NetSlice struct {
 	SendCount int64    `json:"send-count"`
 	RecvCount int64    `json:"recv-count"`

@@ -5,7 +5,8 @@ import "time"
 // Options carries what the checker needs beyond the history.
 type Options struct {
 	// Nodes are the node ids in test order (n0, n1, ...). With Concurrency
-	// they map a process to the node its thread talks to (spec 5.5): thread
+	// they map a process to the node its thread talks to
+	// (J:interpreter.clj ClientNemesisWorker): thread
 	// = process mod Concurrency, node = Nodes[thread mod len(Nodes)]. Only
 	// the partition-window report needs them; it is skipped without them.
 	Nodes []string
@@ -31,8 +32,8 @@ func HopLatencyOf(latency time.Duration, dist string) time.Duration {
 	return hopLatency(latency, dist)
 }
 
-// NetCount is one slice of the network journal statistics (spec 7.1,
-// M:src/maelstrom/net/checker.clj basic-stats). The network counts them;
+// NetCount is one slice of the network journal statistics
+// (M:src/maelstrom/net/checker.clj basic-stats). The network counts them;
 // the checker only divides.
 type NetCount struct {
 	SendCount int64 // messages accepted by the network, dropped ones included

@@ -36,7 +36,7 @@ type FStats struct {
 	Counts
 }
 
-// Stats is the :stats section (spec 7.2).
+// Stats is the :stats section (J:checker.clj stats, J:kafka.clj stats-checker).
 type Stats struct {
 	Valid Validity `json:"valid?"`
 	Counts
@@ -78,7 +78,8 @@ func computeStats(txns []txn) Stats {
 	return s
 }
 
-// Availability is Maelstrom's :availability section (spec 7.3).
+// Availability is Maelstrom's :availability section (M:checker.clj
+// availability-checker).
 type Availability struct {
 	Valid Validity `json:"valid?"`
 	// OKFraction is ok completions over invocations (1 with none), as a

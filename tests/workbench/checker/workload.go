@@ -23,7 +23,8 @@ var allowedErrorTypes = map[string]bool{
 // Maelstrom's settings.
 func IsAllowedErrorType(t string) bool { return allowedErrorTypes[t] }
 
-// WorkloadResult is the kafka checker's section of the results (spec 6.6).
+// WorkloadResult is the kafka checker's section of the results
+// (J:kafka.clj checker).
 type WorkloadResult struct {
 	Valid Validity
 	// Error is set when the analysis could not complete (where Jepsen's

@@ -2,7 +2,7 @@
 // nemesis operation, invocation and completion, in the order the workbench
 // saw them. It is the one contract between the kafka workload (which writes
 // it) and the checker (which reads it), and it mirrors the history Jepsen
-// keeps for Maelstrom's kafka workload (maelstrom-kafka-spec.md section 5.9).
+// keeps for Maelstrom's kafka workload (its history.txt and history.edn).
 //
 // Values are typed rather than kept as Jepsen's nested vectors: a send
 // carries Key/Msg/Offset, a poll carries Polls, an assign carries Keys. The
@@ -47,7 +47,7 @@ const (
 
 // NemesisProcess is the Process of every nemesis record. Client processes
 // are 0, 1, 2, ...; thread t starts as process t and becomes p+concurrency
-// after each info completion (spec 1.6).
+// after each info completion (J:generator/interpreter.clj).
 const NemesisProcess = -1
 
 // Pair is one message a poll returned: its offset and its value.
@@ -79,7 +79,8 @@ func (p *Pair) UnmarshalJSON(b []byte) error {
 //     node returned them; a key present with an empty slice was returned
 //     with an empty list). Invocations and fail/info completions carry none.
 //   - assign: Keys (the keys assigned), on invocation and completion;
-//     Unseen is the poll-unseen debug map (spec 5.4) when it widened the op.
+//     Unseen is the poll-unseen debug map (J:kafka.clj PollUnseen) when it
+//     widened the op.
 //   - crash: nothing.
 //   - start-partition: Value is the shape name on invocation and the grudge
 //     (node -> nodes it drops) on completion; stop-partition: Value is
@@ -108,7 +109,8 @@ type Op struct {
 	// "net-timeout", or an error reply's name and text ("crash: text"),
 	// or "indeterminate: ..." for a malformed reply.
 	Error string `json:"error,omitempty"`
-	// FinalPhase marks ops issued by the final generator (spec 5.8).
+	// FinalPhase marks ops issued by the final generator (J:kafka.clj
+	// final-polls).
 	FinalPhase bool `json:"final,omitempty"`
 }
 

@@ -22,7 +22,7 @@ type Conn interface {
 
 // Client is one client thread's kafka client (M:src/maelstrom/workload/
 // kafka.clj Client): it talks to one node through one Conn and keeps the
-// local map key -> next offset to poll, initially empty (spec 5.5).
+// local map key -> next offset to poll, initially empty (M:kafka.clj Client).
 //
 // A Client is used by one thread at a time and is never reused after an
 // info completion: the runner opens a fresh one (the Clojure client is not
@@ -49,7 +49,7 @@ func NewClient(conn Conn, node string, timeout time.Duration, isTimeout func(err
 func (c *Client) Offsets() map[string]int64 { return maps.Clone(c.offsets) }
 
 // Invoke performs req and classifies its outcome as Maelstrom's with-errors
-// does with the idempotent set {assign} (spec 1.6):
+// does with the idempotent set {assign} (M:client.clj with-errors):
 //   - a timeout is info "net-timeout" (fail for assign);
 //   - an error reply is fail when its code is definite (or for assign), else
 //     info, with error "name: text";
@@ -99,7 +99,8 @@ func (c *Client) send(ctx context.Context, req Request) (Outcome, error) {
 
 // poll is M:kafka.clj apply-mop! :poll plus the commit that follows: poll
 // from the local map, advance the local map (before the commit, so a failed
-// commit still moves this client past what it was shown, spec 5.6), then
+// commit still moves this client past what it was shown, M:kafka.clj
+// Client invoke!), then
 // commit the highest offset returned per non-empty key.
 func (c *Client) poll(ctx context.Context) (Outcome, error) {
 	r, err := c.call(ctx, map[string]any{"type": "poll", "offsets": maps.Clone(c.offsets)}, "poll_ok", "msgs")
@@ -144,8 +145,8 @@ func (c *Client) poll(ctx context.Context) (Outcome, error) {
 
 // assign replaces the local map with the assigned keys: every key keeps its
 // local position if it has one, else starts at 0. The committed offsets the
-// node lists are never used (M:kafka.clj reads them from the wrong map, spec
-// 5.6), but the RPC must succeed with a well-formed reply. A seek-to-beginning
+// node lists are never used (M:kafka.clj Client reads them from the wrong
+// map), but the RPC must succeed with a well-formed reply. A seek-to-beginning
 // assign sets every key to 0 without an RPC.
 func (c *Client) assign(ctx context.Context, req Request) (Outcome, error) {
 	next := make(map[string]int64, len(req.Keys))
@@ -196,7 +197,7 @@ type netError interface {
 // errTimeout is an RPC that got no matching reply within the client timeout.
 var errTimeout = errors.New("net-timeout")
 
-// classify turns a failed op into its completion (spec 1.6).
+// classify turns a failed op into its completion (M:client.clj with-errors).
 func (c *Client) classify(f string, err error) Outcome {
 	idempotent := f == history.FAssign
 	var re *replyError

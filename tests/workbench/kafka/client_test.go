@@ -78,7 +78,8 @@ func (e nodeErr) Error() string  { return e.name + " (text)" }
 func (e nodeErr) Name() string   { return e.name }
 func (e nodeErr) Definite() bool { return e.definite }
 
-// TestClientErrorClassification walks the with-errors table of spec 1.6.
+// TestClientErrorClassification walks what M:client.clj with-errors makes of
+// each outcome.
 func TestClientErrorClassification(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -148,7 +149,8 @@ func (blockingConn) RPC(ctx context.Context, _ string, _ map[string]any) (json.R
 	return nil, ctx.Err()
 }
 
-// TestClientReplySchemas: closed schemas of spec 5.7 make every deviation
+// TestClientReplySchemas: the closed schemas of M:kafka.clj's defrpc forms
+// make every deviation
 // an info "indeterminate" op.
 func TestClientReplySchemas(t *testing.T) {
 	bad := []struct {
@@ -223,7 +225,7 @@ func TestClientPollAndCommit(t *testing.T) {
 
 // TestClientFailedCommitAdvancesLocalMap: the local map moved before the
 // commit, so a definite commit error leaves it advanced (the source of
-// poll-skip, spec 5.6).
+// poll-skip, M:kafka.clj Client invoke!).
 func TestClientFailedCommitAdvancesLocalMap(t *testing.T) {
 	_, c := newFake(t,
 		`{"type":"poll_ok","msgs":{"5":[[4,9]]},"in_reply_to":1}`,

@@ -1,6 +1,6 @@
 // Package kafka is the workbench's port of Maelstrom's kafka workload: what
-// the generator asks for (maelstrom-kafka-spec.md 5.3-5.4, 5.8) and what a
-// client does with each request (5.5-5.7).
+// the generator asks for (J:kafka.clj workload, PollUnseen, final-polls)
+// and what a client does with each request (M:kafka.clj Client).
 //
 // It has no goroutines and no clock. The runner (package workbench) owns
 // time and threads: it asks a Generator for the next main-phase request, a

@@ -6,7 +6,7 @@ type errorKind struct {
 	definite bool // the operation certainly did not take effect
 }
 
-// errorRegistry is M:resources/errors.edn (spec 1.5). Any other code, a
+// errorRegistry is M:resources/errors.edn. Any other code, a
 // missing code, or a code that is not a JSON integer is "unknown" and
 // indefinite (M:src/maelstrom/client.clj throw-errors!); so are custom codes
 // (>= 1000), which the registry never lists.

@@ -25,7 +25,7 @@ const (
 )
 
 // FinalThread is one client thread's final-phase generator (J:kafka.clj
-// FinalPolls inside gen/each-thread, spec 5.8): crash, then assign every
+// FinalPolls inside gen/each-thread): crash, then assign every
 // target key seeking to the beginning, then poll at staggered gaps until this
 // thread's own ok polls have reached every target offset.
 //

@@ -10,7 +10,7 @@ import (
 )
 
 // Config holds the workload's knobs. Zero fields take Maelstrom's defaults
-// (spec 5.1).
+// (J:kafka.clj workload, M:kafka.clj workload).
 type Config struct {
 	KeyCount        int // active keys; default 10 (Elle's exponential default)
 	MaxWritesPerKey int // messages per key before it is retired; default 16
@@ -53,7 +53,7 @@ func (c Config) withDefaults() Config {
 // Generator is the main phase's source of client requests: the chain of
 // J:kafka.clj workload (txn-generator, tag-rw, track-key-offsets,
 // interleave-subscribes, poll-unseen) merged with crash-client-gen by
-// gen/any, with Maelstrom's string keys (spec 5.3). It does not pace
+// gen/any, with Maelstrom's string keys (M:kafka.clj). It does not pace
 // requests: the runner's global stagger decides when to ask.
 //
 // A Generator is not safe for concurrent use.

@@ -27,7 +27,8 @@ func testSeed(t *testing.T) *rand.Rand {
 }
 
 // TestTxnSourceKeyBias: with K = 10 the last position is chosen about half
-// the time, the one before about a quarter (Elle rand-key, spec 5.3).
+// the time, the one before about a quarter (Elle's rand-key,
+// E:src/elle/txn.clj).
 func TestTxnSourceKeyBias(t *testing.T) {
 	s := NewTxnSource(10, 1<<30, testSeed(t))
 	counts := map[int64]int{}
@@ -269,9 +270,9 @@ func TestOffsetTracker(t *testing.T) {
 	}
 }
 
-// TestFinalThread walks spec 5.8: crash, assign all target keys sorted
-// numerically with seek-to-beginning, then polls with gaps in [0, 0.4 s)
-// until this thread's polls reach every target.
+// TestFinalThread walks J:kafka.clj final-polls: crash, assign all target
+// keys sorted numerically with seek-to-beginning, then polls with gaps in
+// [0, 0.4 s) until this thread's polls reach every target.
 func TestFinalThread(t *testing.T) {
 	f := NewFinalThread(map[int64]int64{10: 2, 2: -1, 3: 0}, testSeed(t))
 	now := time.Second

@@ -86,8 +86,9 @@ func mergeMax(dst, src map[int64]int64) {
 
 // OffsetTracker remembers, per key, the highest offset any ok completion
 // showed (J:kafka.clj TrackKeyOffsets). Its snapshot at the start of the
-// final phase is the final phase's target (spec 5.8). Completions that arrive
-// after the time limit count too (spec 5.2 step 4).
+// final phase is the final phase's target (J:kafka.clj final-polls).
+// Completions that arrive after the time limit count too
+// (J:generator/interpreter.clj run! keeps feeding the main generator).
 type OffsetTracker struct {
 	max map[int64]int64
 }
@@ -110,7 +111,7 @@ func (t *OffsetTracker) Observe(op history.Op) {
 func (t *OffsetTracker) Targets() map[int64]int64 { return maps.Clone(t.max) }
 
 // PollUnseen tracks keys whose acknowledged messages nobody has polled yet,
-// and sometimes widens an assign to them (J:kafka.clj PollUnseen, spec 5.4).
+// and sometimes widens an assign to them (J:kafka.clj PollUnseen).
 // sent and polled are per key the highest offset of an ok send and of an ok
 // poll; a key leaves both maps once polled >= sent.
 type PollUnseen struct {

@@ -10,7 +10,7 @@ import (
 	"zabkafka/tests/workbench/history"
 )
 
-// replyError is an error reply from the node (spec 1.5).
+// replyError is an error reply from the node (M:resources/errors.edn).
 type replyError struct {
 	kind errorKind
 	text string // the body's text; empty when absent or null
@@ -42,7 +42,7 @@ func (e *malformedError) Error() string {
 type reply map[string]json.RawMessage
 
 // decodeReply splits a reply body into its fields. An error body becomes a
-// *replyError before any schema check (spec 1.7); any other body must have
+// *replyError before any schema check (M:client.clj); any other body must have
 // type want, an integer in_reply_to, an optional integer msg_id, exactly the
 // fields listed in fields and nothing else.
 func decodeReply(body json.RawMessage, want string, fields ...string) (reply, error) {

@@ -15,13 +15,14 @@ type Request struct {
 	Msg int64  // send: the value, 1..max-writes-per-key
 
 	Keys []string // assign: the keys to assign
-	// Unseen is the poll-unseen debug map of an assign it widened (spec 5.4).
+	// Unseen is the poll-unseen debug map of an assign it widened
+	// (J:kafka.clj PollUnseen).
 	Unseen map[string]history.Unseen
 	// SeekToBeginning makes an assign set every key to offset 0 without an
 	// RPC; only the final phase sets it (J:kafka.clj final-polls).
 	SeekToBeginning bool
 
-	// Final marks requests of the final phase (spec 5.8).
+	// Final marks requests of the final phase (J:kafka.clj final-polls).
 	Final bool
 }
 
@@ -53,7 +54,7 @@ type Outcome struct {
 
 // Complete returns the completion record for invocation inv: the
 // invocation's fields (a failed or indefinite op keeps its invocation value,
-// spec 1.6) plus the outcome. The runner stamps Index and Time.
+// M:client.clj with-errors) plus the outcome. The runner stamps Index and Time.
 func (o Outcome) Complete(inv history.Op) history.Op {
 	c := inv
 	c.Type = o.Type

@@ -82,12 +82,13 @@ func newClient(n *network, id string) *Client {
 // RPC sends body (a JSON object; RPC sets "msg_id", leaving the caller's map
 // untouched) to dest and waits for the reply whose in_reply_to equals that
 // msg_id, discarding every other message that reaches this client, late
-// replies to earlier requests included (spec 1.7; the reply's src is not
-// checked). The context carries the timeout: when it expires RPC returns an
-// error for which IsTimeout is true. An unknown dest is an error wrapping
-// ErrUnknownMember, as Maelstrom's send! assertion would throw. A request
-// to a node that is killed or restarting is not sent (ErrNodeDown); one
-// outstanding when its node is killed returns ErrNodeKilled at once.
+// replies to earlier requests included (M:client.clj recv!; the reply's src
+// is not checked). The context carries the timeout: when it expires RPC
+// returns an error for which IsTimeout is true. An unknown dest is an
+// error wrapping ErrUnknownMember, as Maelstrom's send! assertion would
+// throw. A request to a node that is killed or restarting is not sent
+// (ErrNodeDown); one outstanding when its node is killed returns
+// ErrNodeKilled at once.
 func (cl *Client) RPC(ctx context.Context, dest string, body map[string]any) (json.RawMessage, error) {
 	return cl.rpc(ctx, dest, body, true)
 }

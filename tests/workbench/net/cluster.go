@@ -269,9 +269,10 @@ func (c *Cluster) OpenClient() *Client {
 	return newClient(c.net, "c"+strconv.FormatInt(k, 10))
 }
 
-// Partition adds grudge (receiver node -> sender nodes it drops, spec 3.4)
-// to the current partitions. Entries naming anything but the cluster's
-// nodes are ignored (and logged): clients and services are never cut off.
+// Partition adds grudge (receiver node -> sender nodes it drops; M:net.clj
+// jepsen-net) to the current partitions. Entries naming anything but the
+// cluster's nodes are ignored (and logged): clients and services are never
+// cut off.
 func (c *Cluster) Partition(grudge map[string][]string) {
 	if ignored := c.net.drop(grudge); len(ignored) > 0 {
 		c.cfg.Logf("partition: ignoring pairs that are not node->node: %v", ignored)
@@ -284,7 +285,7 @@ func (c *Cluster) Heal() { c.net.heal() }
 // Partitions returns the current partitions: receiver -> dropped senders.
 func (c *Cluster) Partitions() map[string][]string { return c.net.partitions() }
 
-// Counts returns the journal counts so far (spec 7.1).
+// Counts returns the journal counts so far (M:net/checker.clj basic-stats).
 func (c *Cluster) Counts() NetCounts { return c.net.counts.snapshot() }
 
 // Faults returns, in the order they happened, the bad stdout lines that

@@ -22,7 +22,7 @@ type Config struct {
 	NodeIDs []string      // "n0".."n{N-1}"; none may start with "c" or be a service id
 	Bin     string        // node binary (made absolute and canonical by Start)
 	Args    []string      // extra args for the binary
-	Latency time.Duration // mean node<->node and node<->service latency (spec 3.2)
+	Latency time.Duration // mean node<->node and node<->service latency (M:net.clj)
 	Dist    string        // "constant" (also ""), "uniform" or "exponential"
 	Seed    int64         // seeds latency draws and the services' randomness
 	LogDir  string        // node stderr -> LogDir/<node>.log (created if missing; "" keeps no logs)

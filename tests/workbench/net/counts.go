@@ -2,8 +2,8 @@ package net
 
 import "sync/atomic"
 
-// Count is one slice of the network journal statistics (spec 7.1,
-// M:src/maelstrom/net/checker.clj basic-stats).
+// Count is one slice of the network journal statistics
+// (M:src/maelstrom/net/checker.clj basic-stats).
 type Count struct {
 	SendCount int64 // messages accepted by the network, including ones a partition later dropped
 	RecvCount int64 // messages delivered (to nodes, clients and services)

@@ -1,5 +1,6 @@
 // Package net is the workbench's stand-in for Maelstrom's network, process
-// runner and built-in services (maelstrom-kafka-spec.md sections 1-4, 7.1).
+// runner and built-in services (M:net.clj, M:process.clj, M:service.clj and
+// M:net/checker.clj; the prefixes are explained in tests/workbench/README.md).
 // It runs any node binary over stdin/stdout as Maelstrom 0.2.4 would, and
 // never imports the code it judges.
 //
@@ -15,22 +16,26 @@
 //     One delivery goroutine per member takes the head as soon as there is
 //     one, applies the partition table at that moment (so a message sent
 //     before a partition but taken during it is dropped), sleeps until the
-//     deadline holding up everything behind it, and writes it (spec 3.1-3.4,
-//     M:net.clj recv!, M:process.clj stdin-thread).
+//     deadline holding up everything behind it, and writes it (M:net.clj
+//     send! and recv!, M:process.clj stdin-thread).
 //  2. Latency is zero for any message with a client at either end, else
 //     constant, uniform integer ms in [0, 2*mean) or exponential truncated
-//     to whole ms (spec 3.2). Each sender draws from its own generator
-//     seeded from Config.Seed, so the draws replay whatever the interleaving.
-//  3. The harsh stdout rule (spec 2.3): the first malformed line, or message
-//     to an unknown member (a closed client, a misspelt node), makes the
-//     workbench stop reading that node's stdout for the rest of the test, as
-//     Maelstrom's reader thread does; the node may then block on a full pipe.
+//     to whole ms (M:net.clj latency-dist). Each sender draws from its own
+//     generator seeded from Config.Seed, so the draws replay whatever the
+//     interleaving.
+//  3. The harsh stdout rule (M:process.clj stdout-thread;
+//     docs/running.md#one-message-per-line-or-maelstrom-stops-reading):
+//     the first malformed line, or message to an unknown member (a closed
+//     client, a misspelt node), makes the workbench stop reading that
+//     node's stdout for the rest of the test, as Maelstrom's reader thread
+//     does; the node may then block on a full pipe.
 //     It is recorded as a Fault and logged. Config.Lenient turns this off.
 //  4. Services (lin-kv, seq-kv, lww-kv, lin-tso) answer one request at a
 //     time with Maelstrom's bodies, error codes and texts, including seq-kv's
-//     stale states and lww-kv's two never-merging replicas (spec 4).
+//     stale states and lww-kv's two never-merging replicas (M:service.clj).
 //  5. Counts are the :net checker's send/recv/msg counts for all, clients
-//     and servers (spec 7.1); messages rejected at send are not counted.
+//     and servers (M:net/checker.clj); messages rejected at send are not
+//     counted.
 //  6. Each node runs in its own working directory (Config.WorkDir/<node>)
 //     and keeps one log across its processes. Kill SIGKILLs a node's
 //     process group: client RPCs outstanding on it end at once with

@@ -21,7 +21,7 @@ type envelope struct {
 }
 
 // emptyBody is what a missing or nil-like body becomes: Maelstrom's
-// keywordize-keys-1 turns nil (and empty seqables) into {} (spec 1.2).
+// keywordize-keys-1 turns nil (and empty seqables) into {} (M:process.clj).
 var emptyBody = []byte("{}")
 
 // errMalformed is wrapped by every envelope schema failure.

@@ -10,7 +10,8 @@ import (
 const (
 	// FaultMalformedLine: a stdout line that is not JSON, fails the envelope
 	// schema (extra top-level key, non-string src/dest, non-object body),
-	// or is blank (spec 1.2, 2.3).
+	// or is blank (M:process.clj parse-msg;
+	// docs/running.md#one-message-per-line-or-maelstrom-stops-reading).
 	FaultMalformedLine = "malformed-line"
 	// FaultUnknownDestination: a message whose dest (or src) is not a
 	// registered member, e.g. a reply to a client that was already closed

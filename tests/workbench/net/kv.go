@@ -118,7 +118,7 @@ func (s *linKV) handle(_ string, body *jvalue) ([]field, error) {
 // sequential, buffer size 32).
 const seqVersions = 32
 
-// seqKV is seq-kv (M:service.clj Sequential, spec 4.3): each requester
+// seqKV is seq-kv (M:service.clj Sequential): each requester
 // (by src) observes a monotonic sequence of states, possibly stale.
 type seqKV struct {
 	versions  []kvMap // the last up-to-32 states, oldest first; the newest is last
@@ -189,7 +189,7 @@ type lwwEntry struct {
 	val *jvalue
 }
 
-// lwwKV is lww-kv (M:service.clj Eventual wrapping LWWKV, spec 4.4). The
+// lwwKV is lww-kv (M:service.clj Eventual wrapping LWWKV). The
 // Clojure merges a random pair of replicas on every request but then builds
 // the new replica vector from the pre-merge one, so the merge is lost and
 // the replicas never converge: each request lands on a random replica. We

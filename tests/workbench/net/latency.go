@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Latency distribution names accepted in Config.Dist (spec 3.2).
+// Latency distribution names accepted in Config.Dist (M:net.clj latency-dist).
 const (
 	DistConstant    = "constant"
 	DistUniform     = "uniform"

@@ -9,8 +9,9 @@ import (
 
 // lineReader splits a node's output into lines the way Java's
 // BufferedReader.readLine does (Maelstrom reads stdout and stderr with it,
-// spec 1.1): a line ends at "\n", "\r" or "\r\n", has no length limit, and a
-// final unterminated line is returned at end of input.
+// M:process.clj stdout-thread): a line ends at "\n", "\r" or "\r\n", has
+// no length limit, and a final unterminated line is returned at end of
+// input.
 type lineReader struct {
 	r       *bufio.Reader
 	long    []byte   // accumulates a line longer than r's buffer

@@ -200,7 +200,7 @@ func (n *network) enqueue(src string, to *mailbox, body []byte, rng *rand.Rand) 
 }
 
 // dropped applies the partition rule when e is taken off its receiver's
-// queue (M:net.clj recv!, spec 3.4): dropped messages stay counted as sent
+// queue (M:net.clj recv!): dropped messages stay counted as sent
 // and are never counted as received.
 func (n *network) dropped(e *envelope) bool {
 	return (*n.parts.Load())[e.dest][e.src]

@@ -192,7 +192,7 @@ func TestPartitionAppliesWhenMessageIsTakenNotWhenSent(t *testing.T) {
 }
 
 func TestDeliveryHoldsLaterMessagesBehindTheOneItTook(t *testing.T) {
-	// Spec 3.3: once the loop holds a message, an earlier-deadline message
+	// As M:net.clj recv! does: once the loop holds a message, an earlier-deadline message
 	// that arrives meanwhile waits behind it.
 	lm, _ := newLatencyModel(DistConstant, 0)
 	n := newNetwork(lm, []string{"n0", "n1"})

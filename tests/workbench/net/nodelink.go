@@ -33,13 +33,13 @@ type nodeLink struct {
 // deliverLoop writes this node's messages to its stdin, one at a time in
 // deadline order, until the network shuts down. It takes the head as soon
 // as there is one, drops it if a partition says so at that moment, sleeps
-// until its deadline (holding up everything behind it, spec 3.3), counts it
-// and writes it. Writes to a dead process fail and the message is lost, as
-// in Maelstrom; it still counts as delivered because the journal records
-// the delivery before the write. It also returns when quit (the end of
-// this process, nil for none) closes. While the node is restarting,
-// messages from nodes and services are dropped, so the new process reads
-// its init first.
+// until its deadline (holding up everything behind it, M:net.clj recv!),
+// counts it and writes it. Writes to a dead process fail and the message
+// is lost, as in Maelstrom; it still counts as delivered because the
+// journal records the delivery before the write. It also returns when
+// quit (the end of this process, nil for none) closes. While the node is
+// restarting, messages from nodes and services are dropped, so the new
+// process reads its init first.
 func (l *nodeLink) deliverLoop(w io.Writer, quit <-chan struct{}) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	t := newStoppedTimer()
@@ -79,7 +79,8 @@ func (l *nodeLink) deliverLoop(w io.Writer, quit <-chan struct{}) {
 // (M:process.clj stdout-thread, parse-msg). Unless lenient, the first
 // malformed line or message to an unknown member stops it for good: the
 // node's later output is never read, and once the pipe fills the node
-// blocks (spec 2.3). It returns at end of output.
+// blocks (docs/running.md#one-message-per-line-or-maelstrom-stops-reading).
+// It returns at end of output.
 func (l *nodeLink) readLoop(r io.Reader) {
 	lr := newLineReader(r)
 	for {
@@ -132,5 +133,5 @@ func (l *nodeLink) fault(kind string, line []byte, cause error) {
 		l.logf("node %s: %s at %v (lenient: still reading its stdout): %s\n  line: %s", l.id, kind, f.Time, f.Detail, f.Line)
 		return
 	}
-	l.logf("WARNING: node %s: %s at %v: %s\n  line: %s\n  As Maelstrom does (spec 2.3), the workbench now stops reading this node's stdout for the rest of the test: nothing it prints from here on is delivered.", l.id, kind, f.Time, f.Detail, f.Line)
+	l.logf("WARNING: node %s: %s at %v: %s\n  line: %s\n  As Maelstrom does (docs/running.md, \"What Maelstrom requires of a node\"), the workbench now stops reading this node's stdout for the rest of the test: nothing it prints from here on is delivered.", l.id, kind, f.Time, f.Detail, f.Line)
 }

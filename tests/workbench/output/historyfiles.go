@@ -63,7 +63,8 @@ func WriteHistoryText(w io.Writer, h history.History) error {
 	return bw.Flush()
 }
 
-// opValue renders an op's value as Maelstrom's history shows it (spec 5.9).
+// opValue renders an op's value as Maelstrom's history shows it (its
+// history.txt).
 func opValue(op *history.Op) string {
 	switch op.F {
 	case history.FSend:

@@ -15,7 +15,8 @@ import (
 )
 
 // LagPoint is one realtime-lag sample: when a poll was invoked and how far
-// behind the newest known offset it was (spec 6.5), both in seconds.
+// behind the newest known offset it was (J:kafka.clj realtime-lag), both in
+// seconds.
 type LagPoint struct {
 	Time float64
 	Lag  float64

@@ -20,8 +20,8 @@ func expect(ok bool, format string, args ...any) error {
 	return fmt.Errorf(format, args...)
 }
 
-// firstElection: zab-reference 8.1 scenario 1, as
-// tests/scenarios TestFreshStartElectsHighestID.
+// firstElection: a fresh start, as tests/scenarios
+// TestFreshStartElectsHighestID.
 func firstElection() (*run, View, error) {
 	r, err := newRun(sim.Config{Seed: 1, Peers: 3})
 	if err != nil {
@@ -52,8 +52,8 @@ func firstElection() (*run, View, error) {
 	return r, hideNoise(View{From: 0, To: r.w.Now()}, false), r.ending(3)
 }
 
-// minorityProposal: zab-reference 8.1 "leader crash after proposing to a
-// minority", as tests/scenarios TestProposalSeenByMinorityOnlyIsSkipped.
+// minorityProposal: a leader that crashes after proposing to a minority,
+// as tests/scenarios TestProposalSeenByMinorityOnlyIsSkipped.
 func minorityProposal() (*run, View, error) {
 	r, a, _, err := startCommitted(5, 2)
 	if err == nil {
@@ -125,8 +125,8 @@ func minorityProposal() (*run, View, error) {
 	return r, hideNoise(View{From: from, To: r.w.Now()}, true), nil
 }
 
-// oldLeaderTrunc: zab-reference 8.1 "old leader returning with
-// uncommitted proposals", as tests/scenarios
+// oldLeaderTrunc: an old leader returning with uncommitted proposals, as
+// tests/scenarios
 // TestOldLeaderReturnsAndIsTruncated.
 func oldLeaderTrunc() (*run, View, error) {
 	r, a, _, err := startCommitted(3, 3)
@@ -210,7 +210,8 @@ func laggingDiff() (*run, View, error) {
 	return r, hideNoise(View{From: from, To: r.w.Now()}, false), nil
 }
 
-// pipelined: proposals made faster than they commit (zab-reference 6.2).
+// pipelined: proposals made faster than they commit
+// (docs/companion.md#phase-3-broadcast-dsn-2011-phase-3-rj-2008-protocol).
 func pipelined() (*run, View, error) {
 	const n, spacing = 6, 2
 	r, l, _, err := startCommitted(3, 1)

@@ -6,7 +6,8 @@
 //
 // A relayed answer older than replyDeadline is dropped: the client gave up
 // after 5 s and was closed, and one message to a closed client would make
-// the workbench stop reading this node's stdout (spec 2.3).
+// the workbench stop reading this node's stdout (M:process.clj
+// stdout-thread).
 //
 // n0 keeps its log in memory, so a kill of n0 loses every acknowledged
 // message; with --data-dir DIR it also keeps it in DIR/n0.log (DIR relative

@@ -10,7 +10,9 @@
 // operation, and nothing else.
 //
 // A relayed answer older than replyDeadline is dropped: the client gave
-// up after 5 s (spec 2.3).
+// up after 5 s and was closed, and one message to a closed client would
+// make the workbench stop reading this node's stdout (M:process.clj
+// stdout-thread).
 package main
 
 import (

@@ -2,34 +2,39 @@ package zab
 
 import "zabkafka/election/quorum"
 
-// learnerStage is how far the leader has taken one follower through
+// handlerStage is how far the leader has taken one follower through
 // discovery and synchronisation (ZooKeeper's LearnerHandler.run, as data).
-type learnerStage uint8
+type handlerStage uint8
 
 const (
 	// stageInfo: LEADERINFO sent, waiting for its ACKEPOCH.
-	stageInfo learnerStage = iota + 1
+	stageInfo handlerStage = iota + 1
 	// stageEpochAcked: ACKEPOCH received, waiting for the epoch-ack
 	// quorum before the follower can be synchronised.
 	stageEpochAcked
 	// stageSyncing: NEWLEADER sent (re-sent until acknowledged). The
 	// follower already receives every proposal made after its sync
-	// (SPEC issue 1: proposals go to every follower sent NEWLEADER).
+	// (docs/companion.md, phase 2: it joins the broadcast set the moment
+	// its NEWLEADER is planned, so no proposal made during the sync is
+	// missed).
 	stageSyncing
 	// stageSynced: ACKNEWLEADER received: the follower counts for
 	// establishing the epoch, for commits and for the leader's quorum.
 	stageSynced
 )
 
-// learner is the leader's view of one follower in one sync session.
-type learner struct {
+// learnerHandler is the leader's view of one follower in one sync session:
+// ZooKeeper's LearnerHandler, the leader-side thread that serves one
+// Learner, as data. (In ZooKeeper the Learner is the follower's own
+// side; here that is follower, in follower.go.)
+type learnerHandler struct {
 	id PeerID
 	// attempt is the follower's follow attempt this session answers;
 	// session names the session, unique for this leader. Messages of any
 	// other session are ignored in both directions.
 	attempt   uint64
 	session   uint64
-	stage     learnerStage
+	stage     handlerStage
 	lastHeard int64 // tick of the last message of this session
 
 	// What the follower reported in ACKEPOCH: its last zxid and its sync
@@ -52,8 +57,8 @@ type learner struct {
 	next Zxid
 	// progressAt is the tick match last advanced or, when nothing was
 	// outstanding, the tick a new send began: ResendTicks after it
-	// without progress the leader resends from match (design.md
-	// decision 3).
+	// without progress the leader resends from match (docs/differences.md,
+	// "Resend from match").
 	progressAt int64
 	// commitSent is the highest commit point told to the follower.
 	commitSent Zxid
@@ -75,10 +80,11 @@ type learner struct {
 	eager       bool
 }
 
-// learnersInOrder returns the learners in ascending id order, so no map
-// order reaches an output. The slice is scratch space, valid until the
-// next call: loops over it must not call it again.
-func (l *leaderState) learnersInOrder(voters quorum.Set) []*learner {
+// learnersInOrder returns the learner handlers in ascending id order (the
+// set Leader.getLearners returns), so no map order reaches an output. The
+// slice is scratch space, valid until the next call: loops over it must
+// not call it again.
+func (l *leaderState) learnersInOrder(voters quorum.Set) []*learnerHandler {
 	out := l.order[:0]
 	for _, id := range voters.IDs() {
 		if x := l.learners[id]; x != nil {

@@ -55,8 +55,10 @@
 // poll and list_committed_offsets are served from local committed state,
 // without a round trip, but only while the node is in touch with an
 // established leader: a follower in broadcast that heard from its leader,
-// or a leader that heard from a quorum, within MaxStaleness (fresh.go).
-// Otherwise they get temporarily-unavailable (11).
+// or a leader that heard from a quorum, within MaxStaleness (fresh.go),
+// where only a fresh message counts, as the core judges it
+// (zab.Peer.Contact): late copies of old ones do not. Otherwise they get
+// temporarily-unavailable (11).
 //
 // # Who answers a client
 //

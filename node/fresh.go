@@ -21,18 +21,32 @@ import (
 //
 // A refused read gets temporarily-unavailable (11), which is definite: a
 // read changes nothing, so it certainly did not happen.
+//
+// "Heard from" is the core's judgement (zab.Peer.Contact), not any
+// message's arrival: the network may deliver a copy of an old message
+// long after its sender died or was cut off, and such a copy must not
+// make a stale node look in touch (docs/safety.md, "Late copies do not
+// keep a peer alive").
 type freshness struct {
-	bound time.Duration // 0: reads are always served
-	heard []time.Time   // heard[i]: when a message from PeerID i+1 last arrived
+	bound   time.Duration // 0: reads are always served
+	heard   []time.Time   // heard[i]: when PeerID i+1's contact mark last changed
+	contact []int64       // contact[i]: PeerID i+1's contact mark then
 }
 
 func newFreshness(bound time.Duration, n int) freshness {
-	return freshness{bound: bound, heard: make([]time.Time, n)}
+	f := freshness{bound: bound, heard: make([]time.Time, n), contact: make([]int64, n)}
+	for i := range f.contact {
+		f.contact[i] = -1
+	}
+	return f
 }
 
-// noteHeard records a message from peer from at now.
-func (f *freshness) noteHeard(from zab.PeerID, now time.Time) {
-	if from > 0 && int(from) <= len(f.heard) {
+// noteContact records, after messages from peer from were stepped at
+// now, whether they were a fresh sign of life: whether the core's
+// contact mark for from (mark) changed.
+func (f *freshness) noteContact(from zab.PeerID, mark int64, now time.Time) {
+	if from > 0 && int(from) <= len(f.heard) && mark != f.contact[from-1] {
+		f.contact[from-1] = mark
 		f.heard[from-1] = now
 	}
 }

@@ -36,7 +36,9 @@ func TestFreshnessRule(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFreshness(tc.bound, 5)
 			for id, at := range tc.heard {
-				f.noteHeard(id, at)
+				f.noteContact(id, 7, at)
+				// The same mark again, later, is no news from id.
+				f.noteContact(id, 7, now)
 			}
 			why := f.stale(tc.st, 1, now)
 			if (why == "") != tc.fresh {
@@ -121,4 +123,53 @@ func TestStaleNodesRefuseReads(t *testing.T) {
 	c.heal()
 	c.until("a leader after the heal", 1000, func() bool { return c.leader() != "" })
 	c.until("the follower serving again", 100, func() bool { _, ok := poll(follower); return ok })
+}
+
+// Copies of the leader's old messages, delivered late to a follower cut
+// off from it, are no sign that the follower is in touch: it refuses
+// reads once MaxStaleness has passed since it last heard the leader
+// itself, however many old copies keep arriving (zab.Peer.Contact).
+func TestLateCopiesDoNotKeepReadsFresh(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxStaleness = 100 * time.Millisecond
+	cfg.Zab.SyncLimit = 100 // 1 s: the bound, not the role, refuses here
+	c := newCluster(t, 3, cfg)
+	c.until("a leader", 1000, func() bool { return c.leader() != "" })
+	leader := c.leader()
+	follower := c.names[0]
+	if follower == leader {
+		follower = c.names[1]
+	}
+	var old [][]byte // what the leader sent the follower before the cut
+	c.inspect = func(from, to string, line []byte) {
+		if from == leader && to == follower {
+			old = append(old, line)
+		}
+	}
+	if acks, _ := c.sendAll(c.names, []string{"k"}, []int64{1, 2, 3}); len(acks) == 0 {
+		t.Fatal("no send acknowledged")
+	}
+	c.inspect = nil
+	if len(old) == 0 {
+		t.Fatal("captured no message from the leader to the follower")
+	}
+	c.isolate(follower)
+	cut := c.now
+	for i := 0; c.now.Sub(cut) < cfg.MaxStaleness+5*cfg.Tick; i++ {
+		// The network delivers an old copy every step.
+		c.inbox[follower] = append(c.inbox[follower], old[i%len(old)])
+		c.step()
+	}
+	id := c.request("c9", follower, map[string]any{"type": "poll", "offsets": map[string]any{"k": 0}})
+	c.step()
+	m, ok := c.reply("c9", id)
+	if !ok {
+		t.Fatal("poll not answered at once")
+	}
+	if code, _ := m.intField("code"); m.typ() == "poll_ok" || code != 11 {
+		t.Fatalf("%s answered %s (code %d) %v after the cut, fed old copies: want 11", follower, m.typ(), code, c.now.Sub(cut))
+	}
+	if st := c.srv[follower].peer.Status(); st.Phase != zab.PhaseBroadcast {
+		t.Fatalf("%s left broadcast (%v): the role refused, not the bound", follower, st.Phase)
+	}
 }

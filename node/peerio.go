@@ -58,7 +58,7 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 		stepped++
 	}
 	if stepped > 0 {
-		s.fresh.noteHeard(from, now)
+		s.fresh.noteContact(from, s.peer.Contact(from), now)
 		if s.status.Role == zab.RoleFollowing && from == s.status.Leader {
 			// The leader spoke: this follower's answer leaves in the
 			// next Process, and what queued since rides along.

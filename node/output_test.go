@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"zabkafka/log/kafka"
+	"zabkafka/zab"
 )
 
 // appendPollOK writes exactly what json.Marshal makes of the pollOK
@@ -121,5 +122,32 @@ func TestLineWriterPeersFirst(t *testing.T) {
 	}
 	if fmt.Sprint(order) != "[n2 c1 c2]" {
 		t.Fatalf("order %v, want the node's line first, then the clients' in order", order)
+	}
+}
+
+// A cut of the log drops the held acknowledgements that report more than
+// is left, and nothing else: other messages, lower acknowledgements and
+// forwarded operations stay, and a parcel left empty is gone.
+func TestOutboxDropsVouchersAboveACut(t *testing.T) {
+	o := newOutbox(10, 1<<20)
+	cut := zab.MakeZxid(1, 5)
+	o.addMessage(zab.Message{Type: zab.MsgAckEpoch, To: 2, Zxid: zab.MakeZxid(1, 7)})
+	o.addMessage(zab.Message{Type: zab.MsgAck, To: 2, Zxid: zab.MakeZxid(1, 6)})
+	o.addMessage(zab.Message{Type: zab.MsgAckNewLeader, To: 2, Zxid: cut})
+	o.addMessage(zab.Message{Type: zab.MsgVote, To: 2, Zxid: zab.MakeZxid(1, 9)})
+	o.addMessage(zab.Message{Type: zab.MsgAck, To: 3, Zxid: zab.MakeZxid(1, 8)})
+	o.dropVouchersAbove(cut)
+	var got []string
+	o.drain(func(to zab.PeerID, body zabBody) {
+		for _, m := range body.Msgs {
+			got = append(got, fmt.Sprintf("%d:%v:%v", to, m.Type, m.Zxid))
+		}
+	})
+	want := []string{
+		fmt.Sprintf("2:%v:%v", zab.MsgAckNewLeader, cut),
+		fmt.Sprintf("2:%v:%v", zab.MsgVote, zab.MakeZxid(1, 9)),
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after the cut the outbox sent %v, want %v", got, want)
 	}
 }

@@ -39,6 +39,14 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 		s.fail(err)
 		return false
 	}
+	// The log may just have been cut back: what the outbox still holds
+	// from earlier Readies must not vouch beyond the cut.
+	switch {
+	case rd.Snapshot != nil:
+		s.outbox.dropVouchersAbove(rd.Snapshot.Zxid)
+	case rd.Truncate:
+		s.outbox.dropVouchersAbove(rd.TruncateAfter)
+	}
 	if rd.Snapshot != nil {
 		// SNAP: the leader's state replaces ours (step 1 replaced the
 		// log; this replaces what was applied from it).

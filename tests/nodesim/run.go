@@ -68,7 +68,7 @@ func Run(seed int64, plan Plan, opts RunOptions) Result {
 		// when a later check failed, for the report.
 		r := checker.Check(s.hist, checker.Options{Nodes: s.names, Concurrency: plan.Concurrency})
 		res.Verdict, res.Summary = r.Workload.Valid, r.Summary()
-		if nothingToJudge(r) {
+		if nothingToJudge(r, s.hist) {
 			res.Stats.Unjudged++
 		} else if r.Workload.Valid != checker.Valid && err == nil {
 			err = fmt.Errorf("kafka checker: workload valid? %s: %s", r.Workload.Valid, firstLines(res.Summary, 12))
@@ -85,15 +85,27 @@ func Run(seed int64, plan Plan, opts RunOptions) Result {
 	return res
 }
 
-// nothingToJudge reports whether the history has no ok operation, so
-// that the only anomaly the checker can find is the empty transaction
-// graph that says so. That is a run whose faults kept every node from
-// serving anything (no leader lasted long enough to commit, and no read
-// is served without one: node/fresh.go), not a wrong answer; whether the
-// cluster recovers afterwards is the convergence probe's question.
-func nothingToJudge(r checker.Result) bool {
-	if r.Stats.OKCount != 0 {
-		return false
+// nothingToJudge reports whether the history holds nothing the checker
+// can judge: no ok send, and no message in any ok poll, so that the only
+// anomaly the checker can find is the empty transaction graph that says
+// so. That is a run whose faults kept every node from committing
+// anything while clients watched (no leader lasted long enough, and no
+// read is served without one: node/fresh.go; an ok poll may still have
+// found nothing), not a wrong answer; whether the cluster recovers
+// afterwards is the convergence probe's question.
+func nothingToJudge(r checker.Result, h history.History) bool {
+	for _, op := range h {
+		if op.Type != history.OK {
+			continue
+		}
+		if op.F == history.FSend {
+			return false
+		}
+		for _, pairs := range op.Polls {
+			if len(pairs) > 0 {
+				return false
+			}
+		}
 	}
 	for _, t := range r.Workload.ErrorTypes {
 		if t != checker.TypeEmptyTransactionGraph {

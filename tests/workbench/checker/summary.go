@@ -126,7 +126,8 @@ func writeByNode(p func(string, ...any), bn *ByNode) {
 	for _, n := range bn.Nodes {
 		line(n)
 	}
-	line(bn.LeaderSends)
+	// The leader's row above is already its pooled figure; the other
+	// nodes' sends are pooled here.
 	line(bn.FollowerSends)
 }
 

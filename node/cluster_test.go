@@ -243,7 +243,7 @@ func (c *cluster) leader(among ...string) string {
 		return ""
 	}
 	for _, n := range among {
-		if st := c.srv[n].peer.Status(); n != lead && (st.Role != zab.RoleFollowing || c.srv[n].nameOf(st.Leader) != lead) {
+		if st := c.srv[n].peer.Status(); n != lead && (st.Role != zab.RoleFollowing || c.srv[n].members.nameOf(st.Leader) != lead) {
 			return ""
 		}
 	}
@@ -492,7 +492,7 @@ func TestNoLeaderHeldThenRefused(t *testing.T) {
 	if code, _ := m.intField("code"); m.typ() != "error" || code != 0 {
 		t.Fatalf("held commit_offsets: want indefinite error 0, got %s", m.Line)
 	}
-	if c.srv["n1"].pending.len() != 0 || len(c.srv["n1"].queue) != 0 {
+	if c.srv["n1"].reqs.len() != 0 || c.srv["n1"].queue.len() != 0 {
 		t.Fatal("refused operations left behind")
 	}
 }
@@ -540,7 +540,7 @@ func TestLateCommitNeverAnswered(t *testing.T) {
 	id := c.request("c1", f, map[string]any{"type": "send", "key": "a", "msg": 7})
 	// Let the forward reach the leader, then cut everything into f.
 	c.until("the send forwarded", 10, func() bool {
-		r := c.srv[f].pending.get(c.srv[f].lastSeq)
+		r := c.srv[f].reqs.get(c.srv[f].reqs.lastSeq)
 		return r != nil && r.sent
 	})
 	for _, o := range c.names {

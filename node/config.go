@@ -23,19 +23,25 @@ type Config struct {
 	// Election.Rand when it starts.
 	Zab zab.Config
 
-	// BatchInterval is the batching window: client operations wait at
-	// most this long before they are proposed (leader) or forwarded
-	// (follower), and a node sends its coalesced node-to-node messages at
-	// most once per window. Zero sends at the end of every event-loop
-	// iteration.
+	// RoundWait bounds how long queued client operations wait for the
+	// round in flight (the leader's last proposal to commit, a
+	// follower's last forward to be answered) before they go out anyway,
+	// pipelined behind it. While nothing is in flight they go at once
+	// (pacer.go, "Self-clocking"). Zero never waits: every event-loop
+	// iteration dispatches what it has.
+	RoundWait time.Duration
+	// BatchInterval is an optional batching window: client operations
+	// are dispatched, and a node's coalesced node-to-node messages sent,
+	// at most once per window. Zero (the default) leaves the pacing to
+	// self-clocking.
 	BatchInterval time.Duration
-	// AckHold is how long a follower holds its outgoing messages after it
-	// answered clients, so that their next operations, which a client
-	// sends as soon as it has its answer, ride to the leader with the
-	// ACK instead of in a message of their own. It is cut to
-	// BatchInterval when that is shorter and positive: a longer hold
-	// would stall the follower's stream instead of shaping it. Zero
-	// sends at once.
+	// AckHold bounds how long a follower holds its outgoing messages
+	// after it answered clients, waiting for each of them to send its
+	// next write, which then rides to the leader with the ACK instead of
+	// in a message of its own (pacer.go, "The hold"). There is no hold
+	// while rounds are pipelined. It is cut to BatchInterval when that
+	// is shorter and positive: a longer hold would stall the follower's
+	// stream instead of shaping it. Zero sends at once.
 	AckHold time.Duration
 	// MaxBatch is the most client operations one proposal carries.
 	MaxBatch int
@@ -55,6 +61,13 @@ type Config struct {
 	// known before it is refused with temporarily-unavailable (definite:
 	// it never left this node).
 	HoldTimeout time.Duration
+	// MaxStaleness bounds how old the state a read (poll,
+	// list_committed_offsets) is served from may be: a follower that has
+	// not heard from its leader, or a leader that has not heard from a
+	// quorum, for this long refuses reads with temporarily-unavailable,
+	// as does a node with no established leader (fresh.go). Zero serves
+	// reads from whatever state the node has.
+	MaxStaleness time.Duration
 	// RequestTimeout is a client request's deadline. Maelstrom's client
 	// gives up after 5 s and a reply after that can silence the node
 	// (docs/running.md#nothing-to-a-client-after-it-gave-up), so a
@@ -80,37 +93,44 @@ type Config struct {
 	Seed int64
 }
 
-// DefaultConfig returns the defaults the binary starts with, for
-// Maelstrom's kafka workload. docs/tuning.md keeps the workbench runs
-// that chose the batching window, the lazy fan-out bound and the ACK hold.
+// DefaultConfig returns the defaults the binary starts with; what each is
+// for:
 //
-//   - Tick 10 ms, InitLimit and SyncLimit 100 ticks (1 s): a lost leader
-//     or a healed partition is noticed within a second and repaired
-//     within a couple more, long before Maelstrom's final 10 s phase ends.
-//   - HeartbeatTicks and ResendTicks 20: a quiet follower hears from the
-//     leader every 200 ms (idle traffic stays low), and unacknowledged
-//     proposals are resent after as long.
-//   - MaxInflight 1000, MaxTxnsPerMessage 64: a follower catching up
-//     gets large messages, and a slow one is never sent more than a
-//     thousand proposals it has not acknowledged.
-//   - Election.FinalizeTicks 3, Election.MaxResendTicks 40: an election
-//     waits 30 ms for a better vote once a quorum agrees, and an
-//     undecided peer's re-sends back off to 400 ms apart (plus jitter).
-//   - BatchInterval 10 ms: operations and node-to-node messages are
-//     batched per window, the knee between messages per operation and
-//     latency.
-//   - LazyFanoutTicks 8 and AckHold 5 ms: each batch goes at once to a
-//     quorum's worth of followers, and a follower's ACK carries its
-//     clients' next operations; together they halve the messages per
-//     operation.
-//   - MaxBatch 4096 operations, MaxBatchBytes 2 MiB per batch (below).
-//   - MaxQueue 100000 operations, MaxQueueBytes 256 MiB: bounded memory
-//     while no leader is known or the leader is behind.
-//   - HoldTimeout 1 s: an operation waits that long for a leader to be
-//     known before it is refused (definite). RequestTimeout 3.5 s: a
-//     request still pending then is answered (indefinite) while
-//     Maelstrom's client, which gives up at 5 s, still listens.
-//   - PollCap 100, SnapshotEvery 50000 operations, StatsInterval 10 s.
+//   - Tick, 10 ms: the unit of the core's timers, fine enough for the
+//     limits below.
+//   - SyncLimit and InitLimit, 25 ticks, with a heartbeat every 5: a lost
+//     leader or follower is noticed within a quarter second, in
+//     broadcast or while a new leader is being established, and
+//     replaced soon after, while a quiet follower still hears from the
+//     leader five times within the limit.
+//   - ResendTicks, 5: a FOLLOWERINFO that reached the new leader before
+//     it knew it had won, and unacknowledged proposals, are sent again
+//     after 50 ms; to a follower that stays silent, ever less often
+//     (zab/broadcast.go).
+//   - RoundWait, 5 ms, and no BatchInterval: self-clocking (pacer.go)
+//     sends at once when nothing is in flight and batches everything
+//     that arrives during a round trip, so latency stays near the
+//     network's round trips at low load and messages per operation fall
+//     as load grows. Round trips longer than RoundWait even at their
+//     shortest are the network's, not the load's, and are pipelined.
+//   - LazyFanoutTicks, 8: each round goes to a quorum's worth of
+//     followers, those owed a commit for their clients first
+//     (zab/fanout.go); a follower nobody waits on still hears everything
+//     within 80 ms. A round then costs two messages per follower it
+//     needs, not per follower.
+//   - AckHold, 5 ms at most: a follower that answered clients sends its
+//     ACK once they are back with their next writes, which ride along
+//     and make the next round (pacer.go, "The hold"); the bound only
+//     matters for a client that does not come back.
+//   - MaxStaleness, 250 ms, the same as SyncLimit: a node cut off from
+//     the leader stops serving reads when it would give up on the leader
+//     anyway, even if its ticks run late.
+//   - MaxInflight and MaxTxnsPerMessage bound what one follower has
+//     outstanding and what one message carries; MaxBatch, MaxQueue and
+//     MaxQueueBytes bound memory.
+//   - RequestTimeout, 3.5 s, under Maelstrom's 5 s client timeout;
+//     HoldTimeout, 1 s, leaves a client time for an answer after a
+//     definite refusal.
 //
 // Batches are capped at 2 MiB because every stage downstream must take
 // one: the log's records (log.MaxEntrySize, 64 MiB), the input line of
@@ -118,24 +138,28 @@ type Config struct {
 // carries up to MaxTxnsPerMessage (64) transactions, base64-encoded in
 // JSON (4/3 the size): 64 x 2 MiB x 4/3 = 171 MiB still fits one line,
 // with room for the message's other fields. The workload's operations
-// are tens of bytes, so a batch of MaxBatch operations is about 100 KiB
-// and the cap only shapes bursts of large keys; the largest operation
-// accepted (about 2 MiB: a key that long, or a commit_offsets of some
-// 150 000 keys) is far beyond anything the workload sends.
+// are tens of bytes, so a batch of MaxBatch (4096) operations is about
+// 100 KiB and the cap only shapes bursts of large keys; the largest
+// operation accepted (about 2 MiB: a key that long, or a commit_offsets
+// of some 150 000 keys) is far beyond anything the workload sends.
+//
+// docs/tuning.md has the measurements behind these choices, and the
+// settings that trade latency for fewer messages.
 func DefaultConfig() Config {
 	c := Config{
 		Tick: 10 * time.Millisecond,
 		Zab: zab.Config{
-			InitLimit:         100,
-			SyncLimit:         100,
-			HeartbeatTicks:    20,
-			ResendTicks:       20,
+			InitLimit:         25,
+			SyncLimit:         25,
+			HeartbeatTicks:    5,
+			ResendTicks:       5,
 			MaxInflight:       1000,
 			MaxTxnsPerMessage: 64,
 			LazyFanoutTicks:   8,
 		},
-		BatchInterval:  10 * time.Millisecond,
+		RoundWait:      5 * time.Millisecond,
 		AckHold:        5 * time.Millisecond,
+		MaxStaleness:   250 * time.Millisecond,
 		MaxBatch:       4096,
 		MaxBatchBytes:  2 << 20,
 		MaxQueue:       100000,
@@ -174,10 +198,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&z.MaxUncommitted, "max-uncommitted", z.MaxUncommitted, "leader proposals not yet committed (0: core default)")
 	fs.IntVar(&z.Election.FinalizeTicks, "election-finalize", z.Election.FinalizeTicks, "ticks an election waits for a better vote after a quorum agrees")
 	fs.IntVar(&z.Election.MaxResendTicks, "election-max-resend", z.Election.MaxResendTicks, "cap on the back-off between election re-broadcasts, in ticks")
-	fs.IntVar(&z.LazyFanoutTicks, "lazy-fanout", z.LazyFanoutTicks, "leader paces followers: each batch goes at once to a quorum's worth, the rest within this many ticks (0: all at once)")
+	fs.IntVar(&z.LazyFanoutTicks, "lazy-fanout", z.LazyFanoutTicks, "leader paces followers: each round goes at once to a quorum's worth, those owed a commit first, the rest within this many ticks (0: all at once)")
 	fs.IntVar(&z.FanoutSpare, "fanout-spare", z.FanoutSpare, "followers beyond a quorum's need that get each batch at once (with --lazy-fanout)")
-	fs.DurationVar(&c.AckHold, "ack-hold", c.AckHold, "how long a follower holds its messages after answering clients, for their next operations to ride along (at most --batch-interval; 0: none)")
-	fs.DurationVar(&c.BatchInterval, "batch-interval", c.BatchInterval, "batching window for client ops and node-to-node messages (0: every loop iteration)")
+	fs.DurationVar(&c.AckHold, "ack-hold", c.AckHold, "longest a follower holds its messages after answering clients, until they are back with their next writes, which ride along (at most --batch-interval; 0: none)")
+	fs.DurationVar(&c.RoundWait, "round-wait", c.RoundWait, "longest queued ops wait for the round in flight before going out pipelined (0: never wait)")
+	fs.DurationVar(&c.BatchInterval, "batch-interval", c.BatchInterval, "batching window: at most one dispatch and one flush of node-to-node messages per window (0: self-clocked only)")
+	fs.DurationVar(&c.MaxStaleness, "max-staleness", c.MaxStaleness, "refuse reads after this long without hearing from the leader (follower) or a quorum (leader) (0: always serve)")
 	fs.IntVar(&c.MaxBatch, "max-batch", c.MaxBatch, "client operations per proposal")
 	fs.IntVar(&c.MaxBatchBytes, "max-batch-bytes", c.MaxBatchBytes, "bytes per proposal or forwarded batch; a bigger operation is refused")
 	fs.IntVar(&c.MaxQueue, "max-queue", c.MaxQueue, "client operations waiting to be proposed or forwarded")
@@ -222,6 +248,12 @@ func (c Config) Validate() error {
 	positive("poll-cap", c.PollCap)
 	if c.BatchInterval < 0 {
 		errs = append(errs, fmt.Errorf("batch-interval must not be negative, got %v", c.BatchInterval))
+	}
+	if c.RoundWait < 0 {
+		errs = append(errs, fmt.Errorf("round-wait must not be negative, got %v", c.RoundWait))
+	}
+	if c.MaxStaleness < 0 {
+		errs = append(errs, fmt.Errorf("max-staleness must not be negative, got %v", c.MaxStaleness))
 	}
 	if c.Zab.LazyFanoutTicks < 0 {
 		errs = append(errs, fmt.Errorf("lazy-fanout must not be negative, got %d", c.Zab.LazyFanoutTicks))

@@ -124,7 +124,7 @@ func TestRestartDoesNotReuseIdentities(t *testing.T) {
 	cfg := testConfig()
 	cfg.DataDir = t.TempDir()
 	h := newLeader(t, cfg)
-	first := h.s.incarnation
+	first := h.s.reqs.incarnation
 	if m, ok := h.call("c1", map[string]any{"type": "send", "msg_id": 1, "key": "a", "msg": 1}, 50); !ok || m.typ() != "send_ok" {
 		t.Fatalf("send before the restart: %s", m.Line)
 	}
@@ -133,8 +133,8 @@ func TestRestartDoesNotReuseIdentities(t *testing.T) {
 	h2 := newSingle(t, cfg)
 	h2.now = t0.Add(-time.Hour) // the clock went back
 	h2.input(line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1"}}))
-	if h2.s.incarnation <= first {
-		t.Fatalf("incarnation %d after a restart, %d before", h2.s.incarnation, first)
+	if h2.s.reqs.incarnation <= first {
+		t.Fatalf("incarnation %d after a restart, %d before", h2.s.reqs.incarnation, first)
 	}
 	for i := 0; i < 1000 && !h2.isLeader(); i++ {
 		h2.tick()

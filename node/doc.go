@@ -13,26 +13,52 @@
 //
 //  1. requests past their deadline are answered with an indefinite error
 //     and forgotten (nothing reaches a client Maelstrom has closed);
-//  2. once the batching window has passed, the queued client operations
-//     are proposed in one batch (leader) or forwarded to the leader
-//     (follower), or held while no leader is known;
+//  2. if the pacer allows it, the queued client operations are proposed
+//     (leader) or forwarded to the leader (follower), or held while no
+//     leader is known;
 //  3. the peer's Readies are handled in the order the Ready contract
 //     fixes: persist (zabstore.Persist), queue messages, apply committed
 //     transactions to the kafka state and answer our clients;
-//  4. everything for one peer goes out as one coalesced message.
+//  4. if the pacer allows it, everything for one peer goes out as one
+//     coalesced message.
+//
+// Between iterations the loop sleeps until the next input, the next tick
+// or the pacer's next deadline (NextWake), whichever comes first.
+//
+// # When things leave: the pacer
+//
+// One small type, pacer (pacer.go), holds every timing rule of steps 2
+// and 4, and Process and NextWake both consult it. The node is
+// self-clocked: operations go out at once while no round is in flight
+// (the leader's last proposal not yet committed, a follower's last
+// forward not yet applied), and accumulate while one is, so latency stays
+// near the network's round trips at low load and batches grow with load.
+// Round trips that are long even at their shortest are the network's,
+// and rounds are then pipelined instead of waited for.
 //
 // # Server messages per operation
 //
-// Node-to-node traffic is what Maelstrom's kafka workload is scored on
-// (msgs-per-op, docs/tuning.md), and three things keep it below one message
-// per client operation under load. The outbox sends one message per peer
-// per batching window, whatever it carries. The leader's core paces its
-// followers (Config.Zab.LazyFanoutTicks, zab/fanout.go): each batch goes
-// at once to a quorum's worth of followers, served in turn, so a follower
-// hears from the leader about every other batch, with everything it
-// missed and the commit point in one message. A follower that has just answered its
-// clients holds its outgoing message for AckHold, so that their next
-// operations ride to the leader with its ACK instead of alone.
+// Node-to-node traffic is what Maelstrom's kafka workload is scored on,
+// and three things keep it below one message per client operation under
+// load. The outbox sends one message per peer per flush, whatever it
+// carries. The leader's core paces its followers
+// (Config.Zab.LazyFanoutTicks, zab/fanout.go): each round goes at once to
+// a quorum's worth of followers, those waiting for a commit to answer
+// their clients first, so that they get the commit and the new round in
+// one message and answer both with one ACK. And a follower that has just
+// answered its clients holds that ACK until they are back with their
+// next writes (at most AckHold), which ride to the leader with it and
+// make the next round. docs/tuning.md has the figures.
+//
+// # Reads are bounded in staleness
+//
+// poll and list_committed_offsets are served from local committed state,
+// without a round trip, but only while the node is in touch with an
+// established leader: a follower in broadcast that heard from its leader,
+// or a leader that heard from a quorum, within MaxStaleness (fresh.go),
+// where only a fresh message counts, as the core judges it
+// (zab.Peer.Contact): late copies of old ones do not. Otherwise they get
+// temporarily-unavailable (11).
 //
 // # Who answers a client
 //
@@ -66,7 +92,8 @@
 //
 // Definite errors only when the operation certainly never happens:
 // temporarily-unavailable (11) for a send that never left this node
-// because no leader was known within HoldTimeout, or before init; 12 for
+// because no leader was known within HoldTimeout, or before init, and
+// for a read the node may be too stale to serve; 12 for
 // a malformed or oversized request, or one without msg_id (never
 // executed); 10 for unknown types. Once an operation left the node its
 // fate is unknown, and at its deadline it gets timeout (0), which is

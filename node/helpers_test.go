@@ -209,7 +209,7 @@ func (h *single) call(client string, body map[string]any, maxTicks int) (outMsg,
 		}
 		return outMsg{}, false
 	}
-	if m, ok := match(h.input(line(client, h.s.id, body))); ok {
+	if m, ok := match(h.input(line(client, h.s.members.id, body))); ok {
 		return m, true
 	}
 	for i := 0; i < maxTicks; i++ {

@@ -44,12 +44,12 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, fmt.Sprintf("init: node_id %q cannot name a directory", b.NodeID))
 		return
 	}
-	if s.id != "" {
+	if s.members.id != "" {
 		// A repeated init is harmless only if it says the same thing,
 		// and it cannot undo a failed start (no peer: start failed).
 		switch {
-		case s.id != b.NodeID || !slices.Equal(s.names, b.NodeIDs):
-			s.replyError(in, maelstrom.NotSupported, "init: already initialized as "+s.id)
+		case s.members.id != b.NodeID || !slices.Equal(s.members.names, b.NodeIDs):
+			s.replyError(in, maelstrom.NotSupported, "init: already initialized as "+s.members.id)
 		case s.peer == nil:
 			s.replyError(in, codeNotStarted, "init: "+errString(s.failed))
 		default:
@@ -57,15 +57,17 @@ func (s *Server) handleInit(in inbound, now time.Time) {
 		}
 		return
 	}
-	s.id = b.NodeID
-	s.out.src = s.id
-	s.names = slices.Clone(b.NodeIDs)
-	s.ids = make(map[string]zab.PeerID, len(s.names))
-	for i, name := range s.names {
-		s.ids[name] = zab.PeerID(i + 1)
+	m := members{id: b.NodeID, names: slices.Clone(b.NodeIDs), ids: make(map[string]zab.PeerID, len(b.NodeIDs))}
+	for i, name := range m.names {
+		m.ids[name] = zab.PeerID(i + 1)
 	}
-	s.self = s.ids[s.id]
-	s.logger = s.base.With("node", s.id)
+	m.self = m.ids[m.id]
+	s.members = m
+	s.out.src = m.id
+	s.out.isPeer = func(dest string) bool { _, ok := s.members.ids[dest]; return ok }
+	s.logger = s.base.With("node", m.id)
+	s.pace = newPacer(s.cfg, len(m.names))
+	s.fresh = newFreshness(s.cfg.MaxStaleness, len(m.names))
 
 	if err := s.start(now); err != nil {
 		s.failed = err
@@ -142,9 +144,9 @@ func (s *Server) start(now time.Time) error {
 			store.Close()
 			return fmt.Errorf("restore kafka state from snapshot %v: %w", zab.Zxid(snap.Zxid), err)
 		}
-		s.lastSnap = snap.Zxid
+		s.snaps.last = snap.Zxid
 	}
-	peers := make([]zab.PeerID, len(s.names))
+	peers := make([]zab.PeerID, len(s.members.names))
 	for i := range peers {
 		peers[i] = zab.PeerID(i + 1)
 	}
@@ -153,17 +155,17 @@ func (s *Server) start(now time.Time) error {
 		seed = now.UnixNano()
 	}
 	cfg := s.cfg.Zab
-	cfg.ID, cfg.Peers, cfg.Storage, cfg.Logger = s.self, peers, zabstore.New(store), s.logger
-	cfg.Election.Rand = rand.New(rand.NewSource(seed + int64(s.self)))
+	cfg.ID, cfg.Peers, cfg.Storage, cfg.Logger = s.members.self, peers, zabstore.New(store), s.logger
+	cfg.Election.Rand = rand.New(rand.NewSource(seed + int64(s.members.self)))
 	peer, err := zab.NewPeer(cfg)
 	if err != nil {
 		store.Close()
 		return fmt.Errorf("start zab peer: %w", err)
 	}
 	s.store, s.kafka, s.peer = store, state, peer
-	s.incarnation, s.lastSeq = inc, 0
+	s.reqs.incarnation, s.reqs.lastSeq = inc, 0
 	accepted, current := store.Epochs()
-	s.logger.Info("initialized", "peer", s.self, "cluster", len(s.names), "data_dir", s.dataDir(), "incarnation", inc,
+	s.logger.Info("initialized", "peer", s.members.self, "cluster", len(s.members.names), "data_dir", s.dataDir(), "incarnation", inc,
 		"last", zab.Zxid(store.LastZxid()), "applied", zab.Zxid(state.AppliedZxid()),
 		"accepted_epoch", accepted, "current_epoch", current)
 	return nil
@@ -176,14 +178,14 @@ func (s *Server) dataDir() string {
 	if s.cfg.DataDir == "" {
 		return ""
 	}
-	return filepath.Join(s.cfg.DataDir, s.id)
+	return filepath.Join(s.cfg.DataDir, s.members.id)
 }
 
 // openStore opens the file log under --data-dir, or an in-memory one,
 // unless an embedder supplies the log (SetStoreOpener).
 func (s *Server) openStore() (log.Store, error) {
 	if s.openLog != nil {
-		st, err := s.openLog(s.id)
+		st, err := s.openLog(s.members.id)
 		if err != nil {
 			return nil, fmt.Errorf("open log: %w", err)
 		}

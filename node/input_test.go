@@ -91,8 +91,8 @@ func TestBadInputIsAnsweredOrDropped(t *testing.T) {
 		})
 	}
 	// Nothing above changed what the node does next.
-	if len(h.s.queue) != 0 || h.s.pending.len() != 0 {
-		t.Fatalf("bad input left work behind: queue %d pending %d", len(h.s.queue), h.s.pending.len())
+	if h.s.queue.len() != 0 || h.s.reqs.len() != 0 {
+		t.Fatalf("bad input left work behind: queue %d pending %d", h.s.queue.len(), h.s.reqs.len())
 	}
 	m, ok := h.call("c2", map[string]any{"type": "send", "msg_id": 1, "key": "k", "msg": 7}, 100)
 	if off, _ := m.intField("offset"); !ok || m.typ() != "send_ok" || off != 0 {
@@ -122,8 +122,8 @@ func TestProtocolMessageFromNonMember(t *testing.T) {
 	if code, _ := got[0].intField("code"); code != 10 {
 		t.Fatalf("want not-supported (10), got %s", got[0].Line)
 	}
-	if after := h.s.peer.Status(); after != before || len(h.s.queue) != 0 {
-		t.Fatalf("a non-member changed state: %+v -> %+v, queue %d", before, after, len(h.s.queue))
+	if after := h.s.peer.Status(); after != before || h.s.queue.len() != 0 {
+		t.Fatalf("a non-member changed state: %+v -> %+v, queue %d", before, after, h.s.queue.len())
 	}
 	// The same message from a member is taken: its op is queued, and
 	// no error goes back to it.
@@ -133,8 +133,8 @@ func TestProtocolMessageFromNonMember(t *testing.T) {
 			t.Fatalf("a member got an error reply: %s", m.Line)
 		}
 	}
-	if len(h.s.queue) != 1 || h.s.queue[0].op.Origin != "n2" {
-		t.Fatalf("member's forwarded op not queued: %+v", h.s.queue)
+	if h.s.queue.len() != 1 || h.s.queue.ops[0].op.Origin != "n2" {
+		t.Fatalf("member's forwarded op not queued: %+v", h.s.queue.ops)
 	}
 }
 
@@ -197,7 +197,7 @@ func TestInitValidation(t *testing.T) {
 				t.Fatalf("%s: want no answer, got %v", l, got)
 			}
 		}
-		if h.s.pending.len() != 0 || len(h.s.queue) != 0 {
+		if h.s.reqs.len() != 0 || h.s.queue.len() != 0 {
 			t.Fatal("a request before init was taken")
 		}
 		// init still works afterwards.
@@ -273,8 +273,8 @@ func TestInitValidation(t *testing.T) {
 		if c := errCode(t, filterType(h.input(l), "error")); c != 12 {
 			t.Fatalf("re-init as another node: want 12, got %d", c)
 		}
-		if h.s.id != "n1" || len(h.s.names) != 2 {
-			t.Fatalf("re-init changed the node to %q %v", h.s.id, h.s.names)
+		if h.s.members.id != "n1" || len(h.s.members.names) != 2 {
+			t.Fatalf("re-init changed the node to %q %v", h.s.members.id, h.s.members.names)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	maelstrom "github.com/jepsen-io/maelstrom/demo/go"
@@ -36,7 +37,7 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.MalformedRequest, "send: msg: "+err.Error())
 		return
 	}
-	op := kafka.Op{Kind: kafka.OpSend, Key: key, Msg: msg, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
+	op := kafka.Op{Kind: kafka.OpSend, Key: key, Msg: msg, Origin: s.members.id, Incarnation: s.reqs.incarnation, Seq: s.reqs.lastSeq + 1}
 	size := kafka.OpSize(op)
 	if !s.fits(size) {
 		s.replyError(in, maelstrom.MalformedRequest, s.tooBig("send", size))
@@ -47,9 +48,10 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 		s.replyError(in, codeNotDone, reason)
 		return
 	}
-	s.lastSeq++
-	s.pending.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqSend})
-	s.enqueue(op, size, now)
+	s.reqs.lastSeq++
+	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqSend})
+	s.queue.add(op, size, now)
+	s.pace.clientBack(in.src)
 }
 
 // handleCommitOffsets queues a commit_offsets; commit_offsets_ok follows
@@ -86,7 +88,7 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 		s.reply(in.src, commitOffsetsOK{Type: typeCommitOffsetsOK, InReplyTo: in.msgID})
 		return
 	}
-	op := kafka.Op{Kind: kafka.OpCommitOffsets, Offsets: offsets, Origin: s.id, Incarnation: s.incarnation, Seq: s.lastSeq + 1}
+	op := kafka.Op{Kind: kafka.OpCommitOffsets, Offsets: offsets, Origin: s.members.id, Incarnation: s.reqs.incarnation, Seq: s.reqs.lastSeq + 1}
 	size := kafka.OpSize(op)
 	if !s.fits(size) {
 		s.replyError(in, maelstrom.MalformedRequest, s.tooBig("commit_offsets", size))
@@ -96,17 +98,19 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 		s.replyError(in, maelstrom.Crash, reason)
 		return
 	}
-	s.lastSeq++
-	s.pending.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqCommitOffsets})
-	s.enqueue(op, size, now)
+	s.reqs.lastSeq++
+	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqCommitOffsets})
+	s.queue.add(op, size, now)
+	s.pace.clientBack(in.src)
 }
 
-// handlePoll answers from local committed state: for each requested key,
+// handlePoll answers from local committed state, if it is fresh enough
+// (canRead): for each requested key,
 // a contiguous run of at most PollCap messages from the requested offset.
 // Keys with no messages are left out: an empty list for a key nobody
 // wrote makes Jepsen's lost-write analysis throw (lost-write-cases in
 // Jepsen's jepsen/src/jepsen/tests/kafka.clj).
-func (s *Server) handlePoll(in inbound) {
+func (s *Server) handlePoll(in inbound, now time.Time) {
 	var req offsetsRequest
 	if err := json.Unmarshal(in.body, &req); err != nil {
 		s.replyError(in, maelstrom.MalformedRequest, "poll: "+err.Error())
@@ -117,28 +121,26 @@ func (s *Server) handlePoll(in inbound) {
 		s.replyError(in, maelstrom.MalformedRequest, "poll: offsets: "+err.Error())
 		return
 	}
-	if s.kafka == nil {
-		s.replyError(in, maelstrom.TemporarilyUnavailable, "node has no state: "+errString(s.failed))
+	if !s.canRead(in, now) {
 		return
 	}
-	msgs := make(map[string][][2]int64)
-	for key, from := range offsets {
-		got := s.kafka.Poll(key, from, s.cfg.PollCap)
-		if len(got) == 0 {
-			continue
-		}
-		pairs := make([][2]int64, len(got))
-		for i, m := range got {
-			pairs[i] = [2]int64{m.Offset, m.Msg}
-		}
-		msgs[key] = pairs
+	keys := make([]string, 0, len(offsets))
+	for key := range offsets {
+		keys = append(keys, key)
 	}
-	s.reply(in.src, pollOK{Type: typePollOK, Msgs: msgs, InReplyTo: in.msgID})
+	slices.Sort(keys) // the reply's bytes must not depend on map order
+	s.pollBuf = appendPollOK(s.pollBuf[:0], keys, func(key string) []kafka.Message {
+		return s.kafka.Poll(key, offsets[key], s.cfg.PollCap)
+	}, in.msgID)
+	s.out.sendRaw(s.members.id, in.src, s.pollBuf)
+	if cap(s.pollBuf) > 1<<20 {
+		s.pollBuf = nil // do not pin one final-phase reply's buffer
+	}
 }
 
-// handleListCommittedOffsets answers from local committed state, with only
-// the keys that have a committed offset.
-func (s *Server) handleListCommittedOffsets(in inbound) {
+// handleListCommittedOffsets answers from local committed state, if it is
+// fresh enough (canRead), with only the keys that have a committed offset.
+func (s *Server) handleListCommittedOffsets(in inbound, now time.Time) {
 	var req listRequest
 	if err := json.Unmarshal(in.body, &req); err != nil {
 		s.replyError(in, maelstrom.MalformedRequest, "list_committed_offsets: "+err.Error())
@@ -149,8 +151,7 @@ func (s *Server) handleListCommittedOffsets(in inbound) {
 		s.replyError(in, maelstrom.MalformedRequest, "list_committed_offsets: keys: "+err.Error())
 		return
 	}
-	if s.kafka == nil {
-		s.replyError(in, maelstrom.TemporarilyUnavailable, "node has no state: "+errString(s.failed))
+	if !s.canRead(in, now) {
 		return
 	}
 	offsets := s.kafka.CommittedOffsets(keys)
@@ -160,18 +161,29 @@ func (s *Server) handleListCommittedOffsets(in inbound) {
 	s.reply(in.src, listCommittedOffsetsOK{Type: typeListCommittedOffsetsOK, Offsets: offsets, InReplyTo: in.msgID})
 }
 
+// canRead reports whether a read may be served from local state now,
+// and answers it with temporarily-unavailable (definite: a read changes
+// nothing) if not: the node has no state, or it may be stale (fresh.go).
+func (s *Server) canRead(in inbound, now time.Time) bool {
+	if s.kafka == nil {
+		s.replyError(in, maelstrom.TemporarilyUnavailable, "node has no state: "+errString(s.failed))
+		return false
+	}
+	if why := s.fresh.stale(s.status, s.members.self, now); why != "" {
+		s.stats.staleReads++
+		s.replyError(in, maelstrom.TemporarilyUnavailable, why)
+		return false
+	}
+	return true
+}
+
 // refuseWrites says why a new write of size bytes cannot be accepted now,
 // "" if it can.
 func (s *Server) refuseWrites(size int) string {
-	switch {
-	case s.failed != nil:
+	if s.failed != nil {
 		return "node stopped: " + s.failed.Error()
-	case len(s.queue) >= s.cfg.MaxQueue:
-		return "too many operations waiting for a proposal"
-	case s.queueBytes+size > s.cfg.MaxQueueBytes:
-		return "too many bytes of operations waiting for a proposal"
 	}
-	return ""
+	return s.queue.refuses(size, s.cfg.MaxQueue, s.cfg.MaxQueueBytes)
 }
 
 // fits reports whether an operation of size bytes fits a batch of its

@@ -101,8 +101,8 @@ func TestKafkaRPCs(t *testing.T) {
 	if offs, ok := m.Body["offsets"].(map[string]any); !ok || len(offs) != 0 {
 		t.Fatalf("list of no keys: want {}, got %s", m.Line)
 	}
-	if h.s.pending.len() != 0 {
-		t.Fatalf("%d requests left pending", h.s.pending.len())
+	if h.s.reqs.len() != 0 {
+		t.Fatalf("%d requests left pending", h.s.reqs.len())
 	}
 }
 
@@ -154,8 +154,8 @@ func TestBatching(t *testing.T) {
 	for id := 100; id < 102; id++ {
 		before := h.s.peer.Status().LastZxid
 		h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": id, "key": "k", "msg": id}))
-		if len(h.s.queue) != 0 || h.s.peer.Status().LastZxid == before {
-			t.Fatalf("a one-node cluster did not propose send %d at once: queue %d", id, len(h.s.queue))
+		if h.s.queue.len() != 0 || h.s.peer.Status().LastZxid == before {
+			t.Fatalf("a one-node cluster did not propose send %d at once: queue %d", id, h.s.queue.len())
 		}
 	}
 }
@@ -168,31 +168,31 @@ func TestBatchingWindow(t *testing.T) {
 	cfg.BatchInterval = 3 * cfg.Tick
 	c := newCluster(t, 3, cfg)
 	c.until("a leader", 1000, func() bool { return c.leader() != "" })
-	for i := 0; i < 10; i++ {
-		c.step() // idle for longer than the window
-	}
 	name := c.leader()
 	s := c.srv[name]
+	// Idle for longer than the window: heartbeats flush too, so wait
+	// for a step that ends one past its last flush.
+	c.until("an idle window", 100, func() bool { return c.now.Sub(s.pace.lastFlush) > cfg.BatchInterval })
 	send := func(id int) {
 		s.HandleLine(line("c1", name, map[string]any{"type": "send", "msg_id": id, "key": "k", "msg": id}), c.now)
 		s.Process(c.now)
 	}
 	before := s.peer.Status().LastZxid
 	send(100)
-	if len(s.queue) != 0 || !s.lastFlush.Equal(c.now) || s.peer.Status().LastZxid == before {
-		t.Fatalf("an idle leader did not propose at once: queue %d", len(s.queue))
+	if s.queue.len() != 0 || !s.pace.lastFlush.Equal(c.now) || s.peer.Status().LastZxid == before {
+		t.Fatalf("an idle leader did not propose at once: queue %d", s.queue.len())
 	}
 	before = s.peer.Status().LastZxid
 	send(101)
-	if len(s.queue) != 1 || s.peer.Status().LastZxid != before {
-		t.Fatalf("proposed inside the batching window: queue %d", len(s.queue))
+	if s.queue.len() != 1 || s.peer.Status().LastZxid != before {
+		t.Fatalf("proposed inside the batching window: queue %d", s.queue.len())
 	}
 	if at, ok := s.NextWake(); !ok || !at.Equal(c.now.Add(cfg.BatchInterval)) {
 		t.Fatalf("NextWake = %v %v, want the end of the window", at, ok)
 	}
 	s.Process(c.now.Add(cfg.BatchInterval))
-	if len(s.queue) != 0 || s.peer.Status().LastZxid == before {
-		t.Fatalf("not proposed at the end of the window: queue %d", len(s.queue))
+	if s.queue.len() != 0 || s.peer.Status().LastZxid == before {
+		t.Fatalf("not proposed at the end of the window: queue %d", s.queue.len())
 	}
 }
 

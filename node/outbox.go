@@ -65,6 +65,30 @@ func (o *outbox) addForward(to zab.PeerID, ops []queuedOp) {
 	p.fwd = append(p.fwd, ops...)
 }
 
+// dropVouchersAbove removes every held acknowledgement (ACK, ACKEPOCH,
+// ACKNEWLEADER) that reports a zxid above z, when a Ready has just cut
+// the log back to z: each was true when its Ready was handled, but it
+// leaves only at the next flush, after this cut, and must not vouch for
+// entries that are gone (the Ready contract, zab/ready.go, step 6). The
+// core does the same for the messages of the Ready that cuts; these are
+// from earlier ones. One is here when a duplicated LEADERINFO made the
+// follower repeat its ACKEPOCH just before the NEWLEADER that truncates
+// (found by tests/nodesim, seed 1029).
+func (o *outbox) dropVouchersAbove(z zab.Zxid) {
+	for id, p := range o.byPeer {
+		p.msgs = slices.DeleteFunc(p.msgs, func(m zab.Message) bool {
+			switch m.Type {
+			case zab.MsgAck, zab.MsgAckEpoch, zab.MsgAckNewLeader:
+				return m.Zxid > z
+			}
+			return false
+		})
+		if len(p.msgs) == 0 && len(p.fwd) == 0 {
+			delete(o.byPeer, id) // nothing left to send it
+		}
+	}
+}
+
 func (o *outbox) empty() bool { return len(o.byPeer) == 0 }
 
 // drain calls fn once per message to send, destinations in ascending peer

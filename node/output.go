@@ -1,30 +1,61 @@
 package node
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"strconv"
+
+	"zabkafka/log/kafka"
 )
 
 // lineWriter writes outgoing Maelstrom messages, one compact JSON object
 // and a newline each
-// (docs/running.md#one-message-per-line-or-maelstrom-stops-reading).
-// Output is buffered and flushed once per event-loop iteration: at
-// thousands of messages a second one write system call per message would
-// cost more than the protocol.
+// (docs/running.md#one-message-per-line-or-maelstrom-stops-reading). Lines are collected and
+// handed to the sink once per event-loop iteration: at thousands of
+// messages a second one write system call per message would cost more
+// than the protocol. Messages to other nodes and to clients are kept
+// apart, and the sink gets them in that order: a node's own protocol
+// traffic does not wait behind a flush's replies to clients (a final
+// phase's poll replies run to megabytes).
 //
 // The envelope is assembled by hand around the already-marshalled body so
 // each body is encoded once: Maelstrom's reader accepts exactly src, dest
 // and body at the top level (Maelstrom's doc/protocol.md, "Messages").
 type lineWriter struct {
-	bw  *bufio.Writer
-	src string
-	buf []byte
+	sink   lineSink
+	src    string
+	isPeer func(dest string) bool // nil: every destination is a client
+	peer   []byte                 // whole lines to other nodes, waiting for flush
+	client []byte                 // whole lines to everyone else
+	broken bool                   // a flush failed; reported once
 }
 
-func newLineWriter(w io.Writer) *lineWriter {
-	return &lineWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+// lineSink takes the lines of one flush, those to other nodes first. It
+// must not keep the slices.
+type lineSink interface {
+	writeLines(peer, client []byte) error
+}
+
+// writerSink writes straight to an io.Writer, nodes' lines first.
+type writerSink struct{ w io.Writer }
+
+func (s writerSink) writeLines(peer, client []byte) error {
+	if len(peer) > 0 {
+		if _, err := s.w.Write(peer); err != nil {
+			return err
+		}
+	}
+	if len(client) > 0 {
+		_, err := s.w.Write(client)
+		return err
+	}
+	return nil
+}
+
+func newLineWriter(sink lineSink) *lineWriter {
+	return &lineWriter{sink: sink}
 }
 
 // send writes one message from w.src to dest.
@@ -33,26 +64,55 @@ func (w *lineWriter) send(dest string, body any) error {
 	if err != nil {
 		return fmt.Errorf("encode %T for %s: %w", body, dest, err)
 	}
-	return w.sendRaw(w.src, dest, b)
+	w.sendRaw(w.src, dest, b)
+	return nil
 }
 
 // sendRaw writes one message with an explicit source and an encoded body.
-func (w *lineWriter) sendRaw(src, dest string, body []byte) error {
-	buf := w.buf[:0]
-	buf = append(buf, `{"src":`...)
-	buf = appendJSONString(buf, src)
-	buf = append(buf, `,"dest":`...)
-	buf = appendJSONString(buf, dest)
-	buf = append(buf, `,"body":`...)
-	buf = append(buf, body...)
-	buf = append(buf, "}\n"...)
-	w.buf = buf
-	_, err := w.bw.Write(buf)
+func (w *lineWriter) sendRaw(src, dest string, body []byte) {
+	buf := &w.client
+	if w.isPeer != nil && w.isPeer(dest) {
+		buf = &w.peer
+	}
+	b := *buf
+	b = append(b, `{"src":`...)
+	b = appendJSONString(b, src)
+	b = append(b, `,"dest":`...)
+	b = appendJSONString(b, dest)
+	b = append(b, `,"body":`...)
+	b = append(b, body...)
+	b = append(b, "}\n"...)
+	*buf = b
+}
+
+// flush hands everything collected to the sink.
+func (w *lineWriter) flush() error {
+	if len(w.peer) == 0 && len(w.client) == 0 {
+		return nil
+	}
+	err := w.sink.writeLines(w.peer, w.client)
+	w.peer, w.client = reuse(w.peer), reuse(w.client)
 	return err
 }
 
-// flush hands everything buffered to the underlying writer.
-func (w *lineWriter) flush() error { return w.bw.Flush() }
+// reuse empties b for the next flush, unless one large flush (a
+// final-phase poll reply) made it too big to keep.
+func reuse(b []byte) []byte {
+	if cap(b) > 4<<20 {
+		return nil
+	}
+	return b[:0]
+}
+
+// flushOrReport flushes, and logs the first failure. Once stdout is gone
+// every write fails the same way; saying so once is enough. The node
+// keeps running: Maelstrom kills it at teardown.
+func (w *lineWriter) flushOrReport(logger *slog.Logger) {
+	if err := w.flush(); err != nil && !w.broken {
+		w.broken = true
+		logger.Error("write to stdout failed", "err", err)
+	}
+}
 
 // appendJSONString appends s as a JSON string. Node and client ids are
 // plain ASCII in practice; json.Marshal covers anything else.
@@ -71,4 +131,41 @@ func appendJSONString(buf []byte, s string) []byte {
 	}
 	b, _ := json.Marshal(s) // a string always marshals
 	return append(buf, b...)
+}
+
+// appendPollOK appends the body of a poll_ok to buf: for each of keys, in
+// the order given, the messages poll returns, keys with none left out.
+// The bytes are those json.Marshal makes of the pollOK struct when keys
+// are sorted; a final-phase poll of thousands of keys is answered in a
+// fraction of the time reflection takes, which keeps the node's loop,
+// and its heartbeats, moving.
+func appendPollOK(buf []byte, keys []string, poll func(key string) []kafka.Message, inReplyTo int64) []byte {
+	buf = append(buf, `{"type":"poll_ok","msgs":{`...)
+	first := true
+	for _, key := range keys {
+		msgs := poll(key)
+		if len(msgs) == 0 {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = appendJSONString(buf, key)
+		buf = append(buf, ":["...)
+		for i, m := range msgs {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '[')
+			buf = strconv.AppendInt(buf, m.Offset, 10)
+			buf = append(buf, ',')
+			buf = strconv.AppendInt(buf, m.Msg, 10)
+			buf = append(buf, ']')
+		}
+		buf = append(buf, ']')
+	}
+	buf = append(buf, `},"in_reply_to":`...)
+	buf = strconv.AppendInt(buf, inReplyTo, 10)
+	return append(buf, '}')
 }

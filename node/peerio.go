@@ -13,19 +13,19 @@ import (
 
 // handleZab takes one coalesced node-to-node message: the zab messages go
 // to the peer in order, the forwarded operations join the queue (they are
-// proposed if this node is the leader by the next flush).
+// proposed if this node is the leader at the next dispatch).
 //
 // Only cluster members may send protocol messages. Anyone else (a client,
 // a service) gets not-supported and changes nothing. A member's message
 // that does not decode is logged and dropped, never answered: members do
 // not answer errors either, so two nodes cannot bounce errors forever.
 func (s *Server) handleZab(in inbound, now time.Time) {
-	from, member := s.ids[in.src]
+	from, member := s.members.ids[in.src]
 	if !member {
 		s.replyError(in, maelstrom.NotSupported, fmt.Sprintf("%s messages are accepted only from cluster members", typeZab))
 		return
 	}
-	if from == s.self {
+	if from == s.members.self {
 		s.logger.Warn("dropped zab message from ourselves")
 		return
 	}
@@ -38,6 +38,7 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 		s.logger.Warn("dropped undecodable zab message", "src", in.src, "err", err)
 		return
 	}
+	stepped := 0
 	for _, raw := range body.Msgs {
 		var m zab.Message
 		if err := json.Unmarshal(raw, &m); err != nil {
@@ -46,12 +47,22 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 		}
 		// The envelope's src is what Maelstrom vouches for; a message
 		// claiming another sender or another receiver is not ours.
-		if m.From != from || m.To != s.self {
+		if m.From != from || m.To != s.members.self {
 			s.logger.Warn("dropped misaddressed zab message", "src", in.src, "from", m.From, "to", m.To, "type", m.Type)
 			continue
 		}
 		if err := s.peer.Step(m); err != nil {
 			s.logger.Debug("peer refused message", "src", in.src, "type", m.Type, "err", err)
+			continue
+		}
+		stepped++
+	}
+	if stepped > 0 {
+		s.fresh.noteContact(from, s.peer.Contact(from), now)
+		if s.status.Role == zab.RoleFollowing && from == s.status.Leader {
+			// The leader spoke: this follower's answer leaves in the
+			// next Process, and what queued since rides along.
+			s.pace.leaderSpoke()
 		}
 	}
 	if !isNull(body.Fwd) {
@@ -86,11 +97,11 @@ func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
 			s.logger.Warn("dropped a forwarded op too big for a batch", "src", src, "bytes", size)
 			continue
 		}
-		if len(s.queue) >= s.cfg.MaxQueue || s.queueBytes+size > s.cfg.MaxQueueBytes {
+		if s.queue.refuses(size, s.cfg.MaxQueue, s.cfg.MaxQueueBytes) != "" {
 			s.logger.Warn("queue full: dropped forwarded ops", "src", src, "dropped", len(ops)-i)
 			return
 		}
-		s.enqueue(op, size, now)
+		s.queue.add(op, size, now)
 	}
 }
 
@@ -106,6 +117,6 @@ func (s *Server) flushOutbox() {
 		case len(body.Fwd) > 0:
 			s.stats.fwdWithZab++
 		}
-		s.reply(s.names[to-1], body)
+		s.reply(s.members.nameOf(to), body)
 	})
 }

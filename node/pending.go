@@ -26,6 +26,15 @@ type request struct {
 	sent bool
 }
 
+// requests are this run's own client writes: what identifies their
+// operations (incarnation.go: higher with every restart; Seq numbers in
+// arrival order) and those still awaiting an answer.
+type requests struct {
+	incarnation uint64
+	lastSeq     uint64 // the Seq of the last request accepted in this run
+	pendingTable
+}
+
 // pendingTable holds the requests awaiting an answer, with their arrival
 // order for the deadline sweep. Arrival times are non-decreasing (one
 // event loop, one clock), so the oldest requests are always at the front.

@@ -7,37 +7,77 @@ import (
 	"zabkafka/zab"
 )
 
-// The queue holds client operations between their arrival and their
-// proposal. On the leader that is this node's own clients' operations and
-// those other nodes forwarded; on a follower, its own clients' operations
-// until the next flush forwards them to the leader. With no leader known,
-// they wait at most HoldTimeout.
+// opQueue holds client operations between their arrival and their
+// dispatch. On the leader that is this node's own clients' operations
+// and those other nodes forwarded; on a follower, its own clients'
+// operations until they are forwarded to the leader. With no leader
+// known, they wait at most HoldTimeout.
+type opQueue struct {
+	ops   []queuedOp // in arrival order
+	bytes int        // the sum of their sizes
+}
 
-// enqueue adds an operation of size bytes (kafka.OpSize) to the queue.
-func (s *Server) enqueue(op kafka.Op, size int, now time.Time) {
-	s.queue = append(s.queue, queuedOp{op: op, since: now, size: size})
-	s.queueBytes += size
+// queuedOp is a client operation waiting in the queue, with when it got
+// here (the hold timeout counts from then) and its kafka.OpSize, which
+// plans the batches it can join.
+type queuedOp struct {
+	op    kafka.Op
+	since time.Time
+	size  int
+}
+
+// add appends an operation of size bytes (kafka.OpSize).
+func (q *opQueue) add(op kafka.Op, size int, now time.Time) {
+	q.ops = append(q.ops, queuedOp{op: op, since: now, size: size})
+	q.bytes += size
+}
+
+func (q *opQueue) len() int { return len(q.ops) }
+
+// drop removes the first n operations.
+func (q *opQueue) drop(n int) {
+	if n == 0 {
+		return
+	}
+	for _, x := range q.ops[:n] {
+		q.bytes -= x.size
+	}
+	m := copy(q.ops, q.ops[n:])
+	clear(q.ops[m:])
+	q.ops = q.ops[:m]
+}
+
+// refuses says why the queue cannot take one more operation of size
+// bytes within maxOps and maxBytes, "" if it can.
+func (q *opQueue) refuses(size, maxOps, maxBytes int) string {
+	switch {
+	case len(q.ops) >= maxOps:
+		return "too many operations waiting for a proposal"
+	case q.bytes+size > maxBytes:
+		return "too many bytes of operations waiting for a proposal"
+	}
+	return ""
 }
 
 // dispatch empties the queue the way this node's role allows: the
 // established leader proposes (batches of at most MaxBatch operations and
-// MaxBatchBytes bytes, all sent in this flush, none waiting for an
-// earlier commit: pipelining, as in
-// docs/companion.md#phase-3-broadcast-dsn-2011-phase-3-rj-2008-protocol);
-// a follower in broadcast forwards its own clients' operations to its
-// leader; anyone else holds them (Process refuses those held longer than
-// HoldTimeout). It reports
-// whether anything left the queue.
-func (s *Server) dispatch(now time.Time) bool {
-	before := len(s.queue)
+// MaxBatchBytes bytes, all made now); a follower in broadcast forwards
+// its own clients' operations to its leader; anyone else keeps them
+// (Process refuses those held longer than HoldTimeout). Whatever left
+// becomes a round in flight for the pacer, which decides when dispatch
+// runs (pacer.go).
+func (s *Server) dispatch(now time.Time) {
 	lead, leader, ok := s.dispatchTarget()
 	switch {
 	case ok && lead:
-		s.proposeQueued(now)
+		if last, any := s.proposeQueued(now); any {
+			s.pace.dispatched(now, uint64(last))
+		}
 	case ok:
-		s.forwardQueued(leader)
+		if last, any := s.forwardQueued(leader); any {
+			s.pace.dispatched(now, last)
+		}
 	}
-	return len(s.queue) < before
 }
 
 // dispatchTarget says where queued operations can go now: lead when this
@@ -46,50 +86,68 @@ func (s *Server) dispatch(now time.Time) bool {
 // the one place dispatch and NextWake read the role from, so the two
 // cannot disagree.
 func (s *Server) dispatchTarget() (lead bool, leader zab.PeerID, ok bool) {
-	st := s.peer.Status()
+	st := s.status
 	switch {
 	case st.Phase != zab.PhaseBroadcast:
 		return false, 0, false
 	case st.Role == zab.RoleLeading:
 		return true, 0, true
-	case st.Role == zab.RoleFollowing && st.Leader != 0 && st.Leader != s.self:
+	case st.Role == zab.RoleFollowing && st.Leader != 0 && st.Leader != s.members.self:
 		return false, st.Leader, true
 	}
 	return false, 0, false
 }
 
-// proposeQueued proposes the queue in batches. If Propose refuses (the
-// in-flight bound, or leadership just lost) the rest stays queued and is
-// tried again a tick later, or forwarded or refused once a new leader is
-// known. Nothing Propose refused was proposed, so a definite answer
-// stays possible for it.
+// proposeQueued proposes the queue in batches and returns the zxid of the
+// last one made. If Propose refuses (the uncommitted bound, or leadership
+// just lost) the rest stays queued and is tried again after a back-off,
+// or forwarded or refused once a new leader is known. Nothing Propose
+// refused was proposed, so a definite answer stays possible for it.
 //
 // Every queued operation fits a batch of its own (handleSend and
 // takeForwarded refuse those that do not), so each batch takes at least
 // one and none exceeds MaxBatchBytes: the log never refuses a batch the
 // leader built.
-func (s *Server) proposeQueued(now time.Time) {
+func (s *Server) proposeQueued(now time.Time) (last zab.Zxid, any bool) {
 	done := 0
-	for done < len(s.queue) {
-		ops, n := takeBatch(s.queue[done:], s.cfg.MaxBatch, s.cfg.MaxBatchBytes, s.live)
+	q := s.queue.ops
+	for done < len(q) {
+		ops, n := takeBatch(q[done:], s.cfg.MaxBatch, s.cfg.MaxBatchBytes, s.live)
 		if len(ops) > 0 {
 			z, err := s.peer.Propose(kafka.EncodeBatch(ops))
 			if err != nil {
-				// ErrProposalDropped: at the in-flight bound. Anything
-				// else: leadership just went. Either way try again a
-				// tick later, not in a busy loop.
-				s.backoff = now.Add(s.cfg.Tick)
+				// ErrProposalDropped: at the uncommitted bound.
+				// Anything else: leadership just went. Either way try
+				// again later, not in a busy loop.
+				s.pace.refused(now)
 				s.logger.Debug("proposal refused", "ops", len(ops), "err", err)
 				break
 			}
 			s.markSent(ops)
+			s.wantCommit(ops, z)
 			s.stats.proposals++
 			s.stats.proposedOps += len(ops)
 			s.logger.Debug("proposed", "zxid", z, "ops", len(ops))
+			last, any = z, true
 		}
 		done += n
 	}
-	s.dropQueued(done)
+	s.queue.drop(done)
+	return last, any
+}
+
+// wantCommit tells the core which followers answer clients of ops, so
+// that a paced leader sends them the commit of z at once (zab
+// Peer.WantCommit): this node's own operations are answered here.
+func (s *Server) wantCommit(ops []kafka.Op, z zab.Zxid) {
+	for i, op := range ops {
+		if i > 0 && op.Origin == ops[i-1].Origin {
+			continue // batches come in runs from one origin
+		}
+		if id, ok := s.members.ids[op.Origin]; ok && id != s.members.self {
+			s.peer.WantCommit(id, z)
+		}
+	}
 }
 
 // takeBatch takes from the front of q the operations of one batch: those
@@ -113,48 +171,51 @@ func takeBatch(q []queuedOp, maxOps, maxBytes int, keep func(kafka.Op) bool) (op
 
 // forwardQueued hands this node's own operations to the leader in the
 // next flush (the outbox splits them into batches bounded like
-// proposals). Operations other nodes forwarded here are dropped: this
-// node is not the leader, and their origins will answer them
-// indefinitely when their deadlines pass.
-func (s *Server) forwardQueued(leader zab.PeerID) {
+// proposals) and returns the Seq of the last, if there were any.
+// Operations other nodes forwarded here are dropped: this node is not
+// the leader, and their origins will answer them indefinitely when
+// their deadlines pass.
+func (s *Server) forwardQueued(leader zab.PeerID) (last uint64, any bool) {
 	var fwd []queuedOp
-	for _, q := range s.queue {
+	for _, q := range s.queue.ops {
 		if s.ours(q.op) && s.live(q.op) {
 			fwd = append(fwd, q)
-			s.pending.get(q.op.Seq).sent = true
+			s.reqs.get(q.op.Seq).sent = true
+			last = max(last, q.op.Seq)
 		}
 	}
 	if len(fwd) > 0 {
 		s.stats.forwarded += len(fwd)
 		s.outbox.addForward(leader, fwd)
 	}
-	s.dropQueued(len(s.queue))
+	s.queue.drop(s.queue.len())
+	return last, len(fwd) > 0
 }
 
-// expireHeld refuses the operations that have waited HoldTimeout for a
-// leader (the queue is in arrival order, so they are a prefix).
+// expireHeld refuses the operations that have waited HoldTimeout without
+// being dispatched (the queue is in arrival order, so they are a prefix).
 func (s *Server) expireHeld(now time.Time) {
 	cutoff := now.Add(-s.cfg.HoldTimeout)
 	n := 0
-	for n < len(s.queue) && !s.queue[n].since.After(cutoff) {
-		s.refuseQueued(s.queue[n].op, "no leader available")
+	for n < s.queue.len() && !s.queue.ops[n].since.After(cutoff) {
+		s.refuseQueued(s.queue.ops[n].op, "no leader available")
 		n++
 	}
-	s.dropQueued(n)
+	s.queue.drop(n)
 }
 
-// refuseQueued answers a queued operation that will never be proposed.
+// refuseQueued answers a queued operation that will never be dispatched.
 // A send gets a definite error. A commit_offsets gets an indefinite one
 // (see handleCommitOffsets). Operations of other nodes are just dropped.
 func (s *Server) refuseQueued(op kafka.Op, reason string) {
 	if !s.ours(op) {
 		return
 	}
-	r := s.pending.get(op.Seq)
+	r := s.reqs.get(op.Seq)
 	if r == nil || r.sent {
 		return
 	}
-	s.pending.remove(r)
+	s.reqs.remove(r)
 	if r.kind == reqSend {
 		s.replyPendingError(r, codeNotDone, reason)
 	} else {
@@ -168,13 +229,13 @@ func (s *Server) live(op kafka.Op) bool {
 	if !s.ours(op) {
 		return true
 	}
-	r := s.pending.get(op.Seq)
+	r := s.reqs.get(op.Seq)
 	return r != nil && !r.sent
 }
 
 // ours reports whether op is one of this run's own requests.
 func (s *Server) ours(op kafka.Op) bool {
-	return op.Origin == s.id && op.Incarnation == s.incarnation
+	return op.Origin == s.members.id && op.Incarnation == s.reqs.incarnation
 }
 
 // markSent records that our own operations among ops left the queue.
@@ -183,23 +244,10 @@ func (s *Server) markSent(ops []kafka.Op) {
 		if !s.ours(op) {
 			continue
 		}
-		if r := s.pending.get(op.Seq); r != nil {
+		if r := s.reqs.get(op.Seq); r != nil {
 			r.sent = true
 		}
 	}
-}
-
-// dropQueued removes the first n queued operations.
-func (s *Server) dropQueued(n int) {
-	if n == 0 {
-		return
-	}
-	for _, q := range s.queue[:n] {
-		s.queueBytes -= q.size
-	}
-	m := copy(s.queue, s.queue[n:])
-	clear(s.queue[m:])
-	s.queue = s.queue[:m]
 }
 
 // expireRequests answers every request at its deadline with an indefinite
@@ -207,7 +255,7 @@ func (s *Server) dropQueued(n int) {
 // client gave up on it
 // (docs/running.md#nothing-to-a-client-after-it-gave-up).
 func (s *Server) expireRequests(now time.Time) {
-	s.pending.expire(now.Add(-s.cfg.RequestTimeout), func(r *request) {
+	s.reqs.expire(now.Add(-s.cfg.RequestTimeout), func(r *request) {
 		s.replyPendingError(r, codeUnknown, "timed out waiting for commit")
 	})
 }

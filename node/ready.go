@@ -39,6 +39,14 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 		s.fail(err)
 		return false
 	}
+	// The log may just have been cut back: what the outbox still holds
+	// from earlier Readies must not vouch beyond the cut.
+	switch {
+	case rd.Snapshot != nil:
+		s.outbox.dropVouchersAbove(rd.Snapshot.Zxid)
+	case rd.Truncate:
+		s.outbox.dropVouchersAbove(rd.TruncateAfter)
+	}
 	if rd.Snapshot != nil {
 		// SNAP: the leader's state replaces ours (step 1 replaced the
 		// log; this replaces what was applied from it).
@@ -48,11 +56,11 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 			return false
 		}
 		s.kafka = k
-		s.lastSnap, s.opsSinceSnp = uint64(rd.Snapshot.Zxid), 0
+		s.snaps.last, s.snaps.sinceLast = uint64(rd.Snapshot.Zxid), 0
 		s.logger.Info("installed snapshot", "zxid", rd.Snapshot.Zxid, "bytes", len(rd.Snapshot.Data))
 	}
 	for _, m := range rd.Messages {
-		if m.To == s.self || m.To == 0 || int(m.To) > len(s.names) {
+		if !s.members.has(m.To) {
 			s.logger.Warn("dropped zab message to an unknown peer", "to", m.To, "type", m.Type)
 			continue
 		}
@@ -83,12 +91,17 @@ func (s *Server) apply(t zab.Txn, now time.Time) {
 		}
 	}
 	results := s.kafka.Apply(uint64(t.Zxid), ops)
-	s.opsSinceSnp += len(ops)
+	s.snaps.sinceLast += len(ops)
 	s.stats.applied += len(ops)
+	var ourLast uint64
 	for i, op := range ops {
 		if s.ours(op) && i < len(results) {
 			s.answer(op, results[i], now)
+			ourLast = max(ourLast, op.Seq)
 		}
+	}
+	if ourLast > 0 && s.status.Role == zab.RoleFollowing {
+		s.pace.committed(ourLast, now) // our forwards up to it are done
 	}
 }
 
@@ -103,11 +116,11 @@ func (s *Server) apply(t zab.Txn, now time.Time) {
 // A stale commit_offsets gets the indefinite 0 instead, as a commit a
 // correct client may send must (handleCommitOffsets).
 func (s *Server) answer(op kafka.Op, res kafka.Result, now time.Time) {
-	r := s.pending.get(op.Seq) // ours (apply checked): this run's request
+	r := s.reqs.get(op.Seq) // ours (apply checked): this run's request
 	if r == nil {
 		return
 	}
-	s.pending.remove(r)
+	s.reqs.remove(r)
 	if now.Sub(r.arrived) >= s.cfg.RequestTimeout {
 		return // the client has given up; a reply now could silence us
 	}
@@ -116,11 +129,11 @@ func (s *Server) answer(op kafka.Op, res kafka.Result, now time.Time) {
 		s.replyPendingError(r, refusalCode(r.kind, res.Refused), res.Refused.Error())
 	case r.kind == reqSend:
 		s.stats.acked++
-		s.answered = true
+		s.answered = append(s.answered, r.client)
 		s.reply(r.client, sendOK{Type: typeSendOK, Offset: res.Offset, InReplyTo: r.msgID})
 	default:
 		s.stats.acked++
-		s.answered = true
+		s.answered = append(s.answered, r.client)
 		s.reply(r.client, commitOffsetsOK{Type: typeCommitOffsetsOK, InReplyTo: r.msgID})
 	}
 }
@@ -141,23 +154,27 @@ func refusalCode(kind requestKind, err error) int {
 	return codeUnknown
 }
 
-// noteStatus logs role, phase and leader changes.
+// noteStatus takes a change of role, phase, leader or epochs the peer
+// reported, and logs it. A new role or leader answers none of the rounds
+// in flight (pacer.roleChanged).
 func (s *Server) noteStatus(st zab.Status) {
-	if st.Role == s.lastRole && st.Phase == s.lastPhase && st.Leader == s.lastLeader {
+	old := s.status
+	s.status = st
+	if st.Role != old.Role || st.Leader != old.Leader || st.Epochs != old.Epochs {
+		s.pace.roleChanged()
+	}
+	if st.Role == old.Role && st.Phase == old.Phase && st.Leader == old.Leader {
 		return
 	}
-	s.lastRole, s.lastPhase, s.lastLeader = st.Role, st.Phase, st.Leader
-	s.logger.Info("role", "role", st.Role, "phase", st.Phase, "leader", s.nameOf(st.Leader),
+	s.logger.Info("role", "role", st.Role, "phase", st.Phase, "leader", s.members.nameOf(st.Leader),
 		"accepted_epoch", st.Epochs.Accepted, "current_epoch", st.Epochs.Current,
-		"last", st.LastZxid, "committed", st.Committed, "pending", s.pending.len(), "queued", len(s.queue))
+		"last", st.LastZxid, "committed", st.Committed, "pending", s.reqs.len(), "queued", s.queue.len())
 }
 
-// nameOf is the node name of a peer id, "" for none.
-func (s *Server) nameOf(id zab.PeerID) string {
-	if id == 0 || int(id) > len(s.names) {
-		return ""
-	}
-	return s.names[id-1]
+// snapshots is when the kafka state was last saved.
+type snapshots struct {
+	last      uint64 // zxid of the last snapshot saved or installed
+	sinceLast int    // operations applied since
 }
 
 // maybeSnapshot saves a snapshot of the kafka state every SnapshotEvery
@@ -165,11 +182,11 @@ func (s *Server) nameOf(id zab.PeerID) string {
 // Keeping one interval of log behind the newest snapshot lets a follower
 // that is a little behind still be repaired with DIFF instead of SNAP.
 func (s *Server) maybeSnapshot() {
-	if s.cfg.SnapshotEvery == 0 || s.opsSinceSnp < s.cfg.SnapshotEvery {
+	if s.cfg.SnapshotEvery == 0 || s.snaps.sinceLast < s.cfg.SnapshotEvery {
 		return
 	}
 	z := s.kafka.AppliedZxid()
-	if z <= s.lastSnap {
+	if z <= s.snaps.last {
 		return
 	}
 	data := s.kafka.Snapshot()
@@ -178,14 +195,14 @@ func (s *Server) maybeSnapshot() {
 			// A newer snapshot arrived from the leader meanwhile; ours
 			// is simply not needed.
 			s.logger.Debug("snapshot skipped", "zxid", zab.Zxid(z), "err", err)
-			s.opsSinceSnp = 0
+			s.snaps.sinceLast = 0
 			return
 		}
 		s.fail(err)
 		return
 	}
-	prev := s.lastSnap
-	s.lastSnap, s.opsSinceSnp = z, 0
+	prev := s.snaps.last
+	s.snaps.last, s.snaps.sinceLast = z, 0
 	s.logger.Info("saved snapshot", "zxid", zab.Zxid(z), "bytes", len(data))
 	if prev > 0 {
 		if err := s.store.Compact(prev); err != nil {

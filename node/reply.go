@@ -21,7 +21,7 @@ func (s *Server) replyError(in inbound, code int, text string) {
 	if in.reply || in.src == "" {
 		return
 	}
-	src := s.id
+	src := s.members.id
 	if src == "" {
 		src = in.dest
 	}
@@ -40,18 +40,17 @@ func (s *Server) replyError(in inbound, code int, text string) {
 // replyPendingError answers a pending request with an error.
 func (s *Server) replyPendingError(r *request, code int, text string) {
 	id := r.msgID
-	s.sendError(s.id, r.client, errorBody{Type: typeError, Code: code, Text: text, InReplyTo: &id})
+	s.sendError(s.members.id, r.client, errorBody{Type: typeError, Code: code, Text: text, InReplyTo: &id})
 }
 
 func (s *Server) sendError(src, dest string, b errorBody) {
 	s.stats.errors++
 	raw, err := json.Marshal(b)
-	if err == nil {
-		err = s.out.sendRaw(src, dest, raw)
-	}
 	if err != nil {
 		s.logger.Error("write failed", "dest", dest, "err", err)
+		return
 	}
+	s.out.sendRaw(src, dest, raw)
 }
 
 // Definite and indefinite codes, named for what they promise the client

@@ -21,64 +21,39 @@ import (
 // Time enters only as arguments (HandleLine, Tick, Process), so a test
 // drives a Server with a fake clock and replays it exactly.
 type Server struct {
-	cfg    Config
-	base   *slog.Logger // before init
-	logger *slog.Logger // after init: tagged with the node id
-	out    *lineWriter
-
-	// openLog, if set, opens the log at init (SetStoreOpener).
-	openLog StoreOpener
+	cfg     Config
+	base    *slog.Logger // before init
+	logger  *slog.Logger // after init: tagged with the node id
+	out     *lineWriter
+	openLog StoreOpener // nil: a FileStore under DataDir, or memory
 
 	// Set by init.
-	id     string
-	names  []string // names[i] is the node with PeerID i+1
-	ids    map[string]zab.PeerID
-	self   zab.PeerID
-	store  log.Store
-	peer   *zab.Peer
-	kafka  *kafka.State
-	failed error // a storage failure: the node stops taking part (fail-stop)
+	members members
+	store   log.Store
+	peer    *zab.Peer
+	kafka   *kafka.State
+	failed  error // a storage failure: the node stops taking part (fail-stop)
+	// status is the peer's soft state as its Readies reported it: every
+	// decision the node takes by role (dispatch, hold, reads) reads it.
+	// Its LastZxid and Committed are those of the last change only.
+	status zab.Status
 
-	// incarnation and lastSeq identify our operations (incarnation.go):
-	// lastSeq is the Seq of the last request accepted in this run.
-	incarnation uint64
-	lastSeq     uint64
-
-	pending    pendingTable
-	queue      []queuedOp // client operations waiting to be proposed or forwarded
-	queueBytes int        // the sum of their sizes
-	outbox     outbox
-	lastFlush  time.Time // when the outbox was last sent
-	// holdUntil: a follower that just answered clients sends nothing
-	// before this (Config.AckHold); held says the hold since the last
-	// flush has been used, so holds cannot follow one another.
-	holdUntil time.Time
-	held      bool
-	answered  bool      // set by answer during one Process
-	backoff   time.Time // no proposal attempt before this (leader at its in-flight bound)
-
-	lastRole    zab.Role
-	lastPhase   zab.Phase
-	lastLeader  zab.PeerID
-	opsSinceSnp int    // applied operations since the last snapshot
-	lastSnap    uint64 // zxid of the last snapshot saved
-
-	stats     stats
-	lastStats time.Time
-	outBroken bool // stdout failed; reported once
-}
-
-// queuedOp is a client operation waiting in the queue, with when it got
-// here (the batching window and the hold timeout count from then) and its
-// kafka.OpSize, which plans the batches it can join.
-type queuedOp struct {
-	op    kafka.Op
-	since time.Time
-	size  int
+	reqs   requests // our clients' writes: identities and those awaiting an answer
+	queue  opQueue  // operations waiting to be proposed or forwarded
+	outbox outbox   // messages and forwards waiting for the next flush
+	pace   pacer    // when the queue is dispatched and the outbox flushed
+	fresh  freshness
+	snaps  snapshots
+	stats  stats
+	// answered lists the clients answer acknowledged a write to during
+	// one Process: the follower's hold waits for their next writes.
+	answered []string
+	pollBuf  []byte // reused for encoding poll replies
 }
 
 // NewServer returns a node that writes its messages to out and its log
 // lines to logger (nil: discard). It does nothing until the init message.
+// Each Process writes what it has to out, messages to other nodes first.
 func NewServer(cfg Config, out io.Writer, logger *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -87,12 +62,12 @@ func NewServer(cfg Config, out io.Writer, logger *slog.Logger) (*Server, error) 
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return &Server{
-		cfg:     cfg,
-		base:    logger,
-		logger:  logger,
-		out:     newLineWriter(out),
-		pending: newPendingTable(),
-		outbox:  newOutbox(cfg.MaxBatch, cfg.MaxBatchBytes),
+		cfg:    cfg,
+		base:   logger,
+		logger: logger,
+		out:    newLineWriter(writerSink{out}),
+		reqs:   requests{pendingTable: newPendingTable()},
+		outbox: newOutbox(cfg.MaxBatch, cfg.MaxBatchBytes),
 	}, nil
 }
 
@@ -140,11 +115,11 @@ func (s *Server) HandleLine(line []byte, now time.Time) {
 	case typeSend:
 		s.handleSend(in, now)
 	case typePoll:
-		s.handlePoll(in)
+		s.handlePoll(in, now)
 	case typeCommitOffsets:
 		s.handleCommitOffsets(in, now)
 	case typeListCommittedOffsets:
-		s.handleListCommittedOffsets(in)
+		s.handleListCommittedOffsets(in, now)
 	default:
 		s.replyError(in, maelstrom.NotSupported, fmt.Sprintf("unsupported message type %q", in.typ))
 	}
@@ -161,9 +136,9 @@ func (s *Server) admit(in inbound) bool {
 		return false
 	}
 	switch {
-	case s.id != "" && in.dest != s.id:
-		return refuse(maelstrom.MalformedRequest, fmt.Sprintf("message for %q delivered to %s", in.dest, s.id))
-	case s.id == "" && in.typ != typeInit:
+	case s.members.id != "" && in.dest != s.members.id:
+		return refuse(maelstrom.MalformedRequest, fmt.Sprintf("message for %q delivered to %s", in.dest, s.members.id))
+	case s.members.id == "" && in.typ != typeInit:
 		return refuse(maelstrom.TemporarilyUnavailable, "node not initialized")
 	case clientRPC[in.typ] && !in.hasMsgID:
 		s.replyError(in, maelstrom.MalformedRequest, in.typ+" without msg_id: it cannot be answered, so it is not executed")
@@ -188,108 +163,71 @@ func (s *Server) Tick(now time.Time) {
 }
 
 // Process does everything the input so far calls for, in the order the
-// Ready contract needs: expire overdue requests, then, once the batching
-// window has passed, propose or forward the queued operations, drive the
-// peer's Ready, and send the coalesced outbox. Output is flushed at the
-// end of every call.
+// Ready contract needs: expire overdue requests; dispatch the queued
+// operations if the pacer allows it; drive the peer's Ready (persist,
+// queue messages, apply what committed and answer our clients); send the
+// coalesced outbox if the pacer allows it. Output is flushed at the end
+// of every call.
+//
+// The dispatch comes before the Ready, so that one Ready carries what
+// the input did and what the dispatch added: a leader's next round
+// leaves in the same message as the commit of the last one, and a
+// follower's forwards in the same message as the ACK the input called
+// for. The leader reads the rounds its input committed from the core's
+// commit point, before they are delivered.
 func (s *Server) Process(now time.Time) {
 	if s.peer != nil {
 		s.expireRequests(now)
 	}
 	if s.peer != nil && s.failed == nil {
-		// The batching window: operations and messages go out at most
-		// once per BatchInterval. An idle node sends at once; a busy
-		// one packs everything of a window into one proposal and one
-		// message per peer.
-		due := !now.Before(s.lastFlush.Add(s.cfg.BatchInterval)) && !now.Before(s.holdUntil)
-		if len(s.names) == 1 {
-			// A cluster of one sends no messages: its proposals commit
-			// at once, so waiting for the window would only add latency.
-			due = true
+		s.answered = s.answered[:0]
+		if s.status.Role == zab.RoleLeading {
+			s.pace.committed(uint64(s.peer.CommitPoint()), now)
 		}
-		worked := false
-		if due && len(s.queue) > 0 && !now.Before(s.backoff) {
-			worked = s.dispatch(now)
+		if s.queue.len() > 0 && s.pace.dispatchDue(now) {
+			s.dispatch(now)
 		}
-		s.answered = false
 		s.drainReady(now)
-		if s.startHold(now) {
-			due = false
+		if s.queue.len() > 0 && s.failed == nil && s.pace.dispatchDue(now) {
+			// The Ready made queued operations routable (a leader
+			// established, or found): they go now.
+			s.dispatch(now)
+			s.drainReady(now)
 		}
-		if due && !s.outbox.empty() && s.failed == nil {
+		if s.status.Role == zab.RoleFollowing {
+			s.pace.startHold(now, s.answered)
+		}
+		if !s.outbox.empty() && s.failed == nil && s.pace.flushDue(now) {
 			s.flushOutbox()
-			s.held = false
-			worked = true
+			s.pace.flushed(now)
 		}
-		if worked {
-			s.lastFlush = now
-		}
-		if len(s.queue) > 0 {
-			// Held operations time out even while the window or the
-			// back-off keeps dispatch from running.
+		if s.queue.len() > 0 {
+			// Operations that waited HoldTimeout are refused, whatever
+			// kept them: no leader, the back-off, the pacer.
 			s.expireHeld(now)
 		}
+		s.pace.processed()
 		s.maybeSnapshot()
 		s.maybeLogStats(now)
 	}
-	if err := s.out.flush(); err != nil && !s.outBroken {
-		// Once stdout is gone every write fails the same way; say so
-		// once. The node keeps running: Maelstrom kills it at teardown.
-		s.outBroken = true
-		s.logger.Error("write to stdout failed", "err", err)
-	}
+	s.out.flushOrReport(s.logger)
 }
 
 // NextWake is when Process next has work that no input or tick will
-// bring: the end of the batching window (or of a follower's AckHold)
-// while messages wait, or while operations wait for a leader that is
-// known; the first hold timeout while they wait for one that is not. ok is false when nothing waits.
-// It is never a time Process has already dealt with, so a loop that
-// sleeps until it cannot spin.
+// bring (pacer.next): a dispatch or a flush the pacer holds back, or the
+// hold timeout of a queued operation. ok is false when nothing waits. It
+// is never a time Process has already dealt with, so a loop that sleeps
+// until it cannot spin.
 func (s *Server) NextWake() (at time.Time, ok bool) {
 	if s.peer == nil || s.failed != nil {
 		return time.Time{}, false
 	}
-	window := s.lastFlush.Add(s.cfg.BatchInterval)
-	if s.holdUntil.After(window) {
-		window = s.holdUntil
+	w := waiting{outbox: !s.outbox.empty()}
+	if s.queue.len() > 0 {
+		_, _, w.routable = s.dispatchTarget()
+		w.queued, w.expireAt = true, s.queue.ops[0].since.Add(s.cfg.HoldTimeout)
 	}
-	flushAt := window
-	_, _, routable := s.dispatchTarget()
-	switch {
-	case len(s.queue) > 0 && routable:
-		if s.backoff.After(window) {
-			window = s.backoff
-		}
-		if !s.outbox.empty() && flushAt.Before(window) {
-			window = flushAt
-		}
-		return window, true
-	case !s.outbox.empty():
-		return window, true
-	case len(s.queue) > 0:
-		return s.queue[0].since.Add(s.cfg.HoldTimeout), true
-	}
-	return time.Time{}, false
-}
-
-// startHold starts a follower's AckHold when this Process answered
-// clients: their next operations usually arrive within a millisecond or
-// two, and held back this long the ACK and those operations leave in one
-// message (a message per destination per flush, outbox.go). It reports
-// whether a hold started. One hold per flush at most, so a steady stream
-// of answers cannot keep the ACK from leaving.
-func (s *Server) startHold(now time.Time) bool {
-	if !s.answered || s.held || s.cfg.AckHold <= 0 || s.lastRole != zab.RoleFollowing {
-		return false
-	}
-	hold := s.cfg.AckHold
-	if w := s.cfg.BatchInterval; w > 0 && w < hold {
-		hold = w
-	}
-	s.held = true
-	s.holdUntil = now.Add(hold)
-	return true
+	return s.pace.next(w)
 }
 
 // Close releases the log.
@@ -311,10 +249,10 @@ func (s *Server) fail(err error) {
 		s.logger.Error("storage failed; node stops taking part", "err", err)
 	}
 	s.outbox = newOutbox(s.cfg.MaxBatch, s.cfg.MaxBatchBytes)
-	for _, q := range s.queue {
+	for _, q := range s.queue.ops {
 		s.refuseQueued(q.op, "node stopped after a storage failure")
 	}
-	s.dropQueued(len(s.queue))
+	s.queue.drop(s.queue.len())
 }
 
 // truncate shortens a line for a log message.

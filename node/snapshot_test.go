@@ -22,8 +22,8 @@ func TestSnapshotAndCompaction(t *testing.T) {
 		}
 	}
 	snap, ok := h.s.store.Snapshot()
-	if !ok || snap.Zxid != h.s.lastSnap || snap.Zxid == 0 {
-		t.Fatalf("no snapshot saved (have %v, last %v)", ok, h.s.lastSnap)
+	if !ok || snap.Zxid != h.s.snaps.last || snap.Zxid == 0 {
+		t.Fatalf("no snapshot saved (have %v, last %v)", ok, h.s.snaps.last)
 	}
 	restored, err := kafka.Restore(snap.Data)
 	if err != nil {

@@ -15,7 +15,10 @@ type stats struct {
 	proposedOps int // client operations in them
 	applied     int // client operations applied
 	acked       int // writes acknowledged to clients (send_ok, commit_offsets_ok)
+	staleReads  int // reads refused because the node may be stale (fresh.go)
 	errors      int // error replies
+
+	since time.Time // when counting began; zero until the first Process
 }
 
 // maybeLogStats logs and resets the counters every StatsInterval.
@@ -23,19 +26,19 @@ func (s *Server) maybeLogStats(now time.Time) {
 	if s.cfg.StatsInterval <= 0 {
 		return
 	}
-	if s.lastStats.IsZero() {
-		s.lastStats = now
+	st := &s.stats
+	if st.since.IsZero() {
+		st.since = now
 		return
 	}
-	if now.Sub(s.lastStats) < s.cfg.StatsInterval {
+	if now.Sub(st.since) < s.cfg.StatsInterval {
 		return
 	}
-	st := s.stats
-	s.logger.Info("stats", "seconds", now.Sub(s.lastStats).Seconds(),
+	s.logger.Info("stats", "seconds", now.Sub(st.since).Seconds(),
 		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "fwd_only_msgs", st.fwdOnly, "fwd_with_zab_msgs", st.fwdWithZab,
 		"forwarded_ops", st.forwarded,
 		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
-		"acked_writes", st.acked, "error_replies", st.errors,
-		"pending", s.pending.len(), "queued", len(s.queue))
-	s.stats, s.lastStats = stats{}, now
+		"acked_writes", st.acked, "stale_reads", st.staleReads, "error_replies", st.errors,
+		"pending", s.reqs.len(), "queued", s.queue.len())
+	s.stats = stats{since: now}
 }

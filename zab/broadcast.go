@@ -240,15 +240,40 @@ func (p *Peer) resync(l *learnerHandler) {
 }
 
 // resendStalled rewinds next to match for every follower whose
-// outstanding proposals got no ACK for ResendTicks (go-back-N).
+// outstanding proposals got no ACK for its resend gap (go-back-N). The
+// gap is ResendTicks, and doubles, up to maxResendBackoff times that,
+// with every resend after which the follower stayed silent: a crashed or
+// cut-off follower is not sent its whole backlog again and again, in
+// ever larger batches, while it cannot answer. Any message from it ends
+// the back-off (stepLeader), so a follower that comes back is served at
+// the usual pace at once.
 func (p *Peer) resendStalled() {
 	for _, l := range p.lead.learnersInOrder(p.voters) {
-		if l.stage == stageSynced && l.match < l.next && p.now-l.progressAt >= int64(p.cfg.ResendTicks) {
-			p.logger.Debug("resending from match", "follower", uint64(l.id), "match", l.match.String(), "next", l.next.String())
-			l.next = l.match
-			l.progressAt = p.now
+		if l.stage != stageSynced || l.match >= l.next || p.now-l.progressAt < p.resendGap(l) {
+			continue
 		}
+		p.logger.Debug("resending from match", "follower", uint64(l.id), "match", l.match.String(), "next", l.next.String())
+		// lastHeard is the newest of its stamps the follower echoed: below
+		// the resend's own stamp, it has heard nothing since.
+		silent := l.resentAt > 0 && l.lastHeard < l.resentAt
+		if silent {
+			l.backoff = min(2*max(l.backoff, 1), maxResendBackoff)
+		} else {
+			l.backoff = 0
+		}
+		l.resentAt = p.now
+		l.next = l.match
+		l.progressAt = p.now
 	}
+}
+
+// maxResendBackoff caps a silent follower's resend gap, in ResendTicks.
+const maxResendBackoff = 8
+
+// resendGap is how long l's outstanding proposals wait for an ACK before
+// they are sent again: ResendTicks, times the back-off.
+func (p *Peer) resendGap(l *learnerHandler) int64 {
+	return int64(p.cfg.ResendTicks) * int64(max(l.backoff, 1))
 }
 
 // pingQuiet sends a heartbeat, carrying the commit point and the last

@@ -18,6 +18,14 @@ package zab
 // other round or so, and the followers a round commits operations for
 // are usually those of the next round: the ones that forwarded those
 // operations in their previous reply, and have not been served since.
+//
+// A follower that waits for a commit, because it answers the clients of
+// operations the commit covers, is not left to its turn: the caller
+// names it (WantCommit), and once the commit point reaches the zxid it
+// waits for, the next flush sends it the commit, and the round then
+// starting counts it among the followers it goes to at once. Those
+// followers get the commit and the new proposals in one message and
+// answer it with one ACK, which makes them the quorum of the new round.
 
 // idleRoundTicks is how long without a new round makes the stream idle:
 // then nobody waits for a turn that is not coming, and every follower
@@ -48,23 +56,27 @@ func (p *Peer) startRound() {
 }
 
 // pickedByRound reports whether a round started now would send to l's
-// follower at once: whether l is among the first quorum-1+FanoutSpare
-// synced followers in the round order (roundBefore, then lower ids
-// first, for a deterministic order). It changes nothing, so HasReady
-// can ask it too.
+// follower at once. Followers owed a commit they wait for (owedCommit)
+// are served now anyway, so the round goes to all of them first; the
+// rest of the quorum-1+FanoutSpare it needs are the first other synced
+// followers in the round order (roundBefore, then lower ids first, for a
+// deterministic order). It changes nothing, so HasReady can ask it too.
 func (p *Peer) pickedByRound(l *learnerHandler) bool {
+	if p.owedCommit(l) {
+		return true
+	}
 	need := p.voters.QuorumSize() - 1 + p.cfg.FanoutSpare
-	rank := 0 // how many synced followers come before l
+	ahead := 0 // owed followers, and the others that come before l
 	for _, id := range p.voters.IDs() {
 		c := p.lead.learners[id]
 		if c == nil || c == l || c.stage != stageSynced {
 			continue
 		}
-		if roundBefore(c, l) || (!roundBefore(l, c) && c.id < l.id) {
-			rank++
+		if p.owedCommit(c) || roundBefore(c, l) || (!roundBefore(l, c) && c.id < l.id) {
+			ahead++
 		}
 	}
-	return rank < need
+	return ahead < need
 }
 
 // roundBefore is the order in which a round picks followers: one with
@@ -78,13 +90,35 @@ func roundBefore(a, b *learnerHandler) bool {
 	return a.servedRound < b.servedRound
 }
 
+// WantCommit asks the leader to tell follower id promptly once zxid z is
+// committed, rather than at its paced turn: the follower is the origin
+// of operations in z and answers their clients when it learns the
+// commit. It changes nothing unless the leader paces its followers
+// (Config.LazyFanoutTicks); an unknown follower, or one that is not
+// synced in the current session, is ignored.
+func (p *Peer) WantCommit(id PeerID, z Zxid) {
+	if p.lead == nil {
+		return
+	}
+	if l := p.lead.learners[id]; l != nil && z > l.wantCommit {
+		l.wantCommit = z
+	}
+}
+
+// owedCommit reports whether l waits for a commit point the leader has
+// reached and not yet sent it (WantCommit).
+func (p *Peer) owedCommit(l *learnerHandler) bool {
+	return l.wantCommit > l.commitSent && l.wantCommit <= p.committed
+}
+
 // holdBack reports whether a paced flush leaves l alone this time: it is
 // synced, not picked by the round (eager; roundTick is when the round
-// began), and either has nothing waiting or was sent something less than
-// LazyFanoutTicks ago while rounds keep coming. Followers still
-// synchronising get everything at once: their sync is not paced.
+// began), not owed a commit it waits for, and either has nothing
+// waiting or was sent something less than LazyFanoutTicks ago while
+// rounds keep coming. Followers still synchronising get everything at
+// once: their sync is not paced.
 func (p *Peer) holdBack(l *learnerHandler, eager bool, roundTick int64) bool {
-	if !p.paced() || l.stage != stageSynced || eager {
+	if !p.paced() || l.stage != stageSynced || eager || p.owedCommit(l) {
 		return false
 	}
 	if l.next >= p.log.last() && l.commitSent >= p.committed {

@@ -159,6 +159,61 @@ func TestPacedIdleCommitReachesAll(t *testing.T) {
 	}
 }
 
+// A follower that waits for a commit (WantCommit) gets it as soon as the
+// commit point reaches what it waits for, and the round starting then
+// goes to it first: commit and new proposals in one message, which it
+// answers with one ACK. CommitPoint shows the commit before the Ready
+// that delivers it.
+func TestPacedOriginGetsCommitAtOnce(t *testing.T) {
+	c, s := establishedLeader(t, 5, paced(10))
+	ack := func(z Zxid, ids ...PeerID) {
+		for _, id := range ids {
+			c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: z})
+		}
+	}
+	za, _ := c.p.Propose([]byte("a"))
+	c.p.WantCommit(3, za) // 3 forwarded a's operations
+	c.p.WantCommit(9, za) // no such follower: ignored
+	if got := receivers(c.drain(), MsgProposal); fmt.Sprint(got) != "[1 2]" {
+		t.Fatalf("round 1 went to %v, want [1 2]", got)
+	}
+	ack(za, 1, 2)
+	if cp, del := c.p.CommitPoint(), c.p.Status().Committed; cp != za || del == za {
+		t.Fatalf("CommitPoint %v, delivered %v: want the commit point at %v before the Ready", cp, del, za)
+	}
+	// The next round starts in the same Ready as the commit.
+	zb, _ := c.p.Propose([]byte("b"))
+	msgs := c.drain()
+	only(t, msgs, MsgCommit, 0)
+	props := only(t, msgs, MsgProposal, 2)
+	if got := receivers(msgs, MsgProposal); fmt.Sprint(got) != "[3 4]" {
+		t.Fatalf("round 2 went to %v, want 3 (owed the commit) and 4:%s", got, describeMsgs(msgs))
+	}
+	for _, m := range props {
+		if m.Commit != za || zs(m.Txns) != fmt.Sprint([]Zxid{za, zb}) {
+			t.Fatalf("round 2 to %d: commit %v txns %s, want commit %v and both proposals", m.To, m.Commit, zs(m.Txns), za)
+		}
+	}
+
+	// Without a new round, the owed follower gets what it lacks and the
+	// commit at once, and only it: the others wait for their turn.
+	ack(zb, 3, 4)
+	c.p.WantCommit(1, zb)
+	msgs = c.drain()
+	if len(msgs) != 1 || msgs[0].To != 1 || msgs[0].Type != MsgProposal || msgs[0].Commit != zb || zs(msgs[0].Txns) != fmt.Sprint([]Zxid{zb}) {
+		t.Fatalf("after zb commits: %s, want one PROPOSAL of zb with commit %v, to 1", describeMsgs(msgs), zb)
+	}
+	// A commit it was told already is not owed again, and one not yet
+	// reached is not owed yet: round 3 is picked as usual (2 served
+	// longest ago, then 3; 1 has not acknowledged zb, so it comes last).
+	zc, _ := c.p.Propose([]byte("c"))
+	c.p.WantCommit(1, zb)
+	c.p.WantCommit(4, zc)
+	if got := receivers(c.drain(), MsgProposal); fmt.Sprint(got) != "[2 3]" {
+		t.Fatalf("round 3 went to %v, want [2 3]", got)
+	}
+}
+
 // Unpaced (the default), every follower gets every round; negative pacing
 // settings mean off.
 func TestUnpacedSendsToAll(t *testing.T) {

@@ -82,6 +82,7 @@ func (p *Peer) stepLeader(m Message) {
 	// cannot forge (its echo is old).
 	if echo := min(m.Stamp, p.now); echo > l.lastHeard {
 		l.lastHeard = echo
+		l.backoff = 0 // it answers: resends, if any, at the usual pace
 	}
 	switch m.Type {
 	case MsgAckEpoch:

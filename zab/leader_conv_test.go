@@ -200,6 +200,41 @@ func TestLeaderResendsFromMatch(t *testing.T) {
 	}
 }
 
+// A follower that stays silent is resent its backlog ever less often:
+// every ResendTicks at first, then after gaps doubling up to
+// maxResendBackoff times that. A word from it restores the usual pace; a
+// late copy of an old message (its echoed stamp is old) does not.
+func TestLeaderBacksOffResendsToSilentFollower(t *testing.T) {
+	c, s := establishedLeader(t, 5, func(cfg *Config) { cfg.ResendTicks, cfg.HeartbeatTicks = 3, 1000 })
+	z1, _ := c.p.Propose([]byte("a"))
+	c.drain()
+	var at []int
+	for tick := 1; tick <= 80; tick++ {
+		c.p.Tick()
+		// Acknowledgements echo the leader's newest stamp, as a
+		// follower's do: only those count as signs of life.
+		for id := PeerID(1); id <= 3; id++ { // keep the quorum alive
+			c.step(Message{Type: MsgAck, From: id, Epoch: 1, Session: s[id], Zxid: z1, Stamp: c.p.now})
+		}
+		if tick == 40 { // a late copy of an old message from 4 is no word from it
+			c.step(Message{Type: MsgAck, From: 4, Epoch: 1, Session: s[4], Zxid: 0, Stamp: 0})
+		}
+		if tick == 73 { // 4 speaks, without having logged z1
+			c.step(Message{Type: MsgAck, From: 4, Epoch: 1, Session: s[4], Zxid: 0, Stamp: c.p.now})
+		}
+		for _, m := range c.drain() {
+			if m.Type == MsgProposal && m.To == 4 {
+				at = append(at, tick)
+			}
+		}
+	}
+	// Gaps 3, 3, 6, 12, 24, 24 (the cap: 8 x 3), then 3 after it spoke,
+	// then 3 (it spoke since the resend before).
+	if fmt.Sprint(at) != "[3 6 12 24 48 72 75 78]" {
+		t.Fatalf("resent to the silent follower at ticks %v", at)
+	}
+}
+
 // A leader that hears from no quorum for SyncLimit ticks steps down.
 func TestLeaderStepsDownWithoutQuorum(t *testing.T) {
 	c, _ := establishedLeader(t, 5, nil)

@@ -62,6 +62,14 @@ type learnerHandler struct {
 	progressAt int64
 	// commitSent is the highest commit point told to the follower.
 	commitSent Zxid
+	// resentAt is the tick of the last resend (0: none); backoff
+	// multiplies ResendTicks while the follower stays silent after
+	// resends (resendStalled), 0 or 1 meaning none.
+	resentAt int64
+	backoff  int
+	// wantCommit is the highest zxid whose commit the follower waits
+	// for (WantCommit, fanout.go).
+	wantCommit Zxid
 
 	// lastSent is the tick the follower was last sent anything (PINGs
 	// are due HeartbeatTicks after it); servedRound the lazy fan-out

@@ -162,6 +162,32 @@ func (p *Peer) Status() Status {
 	}
 }
 
+// CommitPoint returns the highest zxid this peer knows committed. It runs
+// ahead of Status().Committed, what has been delivered, from the input
+// that moves it until the next Ready delivers up to it.
+func (p *Peer) CommitPoint() Zxid { return p.committed }
+
+// Contact returns a mark of the newest sign of life this peer has
+// counted from peer id: on a follower, for its leader, the newest stamp
+// it received (the leader's tick when it sent it); on a leader, for a
+// follower of the current epoch, the newest of its stamps the follower
+// echoed. Otherwise, and before any, -1. The mark changes exactly when
+// a fresh message from id arrives, or when the role or epoch changes;
+// a late copy of an old message does not change it, so a caller that
+// notes the time of each change knows when id was last heard from
+// (node/fresh.go bounds the staleness of reads with it).
+func (p *Peer) Contact(id PeerID) int64 {
+	switch {
+	case p.fol != nil && id == p.fol.leader:
+		return p.fol.stamp
+	case p.lead != nil:
+		if l := p.lead.learners[id]; l != nil {
+			return l.lastHeard
+		}
+	}
+	return -1
+}
+
 // knobs returns the testing knobs, all off unless a test set them.
 func (p *Peer) knobs() TestingKnobs {
 	if k := p.cfg.TestingKnobs; k != nil {

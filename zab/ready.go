@@ -17,6 +17,11 @@ import "slices"
 //     non-zero, write it durably too.
 //  6. Only now send Messages: every ACK, ACKEPOCH and NEWLEADER ack among
 //     them vouches for state made durable in steps 1-5 (docs/safety.md).
+//     A caller that holds messages back to send them later (batching)
+//     must drop, when a later Ready's step 1 or 2 cuts the log back to
+//     z (the snapshot's zxid, or TruncateAfter), every ACK, ACKEPOCH and
+//     ACKNEWLEADER it still holds that reports a zxid above z: it would
+//     vouch for entries that are gone (node/outbox.go:dropVouchersAbove).
 //  7. Apply Committed, in order, to the state machine.
 //  8. Call Advance(rd).
 type Ready struct {

@@ -91,6 +91,8 @@ type Plan struct {
 	AckHold       time.Duration
 	LazyFanout    int
 	SnapshotEvery int
+	RoundWait     time.Duration
+	MaxStaleness  time.Duration
 }
 
 // ChaosEvery is how often the fault schedule draws during the main
@@ -132,10 +134,13 @@ func DrawPlan(seed int64) Plan {
 	p.WriteCrash = pick(0, 0.0005, 0.002, 0.005)
 	p.PartialCrash = r.IntN(4) > 0
 	p.Torn = pick(0, 0.3)
-	p.BatchInterval = dur(0, 10*time.Millisecond, 10*time.Millisecond)
+	p.BatchInterval = dur(0, 0, 10*time.Millisecond)
 	p.AckHold = dur(0, 5*time.Millisecond)
 	p.LazyFanout = []int{0, 8, 8}[r.IntN(3)]
 	p.SnapshotEvery = []int{0, 20, 100}[r.IntN(3)]
+	// Drawn last, so that the draws above stay those of earlier plans.
+	p.RoundWait = dur(0, 5*time.Millisecond, 5*time.Millisecond, time.Second)
+	p.MaxStaleness = dur(0, 250*time.Millisecond, 250*time.Millisecond)
 	return p
 }
 

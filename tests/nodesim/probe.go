@@ -2,6 +2,7 @@ package nodesim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -72,12 +73,21 @@ func (s *Sim) probe() error {
 	deadline = s.now + probeSettle
 	for {
 		states := make([]nodeState, len(s.names))
+		unavailable := false
 		for i, node := range s.names {
 			st, err := s.readState(node, keys)
+			if errors.Is(err, errUnavailable) && s.now < deadline && !s.fatal {
+				unavailable = true // not in touch with a leader yet: ask again
+				break
+			}
 			if err != nil {
 				return fmt.Errorf("probe: reading %s: %v", node, err)
 			}
 			states[i] = st
+		}
+		if unavailable {
+			s.runUntil(s.now+probeRetry, nil)
+			continue
 		}
 		same := true
 		for i := 1; i < len(states); i++ {
@@ -202,7 +212,7 @@ func (s *Sim) readState(node string, keys []string) (nodeState, error) {
 		Offsets map[string]int64 `json:"offsets"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil || r.Type != "list_committed_offsets_ok" {
-		return st, fmt.Errorf("list_committed_offsets: %s", body)
+		return st, readRefusal("list_committed_offsets", body)
 	}
 	st.committed = r.Offsets
 	return st, nil
@@ -219,9 +229,27 @@ func (s *Sim) pollOnce(node string, from map[string]int64) (map[string][][2]int6
 		Msgs map[string][][2]int64 `json:"msgs"`
 	}
 	if err := json.Unmarshal(body, &r); err != nil || r.Type != "poll_ok" {
-		return nil, fmt.Errorf("poll: %s", body)
+		return nil, readRefusal("poll", body)
 	}
 	return r.Msgs, nil
+}
+
+// errUnavailable marks a read refused with temporarily-unavailable
+// (11): the node is not in touch with an established leader at the
+// moment (node/fresh.go), which the probe waits out.
+var errUnavailable = errors.New("temporarily unavailable")
+
+// readRefusal describes a read's answer that is not its _ok reply,
+// wrapping errUnavailable when it is an error 11.
+func readRefusal(what string, body []byte) error {
+	var e struct {
+		Type string `json:"type"`
+		Code int    `json:"code"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Type == "error" && e.Code == 11 {
+		return fmt.Errorf("%s: %w: %s", what, errUnavailable, body)
+	}
+	return fmt.Errorf("%s: %s", what, body)
 }
 
 // checkDisks checks the log prefix property over every node's durable

@@ -79,7 +79,10 @@ type Stats struct {
 	// FinalUnfinished counts client threads whose final polls did not
 	// reach every target before the cut-off (finalPhase).
 	FinalUnfinished int
-	Net             NetStats
+	// Unjudged counts runs in which no client operation succeeded, so
+	// the kafka checker had nothing to judge (nothingToJudge).
+	Unjudged int
+	Net      NetStats
 }
 
 // add sums b into a.
@@ -97,6 +100,7 @@ func (a *Stats) add(b Stats) {
 	a.UnsyncedLost += b.UnsyncedLost
 	a.TornRecords += b.TornRecords
 	a.LateReleases += b.LateReleases
+	a.Unjudged += b.Unjudged
 	a.FinalUnfinished += b.FinalUnfinished
 	a.Net.add(b.Net)
 }
@@ -214,6 +218,8 @@ func (s *Sim) nodeConfig(h *host) node.Config {
 	c.AckHold = s.plan.AckHold
 	c.Zab.LazyFanoutTicks = s.plan.LazyFanout
 	c.SnapshotEvery = s.plan.SnapshotEvery
+	c.RoundWait = s.plan.RoundWait
+	c.MaxStaleness = s.plan.MaxStaleness
 	c.StatsInterval = 0
 	return c
 }

@@ -40,7 +40,7 @@ func toy(t *testing.T, name string) string {
 		if toysErr != nil {
 			return
 		}
-		for _, n := range []string{"single", "lossy", "uncoordinated", "disorder", "g1a", "forward-n0"} {
+		for _, n := range []string{"single", "lossy", "uncoordinated", "disorder", "g1a", "forward-n0", "hash-shard"} {
 			out, err := exec.Command("go", "build", "-o", filepath.Join(toysDir, n), "./testdata/toys/"+n).CombinedOutput()
 			if err != nil {
 				toysErr = fmt.Errorf("building toy %s: %v\n%s", n, err, out)
@@ -123,6 +123,9 @@ func TestToySingleIsValid(t *testing.T) {
 	if rep.Check.Stats.Count < 100 {
 		t.Fatalf("only %d ops", rep.Check.Stats.Count)
 	}
+	if rep.NodeCPU <= 0 {
+		t.Fatalf("node CPU not measured: %v", rep.NodeCPU)
+	}
 }
 
 func TestToyLossyLosesWrites(t *testing.T) {
@@ -146,6 +149,22 @@ func TestToyForwardN0IsValidWithoutPartitions(t *testing.T) {
 	rep := runToy(t, "forward-n0", func(o *Options) { o.NodeCount = 3; o.Concurrency = 3 })
 	if rep.Valid != checker.Valid {
 		t.Fatalf("verdict %s, want valid; error types %v", rep.Valid, rep.Check.Workload.ErrorTypes)
+	}
+}
+
+// The hash-sharded toy, every key on one owner, is a correct kafka
+// without faults, and its messages are what the split costs: polls and
+// sends through a node that does not own their keys.
+func TestToyHashShardIsValid(t *testing.T) {
+	rep := runToy(t, "hash-shard", func(o *Options) { o.NodeCount = 3; o.Concurrency = 6 })
+	if rep.Valid != checker.Valid {
+		t.Fatalf("verdict %s, want valid; error types %v", rep.Valid, rep.Check.Workload.ErrorTypes)
+	}
+	if l := rep.Check.Workload.WorstRealtimeLag; l != nil && l.Lag > int64(time.Second) {
+		t.Fatalf("realtime lag %v: a poll missed messages its owner had", time.Duration(l.Lag))
+	}
+	if n := rep.Check.Net; n == nil || n.Servers.MsgCount == 0 {
+		t.Fatalf("no node-to-node messages: %+v", n)
 	}
 }
 

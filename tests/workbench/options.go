@@ -42,7 +42,10 @@ type Options struct {
 
 	KeyCount        int
 	MaxWritesPerKey int
-	Availability    string // "", "total" or a fraction: the availability checker's goal
+	// Leader names the leader for the per-node latency report; "" lets
+	// the checker take the node with the fastest sends.
+	Leader       string
+	Availability string // "", "total" or a fraction: the availability checker's goal
 
 	Seed      int64
 	Lenient   bool // keep reading a node's stdout after a bad line
@@ -136,6 +139,9 @@ func (o Options) Validate() error {
 	}
 	if err := checkAvailability(o.Availability); err != nil {
 		errs = append(errs, err)
+	}
+	if o.Leader != "" && o.NodeCount >= 1 && !slices.Contains(o.nodeIDs(), o.Leader) {
+		errs = append(errs, fmt.Errorf("leader %q is not one of the nodes n0..n%d", o.Leader, o.NodeCount-1))
 	}
 	return errors.Join(errs...)
 }

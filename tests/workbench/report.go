@@ -24,6 +24,9 @@ func (r *Report) Summary() string {
 		b.WriteString("\n")
 		b.WriteString(faultBanner(r.Faults, r.Options.Lenient))
 	}
+	if line := r.cpuLine(); line != "" {
+		b.WriteString(line)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\nNOTE: %s\n", n)
 	}
@@ -34,6 +37,19 @@ func (r *Report) Summary() string {
 	b.WriteString(r.Valid.Verdict())
 	b.WriteString("\n")
 	return b.String()
+}
+
+// cpuLine gives the nodes' CPU time, in all and per client operation
+// (every completion counted), "" when it was not measured.
+func (r *Report) cpuLine() string {
+	if r.NodeCPU <= 0 {
+		return ""
+	}
+	line := fmt.Sprintf("node cpu: %.2f s user+system over all node processes", r.NodeCPU.Seconds())
+	if n := r.Check.Stats.Count; n > 0 {
+		line += fmt.Sprintf(", %.1f us per op", float64(r.NodeCPU.Microseconds())/float64(n))
+	}
+	return line + "\n"
 }
 
 // faultBanner lists the faults, one block each, under a banner that cannot
@@ -89,6 +105,7 @@ type workbenchJSON struct {
 	Nemesis         []string    `json:"nemesis"`
 	NemesisInterval float64     `json:"nemesis-interval"`
 	KeyCount        int         `json:"key-count"`
+	Leader          string      `json:"leader,omitempty"`
 	MaxWritesPerKey int         `json:"max-writes-per-key"`
 	Lenient         bool        `json:"lenient"`
 	Faults          []faultJSON `json:"faults"`
@@ -96,6 +113,7 @@ type workbenchJSON struct {
 	// StaleReplies counts, per node, replies to clients that gave up while
 	// the node was killed or paused: dropped, not faults (net.Cluster).
 	StaleReplies map[string]int64 `json:"stale-replies"`
+	NodeCPU      float64          `json:"node-cpu-seconds"`
 	Notes        []string         `json:"notes"`
 }
 
@@ -116,9 +134,9 @@ func writeResults(path string, r *Report) error {
 		Seed: o.Seed, Bin: o.Bin, Args: o.Args, NodeCount: o.NodeCount, Concurrency: o.Concurrency,
 		Rate: o.Rate, TimeLimit: o.TimeLimit.Seconds(), Latency: float64(o.Latency.Microseconds()) / 1000,
 		LatencyDist: o.LatencyDist, Nemesis: append([]string{}, o.Nemesis...), NemesisInterval: o.NemesisInterval.Seconds(),
-		KeyCount: o.KeyCount, MaxWritesPerKey: o.MaxWritesPerKey, Lenient: o.Lenient,
+		KeyCount: o.KeyCount, MaxWritesPerKey: o.MaxWritesPerKey, Lenient: o.Lenient, Leader: o.Leader,
 		Faults: []faultJSON{}, Crashed: append([]string{}, r.Crashed...), Notes: append([]string{}, r.Notes...),
-		StaleReplies: map[string]int64{},
+		StaleReplies: map[string]int64{}, NodeCPU: r.NodeCPU.Seconds(),
 	}
 	maps.Copy(wb.StaleReplies, r.StaleReplies)
 	for _, f := range r.Faults {

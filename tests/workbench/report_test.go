@@ -2,6 +2,7 @@ package workbench
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +255,35 @@ func TestResultsListKillAndPauseWindows(t *testing.T) {
 	}
 	if strings.Join(got.Workbench.Nemesis, ",") != "kill,pause" || got.Workbench.StaleReplies["n1"] != 3 {
 		t.Fatalf("workbench section %+v", got.Workbench)
+	}
+}
+
+// TestNodeCPUReported: the nodes' CPU time is in the summary, per
+// operation too, and in results.json; a run that did not measure it
+// says nothing.
+func TestNodeCPUReported(t *testing.T) {
+	rep := reportFor(killPauseHistory())
+	rep.judge(0)
+	if s := rep.Summary(); strings.Contains(s, "node cpu") {
+		t.Fatalf("unmeasured CPU reported:\n%s", s)
+	}
+	rep.NodeCPU = 1500 * time.Millisecond
+	n := rep.Check.Stats.Count
+	want := fmt.Sprintf("node cpu: 1.50 s user+system over all node processes, %.1f us per op", 1.5e6/float64(n))
+	if s := rep.Summary(); !strings.Contains(s, want) {
+		t.Fatalf("summary lacks %q:\n%s", want, s)
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := writeResults(path, rep); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	var got struct {
+		Workbench struct {
+			NodeCPU float64 `json:"node-cpu-seconds"`
+		} `json:"workbench"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil || got.Workbench.NodeCPU != 1.5 {
+		t.Fatalf("results.json node-cpu-seconds %v (%v)", got.Workbench.NodeCPU, err)
 	}
 }

@@ -26,8 +26,10 @@ type Report struct {
 	// StaleReplies counts, per node, the replies it sent to clients that
 	// had given up while it was killed or paused (net.Cluster.StaleReplies).
 	StaleReplies map[string]int64
-	Counts       net.NetCounts
-	Check        checker.Result
+	// NodeCPU is the user and system CPU time of all node processes.
+	NodeCPU time.Duration
+	Counts  net.NetCounts
+	Check   checker.Result
 	// Valid is the run's verdict: the checker's, made at best Unknown by
 	// the notes below.
 	Valid checker.Validity
@@ -106,6 +108,7 @@ func Test(ctx context.Context, opts Options) (*Report, error) {
 	rep.Counts = cluster.Counts()
 	rep.Crashed = cluster.Crashed()
 	rep.StaleReplies = cluster.StaleReplies()
+	rep.NodeCPU = cluster.NodeCPU()
 	rep.Faults = shiftFaults(cluster.Faults(), r.origin.Sub(clusterStart))
 	if runErr != nil {
 		if store != nil {
@@ -142,6 +145,8 @@ func (rep *Report) judge(unrepresentable int) {
 		Concurrency:  opts.Concurrency,
 		Availability: opts.Availability,
 		Net:          &counts,
+		HopLatency:   checker.HopLatencyOf(opts.Latency, opts.LatencyDist),
+		Leader:       opts.Leader,
 	})
 	rep.Valid = rep.Check.Valid
 	if len(rep.Crashed) > 0 {

@@ -102,6 +102,7 @@ func parseTest(args []string, usage io.Writer) (workbench.Options, error) {
 	fs.BoolVar(&o.LogStderr, "log-stderr", false, "copy node stderr to the workbench's stderr")
 	fs.BoolVar(&o.Lenient, "lenient", false, "keep reading a node's stdout after a malformed line or a message to an unknown destination")
 	fs.StringVar(&o.StoreRoot, "store", "store", "`folder` for results")
+	fs.StringVar(&o.Leader, "leader", "", "`node` to report as the leader in the send latency by node (default: the node with the fastest sends)")
 
 	if err := fs.Parse(args); err != nil {
 		return o, err

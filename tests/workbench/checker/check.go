@@ -28,6 +28,7 @@ func Check(h history.History, opts Options) Result {
 			func(err string) { r.Net = &NetResult{Valid: Unknown} })
 	}
 	safely(func() { r.Series.Latencies, r.Performance = computePerformance(txns) }, func(string) {})
+	safely(func() { r.ByNode = computeByNode(txns, opts) }, func(string) {})
 	safely(func() { r.FaultWindows = faultAvailability(h, txns, opts) },
 		func(err string) { r.FaultWindows = FaultReport{Skipped: err} })
 

@@ -1,5 +1,7 @@
 package checker
 
+import "time"
+
 // Options carries what the checker needs beyond the history.
 type Options struct {
 	// Nodes are the node ids in test order (n0, n1, ...). With Concurrency
@@ -16,6 +18,18 @@ type Options struct {
 	Availability string
 	// Net holds the network's message counts; nil omits the net section.
 	Net *NetCounts
+	// HopLatency is the constant one-way node-to-node latency, for the
+	// hop bounds of the per-node send latency (bynode.go); 0 for none
+	// (no latency, or not constant: HopLatencyOf).
+	HopLatency time.Duration
+	// Leader names the leader for the per-node report; "" infers it.
+	Leader string
+}
+
+// HopLatencyOf is Options.HopLatency for a run with the given mean
+// latency and distribution: the latency itself only when constant.
+func HopLatencyOf(latency time.Duration, dist string) time.Duration {
+	return hopLatency(latency, dist)
 }
 
 // NetCount is one slice of the network journal statistics

@@ -9,7 +9,10 @@ type Result struct {
 	Net          *NetResult     `json:"net,omitempty"`
 	Workload     WorkloadResult `json:"workload"`
 	Performance  Performance    `json:"performance"`
-	FaultWindows FaultReport    `json:"fault-windows"`
+	// ByNode is the send latency per node, with hop bounds; nil for a
+	// single node.
+	ByNode       *ByNode     `json:"send-latency-by-node,omitempty"`
+	FaultWindows FaultReport `json:"fault-windows"`
 	// Valid merges the sections that judge (stats, availability, net,
 	// workload): false beats unknown beats true (J:checker.clj compose).
 	Valid Validity `json:"valid?"`

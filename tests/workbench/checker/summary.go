@@ -65,6 +65,9 @@ func (r Result) Summary() string {
 		p("latency %-5s ok %d: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms", f, l.Count, l.P50, l.P95, l.P99, l.Max)
 	}
 	p("throughput: %.1f ops/s (%.1f ok/s) over %.1f s", pf.Throughput.OpsPerSec, pf.Throughput.OKPerSec, pf.Throughput.Seconds)
+	if bn := r.ByNode; bn != nil {
+		writeByNode(p, bn)
+	}
 
 	fr := &r.FaultWindows
 	for _, kind := range windowKinds {
@@ -98,6 +101,41 @@ func (r Result) Summary() string {
 	b.WriteString(r.Verdict())
 	b.WriteString("\n")
 	return b.String()
+}
+
+// writeByNode renders the send latency per node: one compact line, and
+// with hop bounds a table of each node and of the leader's and the
+// followers' sends against them.
+func writeByNode(p func(string, ...any), bn *ByNode) {
+	how := "given"
+	if bn.LeaderInferred {
+		how = "inferred: fastest sends"
+	}
+	if bn.HopMS <= 0 {
+		var parts []string
+		for _, n := range bn.Nodes {
+			parts = append(parts, fmt.Sprintf("%s %.1f", n.Node, n.Send.P50))
+		}
+		p("send p50 by node, ms (leader %s, %s): %s", orNone(bn.Leader), how, strings.Join(parts, ", "))
+		return
+	}
+	p("send latency by node, against the hop bound (one-way %g ms; leader 2 hops, others 4; leader %s, %s):", bn.HopMS, orNone(bn.Leader), how)
+	line := func(n NodeLatency) {
+		p("  %-8s %-8s ok %6d: p50 %6.1f ms = %.2fx bound %4.0f ms; p95 %6.1f ms", n.Node, n.Role, n.Send.Count, n.Send.P50, n.Ratio, n.BoundMS, n.Send.P95)
+	}
+	for _, n := range bn.Nodes {
+		line(n)
+	}
+	// The leader's row above is already its pooled figure; the other
+	// nodes' sends are pooled here.
+	line(bn.FollowerSends)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // describeGroup renders a condensed error entry in a few words.

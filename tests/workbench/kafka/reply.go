@@ -145,7 +145,154 @@ func (e *errUnrepresentable) Error() string {
 // must have exactly two elements. A non-integer message is reported with
 // *errUnrepresentable after the whole body has been checked, so that a
 // malformed reply still wins.
+//
+// A well-formed reply is decoded in one pass; anything else goes through
+// the field-by-field decoding (pollMessagesSlowly), which names what is
+// wrong. A final-phase poll is answered with every message of thousands
+// of keys, and decoding it an element at a time took the workbench more
+// CPU than the nodes it was testing.
 func pollMessages(r reply) (map[string][]history.Pair, error) {
+	if out, ok := scanPollMessages(r["msgs"]); ok {
+		return out, nil
+	}
+	var m map[string][][]json.RawMessage
+	if err := json.Unmarshal(r["msgs"], &m); err != nil || m == nil {
+		return pollMessagesSlowly(r)
+	}
+	out := make(map[string][]history.Pair, len(m))
+	var odd *errUnrepresentable
+	for k, items := range m {
+		pairs := make([]history.Pair, 0, len(items))
+		for _, pair := range items {
+			if len(pair) != 2 {
+				return pollMessagesSlowly(r)
+			}
+			off, ok := integer(pair[0])
+			if !ok {
+				return pollMessagesSlowly(r)
+			}
+			msg, ok := integer(pair[1])
+			if !ok && odd == nil {
+				odd = &errUnrepresentable{key: k, raw: string(bytes.TrimSpace(pair[1]))}
+			}
+			pairs = append(pairs, history.Pair{Offset: off, Msg: msg})
+		}
+		out[k] = pairs
+	}
+	if odd != nil {
+		return out, odd
+	}
+	return out, nil
+}
+
+// scanPollMessages decodes msgs without encoding/json when it is in the
+// plain form nodes write: an object of keys without escapes or non-ASCII
+// bytes, each holding a list of [integer, integer] pairs of 64-bit
+// integers, with any JSON whitespace. On anything else (null, an escape,
+// a number that is not a plain integer or does not fit, a malformed
+// body) it reports false and changes nothing, and pollMessages decodes
+// it the general way, which gives the same answer for the plain form
+// (TestScanPollMessagesAgrees). The final phase's polls return every
+// message of every key; decoding them through reflection took most of
+// the workbench's CPU for seconds, and delayed node-to-node messages
+// long enough for followers to give up on their leader.
+func scanPollMessages(b []byte) (map[string][]history.Pair, bool) {
+	i := 0
+	ws := func() {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+	}
+	eat := func(c byte) bool {
+		ws()
+		if i < len(b) && b[i] == c {
+			i++
+			return true
+		}
+		return false
+	}
+	num := func() (int64, bool) {
+		ws()
+		start := i
+		if i < len(b) && b[i] == '-' {
+			i++
+		}
+		digits := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == digits || (b[digits] == '0' && i-digits > 1) {
+			return 0, false // no digits, or a leading zero JSON forbids
+		}
+		if i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(string(b[start:i]), 10, 64)
+		return n, err == nil
+	}
+	out := map[string][]history.Pair{}
+	if !eat('{') {
+		return nil, false
+	}
+	if !eat('}') {
+		for {
+			if !eat('"') {
+				return nil, false
+			}
+			start := i
+			for i < len(b) && b[i] != '"' {
+				if b[i] == '\\' || b[i] < 0x20 || b[i] >= 0x80 {
+					return nil, false
+				}
+				i++
+			}
+			if i == len(b) {
+				return nil, false
+			}
+			key := string(b[start:i])
+			i++
+			if !eat(':') || !eat('[') {
+				return nil, false
+			}
+			pairs := []history.Pair{}
+			if !eat(']') {
+				for {
+					if !eat('[') {
+						return nil, false
+					}
+					off, ok := num()
+					if !ok || !eat(',') {
+						return nil, false
+					}
+					msg, ok := num()
+					if !ok || !eat(']') {
+						return nil, false
+					}
+					pairs = append(pairs, history.Pair{Offset: off, Msg: msg})
+					if eat(']') {
+						break
+					}
+					if !eat(',') {
+						return nil, false
+					}
+				}
+			}
+			out[key] = pairs
+			if eat('}') {
+				break
+			}
+			if !eat(',') {
+				return nil, false
+			}
+		}
+	}
+	ws()
+	return out, i == len(b)
+}
+
+// pollMessagesSlowly is pollMessages field by field, for the replies
+// that are not well formed: it says what is wrong.
+func pollMessagesSlowly(r reply) (map[string][]history.Pair, error) {
 	const replyType = "poll_ok"
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(r["msgs"], &m); err != nil || m == nil {

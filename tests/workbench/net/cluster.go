@@ -36,6 +36,7 @@ type Cluster struct {
 	runStart  atomic.Int64 // SetRunStart's time, unix ns; 0 when unset
 
 	nextClient atomic.Int64 // the next client number
+	cpu        atomic.Int64 // user+system CPU of every reaped node process, ns
 	setup      []*Client    // Jepsen's per-node setup clients, held until Stop
 	services   sync.WaitGroup
 
@@ -159,6 +160,7 @@ func (c *Cluster) launch(n *clusterNode) error {
 		echo:   c.echo,
 		logf:   c.cfg.Logf,
 		faults: &c.faults,
+		cpu:    &c.cpu,
 	})
 	if err != nil {
 		return err
@@ -295,6 +297,10 @@ func (c *Cluster) Faults() []Fault { return c.faults.all() }
 // whose process exited during the run without being killed, or whose
 // restart failed.
 func (c *Cluster) Crashed() []string { return c.faults.crashed() }
+
+// NodeCPU is the user and system CPU time the node processes used, every
+// process that has been reaped counted (after Stop: all of them).
+func (c *Cluster) NodeCPU() time.Duration { return time.Duration(c.cpu.Load()) }
 
 // StartedAt is the origin of Fault.Time: the moment Start built the network.
 func (c *Cluster) StartedAt() time.Time { return c.net.epoch }

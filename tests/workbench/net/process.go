@@ -26,6 +26,7 @@ type nodeProc struct {
 	tail    lineTail  // last stderr lines, for crash reports
 	faults  *faultLog
 	logf    func(string, ...any)
+	cpu     *atomic.Int64 // nil: not counted
 	started time.Time
 
 	killing    atomic.Bool   // we sent SIGKILL: a SIGKILL exit is not a crash
@@ -48,6 +49,7 @@ type launchOptions struct {
 	echo   io.Writer
 	logf   func(string, ...any)
 	faults *faultLog
+	cpu    *atomic.Int64 // the CPU time of reaped processes, ns, is added here
 }
 
 // launch starts the node binary with cwd = o.dir, the environment
@@ -61,6 +63,7 @@ func launch(link *nodeLink, o launchOptions) (*nodeProc, error) {
 		echo:       o.echo,
 		faults:     o.faults,
 		logf:       o.logf,
+		cpu:        o.cpu,
 		exited:     make(chan struct{}),
 		stderrDone: make(chan struct{}),
 		quit:       make(chan struct{}),
@@ -136,6 +139,9 @@ func (p *nodeProc) wait() {
 	_ = p.cmd.Wait()
 	st := p.cmd.ProcessState
 	p.exitDesc = st.String()
+	if p.cpu != nil {
+		p.cpu.Add(int64(st.UserTime() + st.SystemTime()))
+	}
 	if !(p.killing.Load() && killedBySIGKILL(st)) {
 		// Give stderr a moment to drain so the report has the last words.
 		select {

@@ -42,9 +42,9 @@ type Server struct {
 	queue  opQueue  // operations waiting to be proposed or forwarded
 	outbox outbox   // messages and forwards waiting for the next flush
 	pace   pacer    // when the queue is dispatched and the outbox flushed
-	fresh  freshness
-	snaps  snapshots
-	stats  stats
+	fresh  freshness // when each peer was last heard from: reads' staleness bound
+	snaps  snapshots // when the kafka state was last saved
+	stats  stats     // counters for the periodic stats line
 	// answered lists the clients answer acknowledged a write to during
 	// one Process: the follower's hold waits for their next writes.
 	answered []string

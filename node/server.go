@@ -38,10 +38,10 @@ type Server struct {
 	// Its LastZxid and Committed are those of the last change only.
 	status zab.Status
 
-	reqs   requests // our clients' writes: identities and those awaiting an answer
-	queue  opQueue  // operations waiting to be proposed or forwarded
-	outbox outbox   // messages and forwards waiting for the next flush
-	pace   pacer    // when the queue is dispatched and the outbox flushed
+	reqs   requests  // our clients' writes: identities and those awaiting an answer
+	queue  opQueue   // operations waiting to be proposed or forwarded
+	outbox outbox    // messages and forwards waiting for the next flush
+	pace   pacer     // when the queue is dispatched and the outbox flushed
 	fresh  freshness // when each peer was last heard from: reads' staleness bound
 	snaps  snapshots // when the kafka state was last saved
 	stats  stats     // counters for the periodic stats line

@@ -53,25 +53,30 @@ func TestFreshnessRule(t *testing.T) {
 	}
 }
 
+// staleReadsCluster is three nodes with a 100 ms read staleness bound and
+// a SyncLimit of 1 s, so that within a cut the bound, not the role,
+// refuses reads; it returns once a leader leads, with one follower.
+func staleReadsCluster(t *testing.T) (c *cluster, cfg Config, leader, follower string) {
+	cfg = testConfig()
+	cfg.MaxStaleness = 100 * time.Millisecond
+	cfg.Zab.SyncLimit = 100
+	c = newCluster(t, 3, cfg)
+	c.until("a leader", 1000, func() bool { return c.leader() != "" })
+	leader = c.leader()
+	follower = c.names[0]
+	if follower == leader {
+		follower = c.names[1]
+	}
+	return c, cfg, leader, follower
+}
+
 // A follower cut off from its leader serves polls until MaxStaleness has
 // passed since it last heard from it, then refuses them with a definite
 // 11, before it gives up on the leader (SyncLimit, longer here), and
 // serves again once the cut heals. The leader, cut off from the quorum,
 // does the same.
 func TestStaleNodesRefuseReads(t *testing.T) {
-	cfg := testConfig()
-	cfg.MaxStaleness = 100 * time.Millisecond
-	cfg.Zab.SyncLimit = 100 // 1 s: the bound, not the role, refuses here
-	c := newCluster(t, 3, cfg)
-	c.until("a leader", 1000, func() bool { return c.leader() != "" })
-	leader := c.leader()
-	var follower string
-	for _, n := range c.names {
-		if n != leader {
-			follower = n
-			break
-		}
-	}
+	c, cfg, leader, follower := staleReadsCluster(t)
 	acks, _ := c.sendAll(c.names, []string{"k"}, []int64{1, 2, 3})
 	if len(acks) == 0 {
 		t.Fatal("no send acknowledged")
@@ -130,16 +135,7 @@ func TestStaleNodesRefuseReads(t *testing.T) {
 // reads once MaxStaleness has passed since it last heard the leader
 // itself, however many old copies keep arriving (zab.Peer.Contact).
 func TestLateCopiesDoNotKeepReadsFresh(t *testing.T) {
-	cfg := testConfig()
-	cfg.MaxStaleness = 100 * time.Millisecond
-	cfg.Zab.SyncLimit = 100 // 1 s: the bound, not the role, refuses here
-	c := newCluster(t, 3, cfg)
-	c.until("a leader", 1000, func() bool { return c.leader() != "" })
-	leader := c.leader()
-	follower := c.names[0]
-	if follower == leader {
-		follower = c.names[1]
-	}
+	c, cfg, leader, follower := staleReadsCluster(t)
 	var old [][]byte // what the leader sent the follower before the cut
 	c.inspect = func(from, to string, line []byte) {
 		if from == leader && to == follower {

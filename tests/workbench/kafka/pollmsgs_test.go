@@ -12,7 +12,7 @@ import (
 	"zabkafka/tests/workbench/history"
 )
 
-// The one-pass decoding of poll_ok's msgs gives what the field-by-field
+// pollMessages (the scanner, falling back) gives what the field-by-field
 // one gives: the same pairs, null lists as empty, and the same errors
 // for messages that are not 64-bit integers and for malformed replies.
 func TestPollMessagesOnePassAgrees(t *testing.T) {

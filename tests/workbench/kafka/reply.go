@@ -146,43 +146,14 @@ func (e *errUnrepresentable) Error() string {
 // *errUnrepresentable after the whole body has been checked, so that a
 // malformed reply still wins.
 //
-// A well-formed reply is decoded in one pass; anything else goes through
-// the field-by-field decoding (pollMessagesSlowly), which names what is
-// wrong. A final-phase poll is answered with every message of thousands
-// of keys, and decoding it an element at a time took the workbench more
-// CPU than the nodes it was testing.
+// A reply in the plain form nodes write is scanned in one pass
+// (scanPollMessages); anything else goes through the field-by-field
+// decoding (pollMessagesSlowly), which names what is wrong.
 func pollMessages(r reply) (map[string][]history.Pair, error) {
 	if out, ok := scanPollMessages(r["msgs"]); ok {
 		return out, nil
 	}
-	var m map[string][][]json.RawMessage
-	if err := json.Unmarshal(r["msgs"], &m); err != nil || m == nil {
-		return pollMessagesSlowly(r)
-	}
-	out := make(map[string][]history.Pair, len(m))
-	var odd *errUnrepresentable
-	for k, items := range m {
-		pairs := make([]history.Pair, 0, len(items))
-		for _, pair := range items {
-			if len(pair) != 2 {
-				return pollMessagesSlowly(r)
-			}
-			off, ok := integer(pair[0])
-			if !ok {
-				return pollMessagesSlowly(r)
-			}
-			msg, ok := integer(pair[1])
-			if !ok && odd == nil {
-				odd = &errUnrepresentable{key: k, raw: string(bytes.TrimSpace(pair[1]))}
-			}
-			pairs = append(pairs, history.Pair{Offset: off, Msg: msg})
-		}
-		out[k] = pairs
-	}
-	if odd != nil {
-		return out, odd
-	}
-	return out, nil
+	return pollMessagesSlowly(r)
 }
 
 // scanPollMessages decodes msgs without encoding/json when it is in the
@@ -191,7 +162,7 @@ func pollMessages(r reply) (map[string][]history.Pair, error) {
 // integers, with any JSON whitespace. On anything else (null, an escape,
 // a number that is not a plain integer or does not fit, a malformed
 // body) it reports false and changes nothing, and pollMessages decodes
-// it the general way, which gives the same answer for the plain form
+// it field by field, which gives the same answer for the plain form
 // (TestScanPollMessagesAgrees). The final phase's polls return every
 // message of every key; decoding them through reflection took most of
 // the workbench's CPU for seconds, and delayed node-to-node messages

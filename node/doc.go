@@ -72,7 +72,10 @@
 // # Each operation applies once
 //
 // A forwarded operation can reach the leader twice (a message delivered
-// twice, or sent again), and then be proposed twice. The state machine,
+// twice), or reach two leaders: when the leader changes, a node queues
+// again every operation of its own it sent and has not seen applied
+// (requeueSent), since a new leader may never have heard of it, and the
+// old one may have lost it. Either way it may be proposed twice. The state machine,
 // not the leader, makes that harmless: kafka.State.Apply applies each
 // (origin, incarnation, seq) once and gives a second copy the first
 // one's result, so every replica, a new leader, and a node restored from

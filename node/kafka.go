@@ -49,7 +49,7 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 		return
 	}
 	s.reqs.lastSeq++
-	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqSend})
+	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqSend, op: op, size: size})
 	s.queue.add(op, size, now)
 	s.pace.clientBack(in.src)
 }
@@ -99,7 +99,7 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 		return
 	}
 	s.reqs.lastSeq++
-	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqCommitOffsets})
+	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqCommitOffsets, op: op, size: size})
 	s.queue.add(op, size, now)
 	s.pace.clientBack(in.src)
 }

@@ -1,6 +1,10 @@
 package node
 
-import "time"
+import (
+	"time"
+
+	"zabkafka/log/kafka"
+)
 
 // requestKind is which kafka RPC a pending request is.
 type requestKind uint8
@@ -24,6 +28,12 @@ type request struct {
 	// only an indefinite error may answer it
 	// (docs/running.md#definite-errors-only-for-what-never-happens).
 	sent bool
+	// op and size are the request's operation, kept so that it can be
+	// sent again after a leader change (requeueSent); again marks it
+	// queued for that, until it leaves the queue once more.
+	op    kafka.Op
+	size  int
+	again bool
 }
 
 // requests are this run's own client writes: what identifies their

@@ -180,7 +180,8 @@ func (s *Server) forwardQueued(leader zab.PeerID) (last uint64, any bool) {
 	for _, q := range s.queue.ops {
 		if s.ours(q.op) && s.live(q.op) {
 			fwd = append(fwd, q)
-			s.reqs.get(q.op.Seq).sent = true
+			r := s.reqs.get(q.op.Seq)
+			r.sent, r.again = true, false
 			last = max(last, q.op.Seq)
 		}
 	}
@@ -212,7 +213,13 @@ func (s *Server) refuseQueued(op kafka.Op, reason string) {
 		return
 	}
 	r := s.reqs.get(op.Seq)
-	if r == nil || r.sent {
+	if r == nil {
+		return
+	}
+	if r.sent {
+		// Sent before: only its deadline may answer it. A copy queued
+		// again that leaves unsent may be queued at the next change.
+		r.again = false
 		return
 	}
 	s.reqs.remove(r)
@@ -230,7 +237,33 @@ func (s *Server) live(op kafka.Op) bool {
 		return true
 	}
 	r := s.reqs.get(op.Seq)
-	return r != nil && !r.sent
+	return r != nil && (!r.sent || r.again)
+}
+
+// requeueSent queues again, at now, every operation of ours that left
+// the queue and is still unanswered, after the leader changed (a new
+// leader, or a new epoch of the same one). A forward to a leader that
+// lost leadership, or a proposal it made and never committed, is
+// otherwise lost, and its client would wait for its deadline; a new
+// leader may never have heard of it. Sending one again cannot apply it
+// twice: the state machine applies each (origin, incarnation, seq) once
+// (kafka.DedupeWindow), so a copy that was committed after all is
+// answered from the first. Its fate stays unknown to us (sent), so only
+// an indefinite error may still answer it.
+func (s *Server) requeueSent(now time.Time) {
+	n := 0
+	for _, r := range s.reqs.order {
+		if s.reqs.get(r.id) != r || !r.sent || r.again || r.size == 0 {
+			continue
+		}
+		r.again = true
+		s.queue.add(r.op, r.size, now)
+		n++
+	}
+	if n > 0 {
+		s.stats.requeued += n
+		s.logger.Debug("queued sent operations again after a leader change", "ops", n)
+	}
 }
 
 // ours reports whether op is one of this run's own requests.
@@ -245,7 +278,7 @@ func (s *Server) markSent(ops []kafka.Op) {
 			continue
 		}
 		if r := s.reqs.get(op.Seq); r != nil {
-			r.sent = true
+			r.sent, r.again = true, false
 		}
 	}
 }

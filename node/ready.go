@@ -33,7 +33,7 @@ func (s *Server) drainReady(now time.Time) {
 // committed transactions. It reports false after a storage failure.
 func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 	if rd.SoftState != nil {
-		s.noteStatus(*rd.SoftState)
+		s.noteStatus(*rd.SoftState, now)
 	}
 	if err := zabstore.Persist(s.store, rd); err != nil {
 		s.fail(err)
@@ -156,12 +156,16 @@ func refusalCode(kind requestKind, err error) int {
 
 // noteStatus takes a change of role, phase, leader or epochs the peer
 // reported, and logs it. A new role or leader answers none of the rounds
-// in flight (pacer.roleChanged).
-func (s *Server) noteStatus(st zab.Status) {
+// in flight (pacer.roleChanged), and may never have heard of what this
+// node sent the old one (requeueSent).
+func (s *Server) noteStatus(st zab.Status, now time.Time) {
 	old := s.status
 	s.status = st
 	if st.Role != old.Role || st.Leader != old.Leader || st.Epochs != old.Epochs {
 		s.pace.roleChanged()
+	}
+	if st.Leader != old.Leader || st.Epochs.Current != old.Epochs.Current {
+		s.requeueSent(now)
 	}
 	if st.Role == old.Role && st.Phase == old.Phase && st.Leader == old.Leader {
 		return

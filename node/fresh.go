@@ -3,6 +3,7 @@ package node
 import (
 	"time"
 
+	"zabkafka/election/quorum"
 	"zabkafka/zab"
 )
 
@@ -29,12 +30,17 @@ import (
 // keep a peer alive").
 type freshness struct {
 	bound   time.Duration // 0: reads are always served
+	voters  quorum.Set    // PeerIDs 1..n: a leader needs a quorum of them
 	heard   []time.Time   // heard[i]: when PeerID i+1's contact mark last changed
 	contact []int64       // contact[i]: PeerID i+1's contact mark then
 }
 
 func newFreshness(bound time.Duration, n int) freshness {
-	f := freshness{bound: bound, heard: make([]time.Time, n), contact: make([]int64, n)}
+	ids := make([]zab.PeerID, n)
+	for i := range ids {
+		ids[i] = zab.PeerID(i + 1)
+	}
+	f := freshness{bound: bound, voters: quorum.NewSet(ids), heard: make([]time.Time, n), contact: make([]int64, n)}
 	for i := range f.contact {
 		f.contact[i] = -1
 	}
@@ -76,7 +82,7 @@ func (f *freshness) stale(st zab.Status, self zab.PeerID, now time.Time) string 
 				n++
 			}
 		}
-		if n <= len(f.heard)/2 {
+		if !f.voters.IsQuorum(n) {
 			return "not heard from a quorum recently: this node may no longer lead"
 		}
 	default:

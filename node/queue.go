@@ -253,7 +253,7 @@ func (s *Server) live(op kafka.Op) bool {
 func (s *Server) requeueSent(now time.Time) {
 	n := 0
 	for _, r := range s.reqs.order {
-		if s.reqs.get(r.id) != r || !r.sent || r.again || r.size == 0 {
+		if s.reqs.get(r.id) != r || !r.sent || r.again {
 			continue
 		}
 		r.again = true

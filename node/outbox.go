@@ -76,13 +76,7 @@ func (o *outbox) addForward(to zab.PeerID, ops []queuedOp) {
 // (found by tests/nodesim, seed 1029).
 func (o *outbox) dropVouchersAbove(z zab.Zxid) {
 	for id, p := range o.byPeer {
-		p.msgs = slices.DeleteFunc(p.msgs, func(m zab.Message) bool {
-			switch m.Type {
-			case zab.MsgAck, zab.MsgAckEpoch, zab.MsgAckNewLeader:
-				return m.Zxid > z
-			}
-			return false
-		})
+		p.msgs = slices.DeleteFunc(p.msgs, func(m zab.Message) bool { return m.VouchesAbove(z) })
 		if len(p.msgs) == 0 && len(p.fwd) == 0 {
 			delete(o.byPeer, id) // nothing left to send it
 		}

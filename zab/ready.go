@@ -172,13 +172,18 @@ func (p *Peer) truncateLog(t Zxid) {
 // answering a duplicated FOLLOWERINFO), whose report the leader already
 // has, having planned the NEWLEADER from it (found by tests/nodesim).
 func (p *Peer) dropVouchersAbove(z Zxid) {
-	p.draft.msgs = slices.DeleteFunc(p.draft.msgs, func(m Message) bool {
-		switch m.Type {
-		case MsgAck, MsgAckEpoch, MsgAckNewLeader:
-			return m.Zxid > z
-		}
-		return false
-	})
+	p.draft.msgs = slices.DeleteFunc(p.draft.msgs, func(m Message) bool { return m.VouchesAbove(z) })
+}
+
+// VouchesAbove reports whether m is an acknowledgement (ACK, ACKEPOCH,
+// ACKNEWLEADER) that reports a log reaching beyond z: once the log is
+// cut back to z, such a message must not be sent (Ready, step 6).
+func (m Message) VouchesAbove(z Zxid) bool {
+	switch m.Type {
+	case MsgAck, MsgAckEpoch, MsgAckNewLeader:
+		return m.Zxid > z
+	}
+	return false
 }
 
 // installSnapshot replaces the applied state and the whole log by s. The

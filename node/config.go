@@ -98,11 +98,15 @@ type Config struct {
 //
 //   - Tick, 10 ms: the unit of the core's timers, fine enough for the
 //     limits below.
-//   - SyncLimit and InitLimit, 25 ticks, with a heartbeat every 5: a lost
-//     leader or follower is noticed within a quarter second, in
-//     broadcast or while a new leader is being established, and
-//     replaced soon after, while a quiet follower still hears from the
-//     leader five times within the limit.
+//   - SyncLimit and InitLimit, 35 ticks, with a heartbeat every 5: a lost
+//     leader or follower is noticed within 350 ms, in broadcast or while
+//     a new leader is being established, and replaced soon after (a cut
+//     is recovered from within half a second), while a quiet follower
+//     still hears from the leader seven times within the limit. 25 ticks
+//     recovered sooner, but on two cores shared by sixteen nodes the
+//     final phase of the kafka workload delayed messages past it and
+//     caused spurious elections; 35 did not, in the runs measured
+//     (docs/tuning.md, "Elections").
 //   - ResendTicks, 5: a FOLLOWERINFO that reached the new leader before
 //     it knew it had won, and unacknowledged proposals, are sent again
 //     after 50 ms; to a follower that stays silent, ever less often
@@ -122,9 +126,9 @@ type Config struct {
 //     ACK once they are back with their next writes, which ride along
 //     and make the next round (pacer.go, "The hold"); the bound only
 //     matters for a client that does not come back.
-//   - MaxStaleness, 250 ms, the same as SyncLimit: a node cut off from
-//     the leader stops serving reads when it would give up on the leader
-//     anyway, even if its ticks run late.
+//   - MaxStaleness, 250 ms, under SyncLimit: a node cut off from the
+//     leader stops serving reads before it would give up on the leader,
+//     even if its ticks run late.
 //   - MaxInflight and MaxTxnsPerMessage bound what one follower has
 //     outstanding and what one message carries; MaxBatch, MaxQueue and
 //     MaxQueueBytes bound memory.
@@ -149,8 +153,8 @@ func DefaultConfig() Config {
 	c := Config{
 		Tick: 10 * time.Millisecond,
 		Zab: zab.Config{
-			InitLimit:         25,
-			SyncLimit:         25,
+			InitLimit:         35,
+			SyncLimit:         35,
 			HeartbeatTicks:    5,
 			ResendTicks:       5,
 			MaxInflight:       1000,

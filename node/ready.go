@@ -129,6 +129,9 @@ func (s *Server) answer(op kafka.Op, res kafka.Result, now time.Time) {
 		s.replyPendingError(r, refusalCode(r.kind, res.Refused), res.Refused.Error())
 	case r.kind == reqSend:
 		s.stats.acked++
+		if s.cfg.StatsInterval > 0 {
+			s.stats.sendWaits = append(s.stats.sendWaits, now.Sub(r.arrived))
+		}
 		s.answered = append(s.answered, r.client)
 		s.reply(r.client, sendOK{Type: typeSendOK, Offset: res.Offset, InReplyTo: r.msgID})
 	default:

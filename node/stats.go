@@ -1,6 +1,9 @@
 package node
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // stats counts what a node did, for the periodic "stats" log line: the
 // numbers behind server messages per operation (docs/tuning.md;
@@ -18,6 +21,12 @@ type stats struct {
 	acked       int // writes acknowledged to clients (send_ok, commit_offsets_ok)
 	staleReads  int // reads refused because the node may be stale (fresh.go)
 	errors      int // error replies
+	// sendWaits are how long each acknowledged send waited here, from
+	// its request's arrival to its send_ok: the node's share of what a
+	// client waited, which the stats line reports as a median
+	// (docs/tuning.md, "Where a leader's send waits"). Kept only while
+	// the stats line is on, which empties it.
+	sendWaits []time.Duration
 
 	since time.Time // when counting began; zero until the first Process
 }
@@ -39,7 +48,17 @@ func (s *Server) maybeLogStats(now time.Time) {
 		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "fwd_only_msgs", st.fwdOnly, "fwd_with_zab_msgs", st.fwdWithZab, "requeued", st.requeued,
 		"forwarded_ops", st.forwarded,
 		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
-		"acked_writes", st.acked, "stale_reads", st.staleReads, "error_replies", st.errors,
+		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "error_replies", st.errors,
 		"pending", s.reqs.len(), "queued", s.queue.len())
-	s.stats = stats{since: now}
+	s.stats = stats{since: now, sendWaits: st.sendWaits[:0]}
+}
+
+// medianMillis is the median of ds in milliseconds (0 for none); it
+// sorts ds.
+func medianMillis(ds []time.Duration) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return float64(ds[len(ds)/2]) / float64(time.Millisecond)
 }

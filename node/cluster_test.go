@@ -36,6 +36,8 @@ type cluster struct {
 
 	// inspect, if set, sees every node-to-node line routed.
 	inspect func(from, to string, line []byte)
+	// drop, if set, says whether to lose a node-to-node line.
+	drop func(from, to string, line []byte) bool
 	// duplicate, if set, says for each node-to-node line whether to
 	// deliver a second copy, and how many steps after the first.
 	duplicate func(from, to string) (steps int, ok bool)
@@ -162,7 +164,7 @@ func (c *cluster) route(name string) {
 		if c.inspect != nil {
 			c.inspect(name, dest, l)
 		}
-		if !c.cut[dest][name] {
+		if !c.cut[dest][name] && (c.drop == nil || !c.drop(name, dest, l)) {
 			c.inbox[dest] = append(c.inbox[dest], l)
 		}
 		if c.duplicate != nil {
@@ -391,7 +393,17 @@ func (c *cluster) checkAcks(acks []ack, keys []string) {
 // lost anywhere. No client ever gets two answers, or one after its
 // deadline.
 func TestClusterReplication(t *testing.T) {
-	c := newCluster(t, 3, testConfig())
+	for _, leaderReplies := range []bool{false, true} {
+		t.Run(fmt.Sprintf("leader-replies=%v", leaderReplies), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.LeaderReplies = leaderReplies
+			testClusterReplication(t, cfg)
+		})
+	}
+}
+
+func testClusterReplication(t *testing.T, cfg Config) {
+	c := newCluster(t, 3, cfg)
 	c.until("a leader", 1000, func() bool { return c.leader() != "" })
 	keys := []string{"a", "b", "c", "d"}
 	var msgs []int64

@@ -74,6 +74,10 @@ type Config struct {
 	// request still pending at this age is answered with an indefinite
 	// error and then forgotten.
 	RequestTimeout time.Duration
+	// LeaderReplies lets the leader answer the clients of the sends
+	// followers forward, straight from the leader, when it applies them
+	// (delegate.go): a follower's client waits one hop less.
+	LeaderReplies bool
 	// PollCap is the most messages one poll returns per key.
 	PollCap int
 	// SnapshotEvery is how many applied client operations separate two
@@ -214,6 +218,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxQueueBytes, "max-queue-bytes", c.MaxQueueBytes, "bytes of client operations waiting to be proposed or forwarded")
 	fs.DurationVar(&c.HoldTimeout, "hold", c.HoldTimeout, "how long an op waits for a known leader before a definite error")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "a client request still pending at this age is answered indefinite and forgotten (keep under 5s)")
+	fs.BoolVar(&c.LeaderReplies, "leader-replies", c.LeaderReplies, "the leader answers the clients of the sends followers forward")
 	fs.IntVar(&c.PollCap, "poll-cap", c.PollCap, "messages returned per key by one poll")
 	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "applied operations between snapshots (0: never)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "keep the log on disk under this directory (one subdirectory per node); empty: in memory")

@@ -69,6 +69,11 @@
 // forwards a send to the leader and answers it itself, with the offset
 // its own apply assigned, with no reply message from the leader.
 //
+// With Config.LeaderReplies (off by default) the leader answers the
+// clients of the sends followers forward, a hop sooner; delegate.go has
+// the rule that decides, alike on every node, whether the leader or the
+// origin answers.
+//
 // # Each operation applies once
 //
 // A forwarded operation can reach the leader twice (a message delivered

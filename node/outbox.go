@@ -104,12 +104,28 @@ func (o *outbox) drain(fn func(to zab.PeerID, body zabBody)) {
 			}
 			if len(fwd) > 0 {
 				ops, n := takeBatch(fwd, o.maxOps, o.maxBytes, nil)
-				body.Fwd, fwd = kafka.EncodeBatch(ops), fwd[n:]
+				body.Fwd, body.Rt = kafka.EncodeBatch(ops), replyTos(fwd[:n])
+				fwd = fwd[n:]
 			}
 			fn(id, body)
 		}
 	}
 	clear(o.byPeer)
+}
+
+// replyTos lists the replyTo of each forwarded operation, in order, or
+// nil when none has one (the leader then answers none of them).
+func replyTos(q []queuedOp) []replyTo {
+	for _, op := range q {
+		if op.reply.Client != "" {
+			rts := make([]replyTo, len(q))
+			for i := range q {
+				rts[i] = q[i].reply
+			}
+			return rts
+		}
+	}
+	return nil
 }
 
 // packMessages groups msgs, in order, into runs of at most limit bytes

@@ -66,20 +66,21 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 		}
 	}
 	if !isNull(body.Fwd) {
-		s.takeForwarded(in.src, body.Fwd, now)
+		s.takeForwarded(in.src, body.Fwd, body.Rt, now)
 	}
 }
 
-// takeForwarded queues the operations a follower forwarded to us. Their
-// Origin is set to the forwarding node: it holds the clients' requests,
-// so only it can answer them when the operations are applied; their
+// takeForwarded queues the operations a follower forwarded to us, and
+// takes over answering the clients of the sends it named (rawRt,
+// delegate.go). Their Origin is set to the forwarding node: it holds
+// the clients' requests, so it answers those we do not; their
 // incarnation and seq are its own (a forger could only claim its own
 // requests). An operation too big for a batch (a node configured with a
 // larger MaxBatchBytes) is dropped here, never proposed: its origin
 // answers it indefinitely at its deadline. The same operation may arrive
 // twice (a message delivered twice); both copies are proposed, and the
 // state machine applies it once (kafka.State.Apply).
-func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
+func (s *Server) takeForwarded(src string, raw, rawRt json.RawMessage, now time.Time) {
 	var b []byte
 	if err := json.Unmarshal(raw, &b); err != nil {
 		s.logger.Warn("dropped undecodable forwarded ops", "src", src, "err", err)
@@ -90,8 +91,10 @@ func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
 		s.logger.Warn("dropped undecodable forwarded ops", "src", src, "err", err)
 		return
 	}
+	rts := s.decodeReplyTos(src, rawRt, len(ops))
 	for i, op := range ops {
 		op.Origin = src
+		op.ProposerAnswers = false // ours to decide, as we propose it (markDelegated)
 		size := kafka.OpSize(op)
 		if !s.fits(size) {
 			s.logger.Warn("dropped a forwarded op too big for a batch", "src", src, "bytes", size)
@@ -100,6 +103,9 @@ func (s *Server) takeForwarded(src string, raw json.RawMessage, now time.Time) {
 		if s.queue.refuses(size, s.cfg.MaxQueue, s.cfg.MaxQueueBytes) != "" {
 			s.logger.Warn("queue full: dropped forwarded ops", "src", src, "dropped", len(ops)-i)
 			return
+		}
+		if rts != nil {
+			s.delegate(op, rts[i], now)
 		}
 		s.queue.add(op, size, now)
 	}

@@ -51,21 +51,34 @@ type requests struct {
 type pendingTable struct {
 	byID  map[uint64]*request
 	order []*request // arrival order; answered requests are skipped lazily
+	// latestOf is the id of each client's latest request, while it is
+	// pending (isLatest).
+	latestOf map[string]uint64
 }
 
 func newPendingTable() pendingTable {
-	return pendingTable{byID: make(map[uint64]*request)}
+	return pendingTable{byID: make(map[uint64]*request), latestOf: make(map[string]uint64)}
 }
 
 func (t *pendingTable) add(r *request) {
 	t.byID[r.id] = r
 	t.order = append(t.order, r)
+	t.latestOf[r.client] = r.id
 }
 
 func (t *pendingTable) get(id uint64) *request { return t.byID[id] }
 
 // remove forgets r; it will not be answered again.
-func (t *pendingTable) remove(r *request) { delete(t.byID, r.id) }
+func (t *pendingTable) remove(r *request) {
+	delete(t.byID, r.id)
+	if t.latestOf[r.client] == r.id {
+		delete(t.latestOf, r.client)
+	}
+}
+
+// isLatest reports whether r is its client's latest request: the client
+// has sent no write since.
+func (t *pendingTable) isLatest(r *request) bool { return t.latestOf[r.client] == r.id }
 
 func (t *pendingTable) len() int { return len(t.byID) }
 
@@ -81,7 +94,7 @@ func (t *pendingTable) expire(cutoff time.Time, fn func(*request)) {
 		if r.arrived.After(cutoff) {
 			break
 		}
-		delete(t.byID, r.id)
+		t.remove(r)
 		fn(r)
 	}
 	if i > 0 {

@@ -24,6 +24,7 @@ type queuedOp struct {
 	op    kafka.Op
 	since time.Time
 	size  int
+	reply replyTo // set as a follower forwards it: who the leader may answer (delegate.go)
 }
 
 // add appends an operation of size bytes (kafka.OpSize).
@@ -114,6 +115,7 @@ func (s *Server) proposeQueued(now time.Time) (last zab.Zxid, any bool) {
 	for done < len(q) {
 		ops, n := takeBatch(q[done:], s.cfg.MaxBatch, s.cfg.MaxBatchBytes, s.live)
 		if len(ops) > 0 {
+			s.markDelegated(ops)
 			z, err := s.peer.Propose(kafka.EncodeBatch(ops))
 			if err != nil {
 				// ErrProposalDropped: at the uncommitted bound.
@@ -136,9 +138,11 @@ func (s *Server) proposeQueued(now time.Time) (last zab.Zxid, any bool) {
 	return last, any
 }
 
-// wantCommit tells the core which followers answer clients of ops, so
-// that a paced leader sends them the commit of z at once (zab
-// Peer.WantCommit): this node's own operations are answered here.
+// wantCommit tells the core which followers wait for the commit of ops,
+// so that a paced leader sends it to them at once (zab Peer.WantCommit):
+// they answer their clients then, or, for the sends this leader answers
+// (delegate.go), their hold and their next forward wait for it
+// (pacer.go). This node's own operations are answered here.
 func (s *Server) wantCommit(ops []kafka.Op, z zab.Zxid) {
 	for i, op := range ops {
 		if i > 0 && op.Origin == ops[i-1].Origin {
@@ -179,8 +183,13 @@ func (s *Server) forwardQueued(leader zab.PeerID) (last uint64, any bool) {
 	var fwd []queuedOp
 	for _, q := range s.queue.ops {
 		if s.ours(q.op) && s.live(q.op) {
-			fwd = append(fwd, q)
 			r := s.reqs.get(q.op.Seq)
+			if !r.again {
+				// A first forward only: one sent again after a leader
+				// change is answered here (delegate.go).
+				q.reply = s.replyToFor(q.op)
+			}
+			fwd = append(fwd, q)
 			r.sent, r.again = true, false
 			last = max(last, q.op.Seq)
 		}
@@ -288,6 +297,7 @@ func (s *Server) markSent(ops []kafka.Op) {
 // client gave up on it
 // (docs/running.md#nothing-to-a-client-after-it-gave-up).
 func (s *Server) expireRequests(now time.Time) {
+	s.delegated.expire(now.UnixMilli())
 	s.reqs.expire(now.Add(-s.cfg.RequestTimeout), func(r *request) {
 		s.replyPendingError(r, codeUnknown, "timed out waiting for commit")
 	})

@@ -95,14 +95,40 @@ func (s *Server) apply(t zab.Txn, now time.Time) {
 	s.stats.applied += len(ops)
 	var ourLast uint64
 	for i, op := range ops {
-		if s.ours(op) && i < len(results) {
+		if i >= len(results) {
+			break
+		}
+		switch {
+		case s.ours(op) && s.proposerAnswered(op, t.Zxid):
+			s.handedOver(op)
+			ourLast = max(ourLast, op.Seq)
+		case s.ours(op):
 			s.answer(op, results[i], now)
 			ourLast = max(ourLast, op.Seq)
+		case op.ProposerAnswers:
+			s.answerDelegated(op, results[i], t.Zxid, now)
 		}
 	}
 	if ourLast > 0 && s.status.Role == zab.RoleFollowing {
 		s.pace.committed(ourLast, now) // our forwards up to it are done
 	}
+}
+
+// handedOver forgets, unanswered, the request of an applied send of ours
+// that the leader answered (delegate.go). The leader answered as it
+// committed and told us at once (wantCommit), so the client is about to
+// send its next write, if it has not already (its answer took one hop
+// less than the commit): the hold waits for one not yet back, as for one
+// answered here (pacer.startHold).
+func (s *Server) handedOver(op kafka.Op) {
+	r := s.reqs.get(op.Seq)
+	if r == nil {
+		return
+	}
+	if s.reqs.isLatest(r) {
+		s.answered = append(s.answered, r.client)
+	}
+	s.reqs.remove(r)
 }
 
 // answer completes the pending request an applied operation belongs to,
@@ -166,6 +192,7 @@ func (s *Server) noteStatus(st zab.Status, now time.Time) {
 	s.status = st
 	if st.Role != old.Role || st.Leader != old.Leader || st.Epochs != old.Epochs {
 		s.pace.roleChanged()
+		s.delegated.reset() // a new epoch answers none of them (delegate.go)
 	}
 	if st.Leader != old.Leader || st.Epochs.Current != old.Epochs.Current {
 		s.requeueSent(now)

@@ -45,6 +45,9 @@ type Server struct {
 	fresh  freshness // when each peer was last heard from: reads' staleness bound
 	snaps  snapshots // when the kafka state was last saved
 	stats  stats     // counters for the periodic stats line
+	// delegated are the followers' sends this leader answers
+	// (Config.LeaderReplies, delegate.go).
+	delegated delegations
 	// answered lists the clients answer acknowledged a write to during
 	// one Process: the follower's hold waits for their next writes.
 	answered []string

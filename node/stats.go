@@ -14,6 +14,7 @@ type stats struct {
 	fwdOnly     int // of peerMsgs, those that carried forwarded operations and no zab message
 	fwdWithZab  int // of peerMsgs, those that carried forwarded operations with zab messages
 	forwarded   int // client operations forwarded to the leader
+	answeredFor int // followers' sends this leader answered (delegate.go)
 	requeued    int // sent operations queued again after a leader change
 	proposals   int // proposals made as leader
 	proposedOps int // client operations in them
@@ -46,7 +47,7 @@ func (s *Server) maybeLogStats(now time.Time) {
 	}
 	s.logger.Info("stats", "seconds", now.Sub(st.since).Seconds(),
 		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "fwd_only_msgs", st.fwdOnly, "fwd_with_zab_msgs", st.fwdWithZab, "requeued", st.requeued,
-		"forwarded_ops", st.forwarded,
+		"forwarded_ops", st.forwarded, "answered_for_followers", st.answeredFor,
 		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
 		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "error_replies", st.errors,
 		"pending", s.reqs.len(), "queued", s.queue.len())

@@ -248,11 +248,13 @@ type (
 // zabBody is the one node-to-node message type: what a node has for one
 // peer in one flush, coalesced (outbox.go). Msgs are zab messages as the
 // core produced them; Fwd is kafka.EncodeBatch of client operations
-// forwarded to the leader.
+// forwarded to the leader, and Rt, when any of them is a send the leader
+// may answer, one replyTo per operation (delegate.go).
 type zabBody struct {
 	Type string        `json:"type"`
 	Msgs []zab.Message `json:"m,omitempty"`
 	Fwd  []byte        `json:"fw,omitempty"`
+	Rt   []replyTo     `json:"rt,omitempty"`
 }
 
 // zabInbound is zabBody on the way in: each message kept raw so one
@@ -260,4 +262,5 @@ type zabBody struct {
 type zabInbound struct {
 	Msgs []json.RawMessage `json:"m"`
 	Fwd  json.RawMessage   `json:"fw"`
+	Rt   json.RawMessage   `json:"rt"`
 }

@@ -51,7 +51,18 @@ type Op struct {
 	Origin      string
 	Incarnation uint64
 	Seq         uint64
+	// ProposerAnswers says the leader that proposed this op answers its
+	// client itself, straight from the leader (node/delegate.go): the
+	// origin forwarded the client's name with it. It changes nothing in
+	// how the op applies; it tells the origin not to answer when the op
+	// commits in the epoch that proposed it. It rides in the kind byte's
+	// top bit (kindAnswered).
+	ProposerAnswers bool
 }
+
+// kindAnswered is the bit of an encoded op's kind byte that carries
+// Op.ProposerAnswers; the kinds themselves stay below it.
+const kindAnswered = 0x80
 
 // The batch encoding, version 2, all integers varints:
 //
@@ -155,7 +166,11 @@ func EncodeBatch(ops []Op) []byte {
 	}
 	b = binary.AppendUvarint(b, uint64(len(ops)))
 	for _, op := range ops {
-		b = append(b, byte(op.Kind))
+		kind := byte(op.Kind)
+		if op.ProposerAnswers {
+			kind |= kindAnswered
+		}
+		b = append(b, kind)
 		b = binary.AppendUvarint(b, index[originKey{op.Origin, op.Incarnation}])
 		b = binary.AppendUvarint(b, op.Seq)
 		switch op.Kind {
@@ -189,7 +204,11 @@ func DecodeBatch(b []byte) ([]Op, error) {
 	ops := make([]Op, d.count(minOpBytes))
 	for i := range ops {
 		op := &ops[i]
-		op.Kind = OpKind(d.byte())
+		kind := d.byte()
+		if v == batchVersion && kind&kindAnswered != 0 {
+			op.ProposerAnswers, kind = true, kind&^kindAnswered
+		}
+		op.Kind = OpKind(kind)
 		oi := d.uvarint()
 		if d.err == nil && oi >= uint64(len(origins)) {
 			d.fail("op %d: origin index %d of %d", i, oi, len(origins))

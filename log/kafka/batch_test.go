@@ -20,7 +20,8 @@ func equalOps(a, b []Op) bool {
 	for i := range a {
 		x, y := a[i], b[i]
 		if x.Kind != y.Kind || x.Key != y.Key || x.Msg != y.Msg || x.Origin != y.Origin ||
-			x.Incarnation != y.Incarnation || x.Seq != y.Seq || !maps.Equal(x.Offsets, y.Offsets) {
+			x.Incarnation != y.Incarnation || x.Seq != y.Seq || x.ProposerAnswers != y.ProposerAnswers ||
+			!maps.Equal(x.Offsets, y.Offsets) {
 			return false
 		}
 	}
@@ -35,6 +36,7 @@ func sampleOps() []Op {
 		{Kind: OpCommitOffsets, Offsets: map[string]int64{}, Origin: "n3", Seq: 0},
 		{Kind: OpSend, Key: "", Msg: 0, Origin: "", Seq: 9},
 		{Kind: OpSend, Key: "x", Msg: 1, Origin: "n1", Incarnation: 8, Seq: 1}, // n1 restarted
+		{Kind: OpSend, Key: "y", Msg: 2, Origin: "n2", Incarnation: 1, Seq: 5, ProposerAnswers: true},
 	}
 }
 
@@ -119,6 +121,28 @@ func TestDecodeBatchRejectsEveryTruncation(t *testing.T) {
 var batchV1 = []byte{1, 2, 2, 'n', '1', 2, 'n', '2', 2,
 	1, 0, 5, 1, 'a', 14,
 	2, 1, 0xac, 0x02, 1, 1, 'a', 0}
+
+// TestProposerAnswersRidesInTheKindByte: the flag costs no byte, and a
+// version 1 batch, which never had it, refuses a kind byte with the bit
+// set instead of reading it as the flag.
+func TestProposerAnswersRidesInTheKindByte(t *testing.T) {
+	op := Op{Kind: OpSend, Key: "k", Msg: 1, Origin: "n1", Incarnation: 1, Seq: 1}
+	plain := EncodeBatch([]Op{op})
+	op.ProposerAnswers = true
+	flagged := EncodeBatch([]Op{op})
+	if len(plain) != len(flagged) {
+		t.Fatalf("the flag changed the size: %d -> %d bytes", len(plain), len(flagged))
+	}
+	got, err := DecodeBatch(flagged)
+	if err != nil || len(got) != 1 || !got[0].ProposerAnswers || got[0].Kind != OpSend {
+		t.Fatalf("decoded %+v, %v; want one send with ProposerAnswers", got, err)
+	}
+	v1 := bytes.Clone(batchV1)
+	v1[9] |= kindAnswered // the first op's kind byte, after the origins table
+	if _, err := DecodeBatch(v1); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("version 1 batch with the flag bit: err %v, want ErrMalformed", err)
+	}
+}
 
 // TestDecodeBatchVersion1: a log written before version 2 still decodes,
 // with its ops carrying no identity (Incarnation and Seq 0), so they are

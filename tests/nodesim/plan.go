@@ -93,6 +93,7 @@ type Plan struct {
 	SnapshotEvery int
 	RoundWait     time.Duration
 	MaxStaleness  time.Duration
+	LeaderReplies bool
 }
 
 // ChaosEvery is how often the fault schedule draws during the main
@@ -141,6 +142,7 @@ func DrawPlan(seed int64) Plan {
 	// Drawn last, so that the draws above stay those of earlier plans.
 	p.RoundWait = dur(0, 5*time.Millisecond, 5*time.Millisecond, time.Second)
 	p.MaxStaleness = dur(0, 250*time.Millisecond, 250*time.Millisecond)
+	p.LeaderReplies = r.IntN(2) == 0
 	return p
 }
 

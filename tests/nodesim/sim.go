@@ -220,6 +220,7 @@ func (s *Sim) nodeConfig(h *host) node.Config {
 	c.SnapshotEvery = s.plan.SnapshotEvery
 	c.RoundWait = s.plan.RoundWait
 	c.MaxStaleness = s.plan.MaxStaleness
+	c.LeaderReplies = s.plan.LeaderReplies
 	c.StatsInterval = 0
 	return c
 }

@@ -30,7 +30,9 @@ func (s setting) toy() bool { return s.Bin != "zabkafka" }
 
 // settings are the settings that matter: the defaults, each of their
 // parts switched off, the batching window that trades latency for fewer
-// messages, and the two toys to compare against.
+// messages, the quiet setting with the fewest messages measured, the
+// leader answering followers' clients, and the two toys to compare
+// against.
 var settings = []setting{
 	{Name: "default", Bin: "zabkafka", Why: "self-clocked, lazy fan-out, ACK hold"},
 	{Name: "eager fan-out", Bin: "zabkafka", Args: []string{"--lazy-fanout", "0"}, Why: "every round to every follower"},
@@ -39,6 +41,9 @@ var settings = []setting{
 	{Name: "window 5ms", Bin: "zabkafka", Args: []string{"--batch-interval", "5ms"}, Why: "one flush per 5 ms"},
 	{Name: "window 10ms", Bin: "zabkafka", Args: []string{"--batch-interval", "10ms"}, Why: "one flush per 10 ms"},
 	{Name: "window 20ms", Bin: "zabkafka", Args: []string{"--batch-interval", "20ms"}, Why: "one flush per 20 ms"},
+	{Name: "quiet", Bin: "zabkafka", Args: []string{"--heartbeat", "20", "--sync-limit", "50", "--init-limit", "50", "--lazy-fanout", "20", "--ack-hold", "20ms", "--round-wait", "20ms"},
+		Why: "fewer heartbeats and lazy turns, longer holds: the fewest messages measured"},
+	{Name: "leader replies", Bin: "zabkafka", Args: []string{"--leader-replies"}, Why: "the leader answers followers' clients: a hop less on a slow network"},
 	{Name: "forward-n0 toy", Bin: "forward-n0", Why: "the machine's ceiling: everything through n0, unreplicated"},
 	{Name: "hash-shard toy", Bin: "hash-shard", Why: "each key on one node, unreplicated"},
 }

@@ -35,6 +35,15 @@ type clients struct {
 	cursor  int              // round-robin start for the next free-thread search
 	hist    history.History
 	done    int // completions so far (waitUntil watches it)
+	// asked is when each request the network delivered in time was sent
+	// (host.checkReply).
+	asked map[askKey]time.Duration
+}
+
+// askKey names one client request.
+type askKey struct {
+	client string
+	msgID  int64
 }
 
 // thread is one client thread as Jepsen's interpreter sees it.
@@ -123,6 +132,7 @@ const realTimeout = 24 * time.Hour
 func (c *clients) init(s *Sim) {
 	c.s = s
 	c.conns = map[string]*conn{}
+	c.asked = map[askKey]time.Duration{}
 	c.gen = kafka.NewGenerator(kafka.Config{Concurrency: s.plan.Concurrency}, schedule.Rand(s.seed, schedule.Workload))
 	for i := range s.plan.Concurrency {
 		w := &worker{jobs: make(chan job), yield: make(chan yieldMsg), resume: make(chan rpcResult)}
@@ -232,7 +242,9 @@ func (c *clients) issue(t *thread, call *rpcCall) {
 			c.resume(t, rpcResult{err: errRPCTimeout})
 		}
 	})
-	s.net.clientLine(cn.id, call.dest, line, true)
+	if !s.net.clientLine(cn.id, call.dest, line, true) {
+		s.asked[askKey{cn.id, int64(id)}] = s.now
+	}
 }
 
 // resume hands an RPC's outcome to its thread and waits for it again.

@@ -80,8 +80,11 @@
 //   - the convergence probe (probe.go): liveness after the heal, and the
 //     same kafka state on every node;
 //   - the harness itself: a node that panics, writes a line that is not
-//     a Maelstrom message or addresses an unknown destination, or whose
-//     NextWake would make node.Run spin, fails the run.
+//     a Maelstrom message or addresses an unknown destination, answers a
+//     client more than Maelstrom's 5 s client timeout after the client
+//     sent the request (one the network delivered in time; Maelstrom
+//     would have closed that client), or whose NextWake would make
+//     node.Run spin, fails the run.
 //
 // The broken twins (twin_test.go) run with deliberate faults
 // (Faults) and require each check to fire.

@@ -144,7 +144,7 @@ func (h *host) step() {
 	}
 	next := h.nextTick
 	if at, ok := srv.NextWake(); ok {
-		w := at.Sub(epoch)
+		w := s.wallToSim(at)
 		if w <= s.now {
 			s.fail(true, "%s: NextWake %v is not after now %v: node.Run's loop would spin", h.name, w, s.now)
 			return
@@ -152,6 +152,27 @@ func (h *host) step() {
 		next = min(next, w)
 	}
 	h.wake(next)
+}
+
+// checkReply fails the run if a reply leaves after its client gave up:
+// more than Maelstrom's client timeout after the client sent the
+// request. Maelstrom closes such a client, and a line to it ends the
+// reading of the node's stdout (docs/running.md, "Nothing to a client
+// after it gave up"). Requests the network delivered late are not
+// judged: the node cannot know how long they travelled.
+func (h *host) checkReply(env envelope) {
+	var body struct {
+		InReplyTo *int64 `json:"in_reply_to"`
+	}
+	if json.Unmarshal(env.Body, &body) != nil || body.InReplyTo == nil {
+		return
+	}
+	s := h.s
+	sent, ok := s.asked[askKey{env.Dest, *body.InReplyTo}]
+	if ok && s.now-sent > rpcTimeout {
+		s.fail(true, "%s answered %s's request %d %v after it was sent, after the client gave up at %v: %.300s",
+			h.name, env.Dest, *body.InReplyTo, s.now-sent, rpcTimeout, env.Body)
+	}
 }
 
 // envelope is a Maelstrom message with its body left encoded.
@@ -179,6 +200,7 @@ func (h *host) route(line []byte) {
 		return
 	}
 	if s.isClient(env.Dest) {
+		h.checkReply(env)
 		s.net.clientLine(h.name, env.Dest, line, false)
 		return
 	}

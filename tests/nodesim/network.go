@@ -183,8 +183,8 @@ func (n *network) checkSend(from *host, line []byte) string {
 // clientLine sends a line between a client and a node: delayed, maybe
 // lost or late, never cut by a partition; a reply may be duplicated
 // (the client takes the first), a request only under
-// Faults.DupClientRequests.
-func (n *network) clientLine(from, to string, line []byte, request bool) {
+// Faults.DupClientRequests. It reports whether the line goes late.
+func (n *network) clientLine(from, to string, line []byte, request bool) (late bool) {
 	s := n.s
 	n.stats.ClientSent++
 	c := n.cfg
@@ -204,7 +204,7 @@ func (n *network) clientLine(from, to string, line []byte, request bool) {
 	case lost:
 		n.stats.ClientDropped++
 		s.record(Event{Kind: KindDrop, From: from, To: to, Sent: s.now, Note: "(loss)", Line: line})
-		return
+		return false
 	case late:
 		n.stats.ClientLate++
 		d = lateBy
@@ -213,6 +213,7 @@ func (n *network) clientLine(from, to string, line []byte, request bool) {
 	if dup {
 		n.arriveClient(from, to, line, s.now, d2)
 	}
+	return late
 }
 
 // arriveClient delivers a client line after d: to a node, if it is up,

@@ -164,6 +164,11 @@ type Faults struct {
 	// phase, so nothing new can commit: the final phase or the
 	// convergence probe must report it.
 	NoHeal bool
+	// SlowClocks gives every node a clock that runs at half speed, which
+	// Maelstrom, whose nodes share one host's clock, never does: a node
+	// then lets a request wait twice its deadline, and answers it after
+	// the client gave up. The harness must say so (host.checkReply).
+	SlowClocks bool
 }
 
 // RunOptions are the knobs of Run that do not change what happens, only

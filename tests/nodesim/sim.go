@@ -143,8 +143,25 @@ func (s *Sim) at(t time.Duration, fn func()) {
 	s.queue.push(event{at: max(t, s.now), seq: s.seq, fn: fn})
 }
 
-// wall is the nodes' view of now.
-func (s *Sim) wall() time.Time { return epoch.Add(s.now) }
+// wall is the nodes' view of now (running at half speed under
+// Faults.SlowClocks).
+func (s *Sim) wall() time.Time { return epoch.Add(s.simToWall(s.now)) }
+
+func (s *Sim) simToWall(t time.Duration) time.Duration {
+	if s.opts.Faults.SlowClocks {
+		return t / 2
+	}
+	return t
+}
+
+// wallToSim is the simulated time at which the nodes' clock shows at.
+func (s *Sim) wallToSim(at time.Time) time.Duration {
+	w := at.Sub(epoch)
+	if s.opts.Faults.SlowClocks {
+		return 2 * w
+	}
+	return w
+}
 
 // record adds an event to the trace at the current time.
 func (s *Sim) record(e Event) {

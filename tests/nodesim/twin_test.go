@@ -71,3 +71,17 @@ func TestTwinNoHeal(t *testing.T) {
 	}
 	t.Logf("seed %d: %v", res.Seed, res.Err)
 }
+
+// TestTwinSlowClocks: nodes whose clocks run at half speed keep a request
+// for twice their deadline, and answer it after the client gave up;
+// the harness must catch the reply as it leaves.
+func TestTwinSlowClocks(t *testing.T) {
+	res, ok := findFailing(t, 20, Faults{SlowClocks: true}, nil)
+	if !ok {
+		t.Fatal("no seed failed with clocks at half speed")
+	}
+	if !strings.Contains(res.Err.Error(), "after the client gave up") {
+		t.Fatalf("seed %d failed, but not on a late reply: %v", res.Seed, res.Err)
+	}
+	t.Logf("seed %d: %v", res.Seed, res.Err)
+}

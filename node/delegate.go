@@ -69,8 +69,8 @@ type opKey struct {
 
 func keyOf(op kafka.Op) opKey { return opKey{op.Origin, op.Incarnation, op.Seq} }
 
-// delegations are the sends this leader took over answering: marked when
-// queued, answered when applied, forgotten at their deadline or when the
+// delegations are the sends this leader took over answering: taken when
+// a forward brings them, marked when proposed, answered when applied, forgotten at their deadline or when the
 // node's role or epoch changes (a new epoch answers none of them: the
 // rule above gives them back to their origins).
 type delegations struct {
@@ -128,17 +128,13 @@ func (d *delegations) reset() {
 
 func (d *delegations) len() int { return len(d.byOp) }
 
-// replyToFor is what this follower forwards with op so that the leader
-// can answer its client, or the zero replyTo when it answers itself:
-// only sends are handed over (a commit_offsets is answered here, after
-// its apply, so that a client's next list_committed_offsets on this node
-// sees it).
-func (s *Server) replyToFor(op kafka.Op) replyTo {
-	if !s.cfg.LeaderReplies || op.Kind != kafka.OpSend || !s.ours(op) {
-		return replyTo{}
-	}
-	r := s.reqs.get(op.Seq)
-	if r == nil {
+// replyToFor is what this follower forwards with its request r so that
+// the leader can answer its client, or the zero replyTo when it answers
+// itself: only sends are handed over (a commit_offsets is answered here,
+// after its apply, so that a client's next list_committed_offsets on
+// this node sees it).
+func (s *Server) replyToFor(r *request) replyTo {
+	if !s.cfg.LeaderReplies || r.kind != reqSend {
 		return replyTo{}
 	}
 	return replyTo{Client: r.client, MsgID: r.msgID, Deadline: r.arrived.Add(s.cfg.RequestTimeout).UnixMilli()}

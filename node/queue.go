@@ -187,7 +187,7 @@ func (s *Server) forwardQueued(leader zab.PeerID) (last uint64, any bool) {
 			if !r.again {
 				// A first forward only: one sent again after a leader
 				// change is answered here (delegate.go).
-				q.reply = s.replyToFor(q.op)
+				q.reply = s.replyToFor(r)
 			}
 			fwd = append(fwd, q)
 			r.sent, r.again = true, false

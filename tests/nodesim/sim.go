@@ -145,13 +145,11 @@ func (s *Sim) at(t time.Duration, fn func()) {
 
 // wall is the nodes' view of now (running at half speed under
 // Faults.SlowClocks).
-func (s *Sim) wall() time.Time { return epoch.Add(s.simToWall(s.now)) }
-
-func (s *Sim) simToWall(t time.Duration) time.Duration {
+func (s *Sim) wall() time.Time {
 	if s.opts.Faults.SlowClocks {
-		return t / 2
+		return epoch.Add(s.now / 2)
 	}
-	return t
+	return epoch.Add(s.now)
 }
 
 // wallToSim is the simulated time at which the nodes' clock shows at.

@@ -125,6 +125,11 @@ func (cl *Client) rpc(ctx context.Context, dest string, body map[string]any, gat
 		killed = ch
 	}
 	if err := cl.net.send(cl.id, dest, raw, nil); err != nil {
+		if cl.closed.Load() {
+			// Closed between the check above and the send, which then
+			// found the client gone from the network.
+			return nil, ErrClientClosed
+		}
 		return nil, fmt.Errorf("client %s: %w", cl.id, err)
 	}
 	for {

@@ -54,7 +54,14 @@ func TestKillAndRestart(t *testing.T) {
 		_, err := rpc(t, waiting, "n0", time.Minute, map[string]any{"type": "raw", "lines": []string{}})
 		done <- err
 	}()
-	eventually(t, "the request to be outstanding", func() bool { return busy(waiting) })
+	eventually(t, "the request to be outstanding", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("the request ended before the kill: %v", err)
+		default:
+		}
+		return busy(waiting)
+	})
 	var ne interface {
 		Definite() bool
 		Name() string

@@ -574,3 +574,60 @@ func TestLateCommitNeverAnswered(t *testing.T) {
 	}
 	c.checkDeadlines()
 }
+
+// TestStoppedPastDeadlineSilent: a follower's process is stopped (as
+// SIGSTOP stops it) while a send waits for its commit, and runs again
+// after the deadline. If a reply could still beat Maelstrom's 5 s client
+// timeout it gets the deadline's indefinite error; if not, no reply at
+// all: its client has given up and may be gone, and a line to a gone
+// client stops Maelstrom reading the node.
+func TestStoppedPastDeadlineSilent(t *testing.T) {
+	for _, tc := range []struct {
+		stoppedFor time.Duration // from the request's arrival
+		wantReply  bool
+	}{
+		{lastReplyAge - 100*time.Millisecond, true},
+		{lastReplyAge, false},
+		{10 * time.Second, false},
+	} {
+		cfg := testConfig()
+		cfg.StatsInterval = 0 // the stats line would reset the count read below
+		c := newCluster(t, 3, cfg)
+		c.until("a leader", 1000, func() bool { return c.leader() != "" })
+		lead := c.leader()
+		f := c.names[0]
+		if f == lead {
+			f = c.names[1]
+		}
+		for _, o := range c.names {
+			c.cut[f][o] = true // its forward never arrives: the send waits
+		}
+		id := c.request("c1", f, map[string]any{"type": "send", "key": "a", "msg": 7})
+		c.step()
+		s := c.srv[f]
+		r := s.reqs.get(s.reqs.lastSeq)
+		if r == nil {
+			t.Fatal("the send is not pending")
+		}
+		// One wake-up after the stop, as node.Run's loop makes: its
+		// first Process sees the jumped clock.
+		at := r.arrived.Add(tc.stoppedFor)
+		s.Tick(at)
+		s.Process(at)
+		c.route(f)
+		m, got := c.reply("c1", id)
+		switch {
+		case got != tc.wantReply:
+			t.Fatalf("stopped for %v: reply %v, want %v (%s)", tc.stoppedFor, got, tc.wantReply, m.Line)
+		case got:
+			if code, _ := m.intField("code"); m.typ() != "error" || code != 0 {
+				t.Fatalf("stopped for %v: want indefinite error 0, got %s", tc.stoppedFor, m.Line)
+			}
+		case s.stats.expiredSilent != 1:
+			t.Fatalf("stopped for %v: expired_silent %d, want 1", tc.stoppedFor, s.stats.expiredSilent)
+		}
+		if s.reqs.len() != 0 {
+			t.Fatalf("stopped for %v: the request is still pending", tc.stoppedFor)
+		}
+	}
+}

@@ -217,7 +217,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxQueue, "max-queue", c.MaxQueue, "client operations waiting to be proposed or forwarded")
 	fs.IntVar(&c.MaxQueueBytes, "max-queue-bytes", c.MaxQueueBytes, "bytes of client operations waiting to be proposed or forwarded")
 	fs.DurationVar(&c.HoldTimeout, "hold", c.HoldTimeout, "how long an op waits for a known leader before a definite error")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "a client request still pending at this age is answered indefinite and forgotten (keep under 5s)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "a client request still pending at this age is answered indefinite and forgotten (under 4.5s)")
 	fs.BoolVar(&c.LeaderReplies, "leader-replies", c.LeaderReplies, "the leader answers the clients of the sends followers forward")
 	fs.IntVar(&c.PollCap, "poll-cap", c.PollCap, "messages returned per key by one poll")
 	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "applied operations between snapshots (0: never)")
@@ -282,11 +282,11 @@ func (c Config) Validate() error {
 	if c.SnapshotEvery < 0 {
 		errs = append(errs, fmt.Errorf("snapshot-every must not be negative, got %d", c.SnapshotEvery))
 	}
-	if c.RequestTimeout <= 0 || c.RequestTimeout >= 5*time.Second {
+	if c.RequestTimeout <= 0 || c.RequestTimeout >= lastReplyAge {
 		// Maelstrom's client times out at 5 s (Maelstrom's
 		// src/maelstrom/client.clj); a reply after that may go to a
-		// closed client.
-		errs = append(errs, fmt.Errorf("request-timeout must be in (0, 5s), got %v", c.RequestTimeout))
+		// closed client, and no reply leaves past lastReplyAge.
+		errs = append(errs, fmt.Errorf("request-timeout must be in (0, %v), got %v", lastReplyAge, c.RequestTimeout))
 	}
 	if c.HoldTimeout <= 0 || c.HoldTimeout >= c.RequestTimeout {
 		errs = append(errs, fmt.Errorf("hold must be positive and below request-timeout, got %v", c.HoldTimeout))

@@ -51,6 +51,7 @@ func TestConfigValidate(t *testing.T) {
 		{"batch-interval", func(c *Config) { c.BatchInterval = -time.Millisecond }},
 		// A reply after Maelstrom's 5 s client timeout can silence a node.
 		{"request-timeout", func(c *Config) { c.RequestTimeout = 5 * time.Second }},
+		{"request-timeout", func(c *Config) { c.RequestTimeout = lastReplyAge }},
 		{"hold", func(c *Config) { c.HoldTimeout = c.RequestTimeout }},
 		{"snapshot-every", func(c *Config) { c.SnapshotEvery = -1 }},
 		{"lazy-fanout", func(c *Config) { c.Zab.LazyFanoutTicks = -1 }},

@@ -22,6 +22,9 @@ type stats struct {
 	acked       int // writes acknowledged to clients (send_ok, commit_offsets_ok)
 	staleReads  int // reads refused because the node may be stale (fresh.go)
 	errors      int // error replies
+	// expiredSilent counts requests forgotten without a reply because the
+	// loop reached their deadline too late to answer (expireRequests).
+	expiredSilent int
 	// sendWaits are how long each acknowledged send waited here, from
 	// its request's arrival to its send_ok: the node's share of what a
 	// client waited, which the stats line reports as a median
@@ -49,7 +52,7 @@ func (s *Server) maybeLogStats(now time.Time) {
 		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "fwd_only_msgs", st.fwdOnly, "fwd_with_zab_msgs", st.fwdWithZab, "requeued", st.requeued,
 		"forwarded_ops", st.forwarded, "answered_for_followers", st.answeredFor,
 		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
-		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "error_replies", st.errors,
+		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "error_replies", st.errors, "expired_silent", st.expiredSilent,
 		"pending", s.reqs.len(), "queued", s.queue.len())
 	s.stats = stats{since: now, sendWaits: st.sendWaits[:0]}
 }

@@ -47,7 +47,37 @@ func (s *Sim) chaosTurn() {
 		s.record(Event{Kind: KindFault, Note: fmt.Sprintf("release %d late copies within %v", count, p.LateWithin)})
 		s.net.releaseLate(count, p.LateWithin)
 	}
+	s.pauseTurn()
 	s.at(s.now+ChaosEvery, s.chaosTurn)
+}
+
+// pauseTurn is the pause's share of a chaos turn, drawn from its own
+// stream: maybe stop a running node that is not already stopped, and
+// resume it after one of PauseFor. Half the pauses stop the leader, as
+// Jepsen's "primaries" target does: a leader stopped while its rounds
+// are in flight is the case that tests what it does when it runs again.
+func (s *Sim) pauseTurn() {
+	r := s.pauseRng
+	doPause, pick, d := r.Float64() < s.plan.Pause, r.Uint64(), PauseFor[r.IntN(len(PauseFor))]
+	leader := r.IntN(2) == 0
+	if !doPause {
+		return
+	}
+	if l := s.leading; leader && l != nil && l.up && !l.paused {
+		l.pause(d)
+		return
+	}
+	var running []*host
+	for _, h := range s.filterHosts(true) {
+		if !h.paused {
+			running = append(running, h)
+		}
+	}
+	if len(running) == 0 {
+		return
+	}
+	h := running[pick%uint64(len(running))]
+	h.pause(d)
 }
 
 // partition cuts every link between the two groups of nodes, both ways.
@@ -121,12 +151,15 @@ func (s *Sim) restart(h *host) {
 	}
 }
 
-// settle ends the faults: the network heals and stops losing,
-// duplicating and delaying lines late, every late copy arrives one last
-// time, and every crashed node restarts. Under Faults.NoHeal every node
+// settle ends the faults: every stopped process resumes, the network
+// heals and stops losing, duplicating and delaying lines late, every
+// late copy arrives one last time, and every crashed node restarts. Under Faults.NoHeal every node
 // is cut off from every other instead.
 func (s *Sim) settle() {
 	s.phase("heal")
+	for _, h := range s.hosts {
+		h.resume(h.pauseGen)
+	}
 	s.net.heal()
 	s.net.releaseAll(10 * lateFlush)
 	s.net.calm()

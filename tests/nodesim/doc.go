@@ -62,6 +62,11 @@
 //     node had not yet flushed to stdout leaves, and the disk keeps what
 //     a power loss leaves, any prefix of the unsynced writes, the last
 //     record possibly torn (log.MemStore.CrashPartial);
+//   - a node's process stopped for one of PauseFor (Plan.Pause), as
+//     SIGSTOP stops it: it reads, writes and decides nothing, lines for
+//     it wait, and when it resumes it reads them all at once with its
+//     clock jumped by the pause; a client's request that waited is judged
+//     by the late-reply check from when the node read it;
 //   - client lines are delayed, lost, or delivered seconds late (after
 //     the client gave up, maybe after its node restarted); replies may
 //     come twice. Client lines are never duplicated nor partitioned, as in

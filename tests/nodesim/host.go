@@ -24,12 +24,17 @@ type host struct {
 	index int
 	disk  *disk
 
-	srv    *node.Server
-	out    bytes.Buffer // the process's stdout
-	up     bool
-	starts int // how many times the process started
-	inited bool
-	inbox  [][]byte // lines delivered since the last step
+	srv *node.Server
+	out bytes.Buffer // the process's stdout
+	up  bool
+	// paused is true while the process is stopped (Plan.Pause): lines
+	// for it wait in inbox, and it does not step. pauseGen tells a
+	// resume which pause it ends.
+	paused   bool
+	pauseGen uint64
+	starts   int // how many times the process started
+	inited   bool
+	inbox    [][]byte // lines delivered since the last step
 
 	nextTick time.Duration
 	cfg      node.Config
@@ -59,7 +64,7 @@ func (h *host) start() {
 		}
 		return st, nil
 	})
-	h.srv, h.up, h.inited = srv, true, false
+	h.srv, h.up, h.inited, h.paused = srv, true, false, false
 	h.starts++
 	h.out.Reset()
 	h.nextTick = s.now + h.cfg.Tick
@@ -74,10 +79,59 @@ func (h *host) kill(why string) {
 	if !h.up {
 		return
 	}
-	h.up, h.srv, h.inited, h.inbox, h.pending = false, nil, false, nil, false
+	h.up, h.srv, h.inited, h.inbox, h.pending, h.paused = false, nil, false, nil, false, false
 	h.wakeGen++
+	h.pauseGen++
 	h.out.Reset()
 	h.s.record(Event{Kind: KindCrash, From: h.name, Note: why})
+}
+
+// pause stops the process for d, as SIGSTOP does: it keeps its state
+// and everything sent to it, but reads, writes and decides nothing
+// until it resumes. A kill meanwhile ends the pause with the process.
+func (h *host) pause(d time.Duration) {
+	if !h.up {
+		return
+	}
+	s := h.s
+	h.paused = true
+	h.pauseGen++
+	gen := h.pauseGen
+	s.stats.Pauses++
+	s.record(Event{Kind: KindFault, From: h.name, Note: fmt.Sprintf("pause %s for %v", h.name, d)})
+	s.at(s.now+d, func() { h.resume(gen) })
+}
+
+// resume continues the process stopped by pause number gen (if it is
+// still that one): it reads every line that waited, with its clock
+// jumped by the pause. A client's request that waited is judged by
+// checkReply from now, when the node reads it: it could not have
+// answered sooner, and a stopped process cannot see its clients give up
+// (the workbench excuses such replies in the same way, net.excused).
+func (h *host) resume(gen uint64) {
+	if !h.up || !h.paused || gen != h.pauseGen {
+		return
+	}
+	s := h.s
+	h.paused = false
+	s.record(Event{Kind: KindFault, From: h.name, Note: fmt.Sprintf("resume %s with %d lines waiting", h.name, len(h.inbox))})
+	for _, l := range h.inbox {
+		var req struct {
+			Src  string `json:"src"`
+			Body struct {
+				MsgID *int64 `json:"msg_id"`
+			} `json:"body"`
+		}
+		if json.Unmarshal(l, &req) != nil || req.Body.MsgID == nil {
+			continue
+		}
+		if k := (askKey{req.Src, *req.Body.MsgID}); s.isClient(req.Src) {
+			if _, ok := s.asked[k]; ok {
+				s.asked[k] = s.now
+			}
+		}
+	}
+	h.wake(s.now)
 }
 
 // wake makes sure the node steps at t or earlier.
@@ -106,7 +160,7 @@ func (h *host) deliver(line []byte) {
 // step is one iteration of node.Run's loop: every waiting line, at most
 // one tick, Process, then the output goes on the network.
 func (h *host) step() {
-	if !h.up {
+	if !h.up || h.paused {
 		return
 	}
 	s := h.s

@@ -82,6 +82,9 @@ func (n *network) nodeLine(from, to *host, line []byte) {
 	s := n.s
 	n.stats.Sent++
 	kind := n.checkSend(from, line)
+	if kind == leaderKinds[0] || kind == leaderKinds[1] {
+		s.leading = from
+	}
 	l := link{from.index, to.index}
 	late := false
 	if n.cfg.Replay > 0 {
@@ -143,6 +146,10 @@ var ackTypes = [][]byte{
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// leaderKinds are the kinds (checkSend) of lines only a leader sends:
+// a proposal or a commit first.
+var leaderKinds = [2]string{itoa(int(zab.MsgProposal)), itoa(int(zab.MsgCommit))}
 
 // zabLine is the part of a node-to-node body the harness reads.
 type zabLine struct {

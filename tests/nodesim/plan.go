@@ -85,6 +85,12 @@ type Plan struct {
 	ReleaseLate  float64
 	LateWithin   time.Duration
 	FlushOnStart float64
+	// Pause is the probability of stopping a random running node's
+	// process, as SIGSTOP does, for one of PauseFor (drawn per pause).
+	// A stopped process reads nothing, writes nothing and does not see
+	// time pass; what is sent to it waits, and it reads it all at once
+	// when it resumes, its clock then jumped by the pause.
+	Pause float64
 
 	// The node's own knobs that change what it sends (node.Config).
 	BatchInterval time.Duration
@@ -99,6 +105,13 @@ type Plan struct {
 // ChaosEvery is how often the fault schedule draws during the main
 // phase.
 const ChaosEvery = 100 * time.Millisecond
+
+// PauseFor are the lengths a pause draws from: shorter than a tick,
+// longer than the followers' patience with a silent leader, and longer
+// than a client's 5 s timeout, so that a leader holding sends it took
+// over from followers (Plan.LeaderReplies) resumes after their
+// deadlines.
+var PauseFor = []time.Duration{5 * time.Millisecond, 300 * time.Millisecond, 2 * time.Second, 6 * time.Second}
 
 // DrawPlan draws the plan of a seed. Every fault is on for most seeds
 // and off for some, so that a failure can be told apart from the fault
@@ -143,6 +156,7 @@ func DrawPlan(seed int64) Plan {
 	p.RoundWait = dur(0, 5*time.Millisecond, 5*time.Millisecond, time.Second)
 	p.MaxStaleness = dur(0, 250*time.Millisecond, 250*time.Millisecond)
 	p.LeaderReplies = r.IntN(2) == 0
+	p.Pause = pick(0, 0.01, 0.02, 0.05)
 	return p
 }
 

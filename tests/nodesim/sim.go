@@ -46,6 +46,13 @@ type Sim struct {
 	// Independent random streams, so that one part's draws do not shift
 	// another's.
 	chaosRng, diskRng *rand.Rand
+	// pauseRng draws the pauses, apart from chaosRng so that adding
+	// them left every other fault of a seed where it was.
+	pauseRng *rand.Rand
+	// leading is the node that last sent a proposal or a commit: the
+	// leader, as far as the harness can tell from the wire, for faults
+	// that target it.
+	leading *host
 
 	// chaos is true while the fault schedule runs (the main phase).
 	chaos bool
@@ -72,6 +79,7 @@ type Stats struct {
 	Crashes             int // processes killed between steps
 	WriteCrashes        int // processes killed at a write to their log
 	Restarts            int
+	Pauses              int // processes stopped and later resumed
 	// What the crashes did to the unsynced writes: kept (a partial
 	// crash's prefix), lost, and kept records torn (and so lost).
 	UnsyncedKept, UnsyncedLost, TornRecords int
@@ -96,6 +104,7 @@ func (a *Stats) add(b Stats) {
 	a.Crashes += b.Crashes
 	a.WriteCrashes += b.WriteCrashes
 	a.Restarts += b.Restarts
+	a.Pauses += b.Pauses
 	a.UnsyncedKept += b.UnsyncedKept
 	a.UnsyncedLost += b.UnsyncedLost
 	a.TornRecords += b.TornRecords
@@ -115,6 +124,7 @@ func newSim(seed int64, plan Plan, opts RunOptions) *Sim {
 		logger:   opts.Logger,
 		chaosRng: rand.New(rand.NewPCG(uint64(seed), 0xc4a05)),
 		diskRng:  rand.New(rand.NewPCG(uint64(seed), 0xd15c)),
+		pauseRng: rand.New(rand.NewPCG(uint64(seed), 0x9a05e)),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

@@ -211,3 +211,46 @@ func TestNodeSeedsDiffer(t *testing.T) {
 		}
 	}
 }
+
+// TestPauseHoldsLinesUntilResume: a stopped process sends nothing and
+// reads nothing; what reaches it waits, and when it resumes it reads
+// all of it at once. A request that waited through the pause timed out
+// at its client, and the node's answer to it, which it could not have
+// sent sooner, is not a late reply (checkReply counts from the resume).
+func TestPauseHoldsLinesUntilResume(t *testing.T) {
+	s := started(t, quietPlan())
+	defer s.stopWorkers()
+	s.runUntil(s.now+time.Second, nil) // a leader
+	h := s.byName[s.threads[0].node]
+	t0 := s.now
+	h.pause(6 * time.Second)
+	s.dispatch(s.threads[0], kafka.Request{F: history.FSend, Key: "k", Msg: 1}, false)
+	s.runUntil(t0+6*time.Second-time.Millisecond, nil)
+	if !h.paused || len(h.inbox) == 0 {
+		t.Fatalf("paused %v with %d lines waiting, want paused with the request waiting", h.paused, len(h.inbox))
+	}
+	for _, e := range s.trace.Events() {
+		if e.Sent > t0 && e.From == h.name && (e.Kind == KindDeliver || e.Kind == KindDrop) {
+			t.Fatalf("a stopped process sent a line: %+v", e)
+		}
+	}
+	op := s.hist[len(s.hist)-1]
+	if op.Type != history.Info || op.F != history.FSend {
+		t.Fatalf("the send during the pause completed as %+v, want info at the client's timeout", op)
+	}
+	waiting := len(h.inbox)
+	s.runUntil(t0+7*time.Second, nil)
+	if h.paused || len(h.inbox) != 0 {
+		t.Fatalf("after the resume: paused %v, %d lines waiting", h.paused, len(h.inbox))
+	}
+	sent := false
+	for _, e := range s.trace.Events() {
+		sent = sent || e.At >= t0+6*time.Second && e.From == h.name && e.Kind == KindDeliver
+	}
+	if !sent || s.stats.Pauses != 1 {
+		t.Fatalf("resumed with %d lines waiting: sent something %v, pauses %d", waiting, sent, s.stats.Pauses)
+	}
+	if s.failed != nil {
+		t.Fatalf("the run failed: %v", s.failed)
+	}
+}

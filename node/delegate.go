@@ -198,8 +198,14 @@ func (s *Server) answerDelegated(op kafka.Op, res kafka.Result, z zab.Zxid, now 
 		return
 	}
 	if res.Refused != nil {
+		// A send is refused only as stale (kafka.ErrStale): its origin
+		// restarted, or moved far on, since it forwarded this copy.
+		// That is definite for the copy, not for the client's request:
+		// another copy may have been applied before, and its answer
+		// lost. Only the origin's own table could tell, and it is gone,
+		// so the client gets the indefinite error.
 		id := rt.MsgID
-		s.sendError(s.members.id, rt.Client, errorBody{Type: typeError, Code: refusalCode(reqSend, res.Refused), Text: res.Refused.Error(), InReplyTo: &id})
+		s.sendError(s.members.id, rt.Client, errorBody{Type: typeError, Code: codeUnknown, Text: "could not tell whether this send was applied: " + res.Refused.Error(), InReplyTo: &id})
 	} else {
 		s.reply(rt.Client, sendOK{Type: typeSendOK, Offset: res.Offset, InReplyTo: rt.MsgID})
 	}

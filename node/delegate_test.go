@@ -223,3 +223,62 @@ func TestDelegationsExpire(t *testing.T) {
 		t.Fatal("the entry due at 400 is gone")
 	}
 }
+
+// TestLeaderNoDefiniteErrorForStaleCopy: a follower's send commits and
+// the leader answers it; the follower then restarts, so the state
+// machine refuses any copy of its old requests as stale. A late copy of
+// the old forward, with the client's replyTo in it, reaches the leader
+// before the request's deadline. The copy is refused, but the send it
+// copies was applied: the leader must not tell the client it failed
+// (nodesim seed 8301 with pauses: the first send_ok was lost, the client
+// still waited, got a definite error 11, and the checker found the
+// message in polls: G1a).
+func TestLeaderNoDefiniteErrorForStaleCopy(t *testing.T) {
+	c, lead, f, _ := leaderRepliesCluster(t)
+	var forward []byte
+	c.inspect = func(from, to string, l []byte) {
+		if from == f && to == lead && forward == nil && bytes.Contains(l, []byte(`"rt":`)) {
+			forward = bytes.Clone(l)
+		}
+	}
+	id := c.request("c1", f, map[string]any{"type": "send", "key": "a", "msg": 7})
+	c.until("the send answered", 100, func() bool { _, ok := c.reply("c1", id); return ok })
+	if m, _ := c.reply("c1", id); m.typ() != "send_ok" || m.Src != lead {
+		t.Fatalf("want send_ok from the leader, got %s", m.Line)
+	}
+	if forward == nil {
+		t.Fatal("no forward with a replyTo was seen")
+	}
+	c.inspect = nil
+
+	// f restarts: a new process, a new incarnation.
+	c.srv[f].Close()
+	buf := &bytes.Buffer{}
+	s, err := NewServer(c.cfg, buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c.srv[f], c.out[f] = s, buf
+	c.request("c0", f, map[string]any{"type": "init", "node_id": f, "node_ids": c.names})
+	id2 := c.request("c2", f, map[string]any{"type": "send", "key": "a", "msg": 8})
+	c.until("the restarted follower's send answered", 1000, func() bool { _, ok := c.reply("c2", id2); return ok })
+	if m, _ := c.reply("c2", id2); m.typ() != "send_ok" {
+		t.Fatalf("the restarted follower's send: %s", m.Line)
+	}
+
+	applied := c.srv[lead].stats.applied
+	c.inbox[lead] = append(c.inbox[lead], forward)
+	c.until("the late copy applied", 100, func() bool { return c.srv[lead].stats.applied > applied })
+	for i := 0; i < 20; i++ {
+		c.step()
+	}
+	for _, r := range c.replies["c1"][1:] {
+		if code, _ := r.msg.intField("code"); r.msg.typ() != "error" || code != codeUnknown {
+			t.Fatalf("after its send_ok the client got %s: only an indefinite error may follow", r.msg.Line)
+		}
+	}
+	c.until("replicas converged", 200, c.converged)
+	c.checkAcks([]ack{{"a", 7, 0}, {"a", 8, 1}}, []string{"a"})
+	c.checkDeadlines()
+}

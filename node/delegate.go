@@ -35,7 +35,10 @@ import (
 // origin forwards again after a leader change (requeueSent) goes without
 // a replyTo, so the origin answers it, however many copies commit.
 // Every answer carries the offset the state machine gave the first copy
-// applied.
+// applied. A copy the state machine refuses as stale (its origin has
+// restarted since it forwarded it) gets the indefinite error, never a
+// definite one: an earlier copy may have been applied, its answer lost,
+// and only the origin's old process knew.
 //
 // Two gaps remain, both harmless to a Maelstrom client. A leader that
 // crashes between its commit and writing the answer leaves the client to

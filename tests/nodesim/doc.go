@@ -100,6 +100,7 @@
 //	go test ./tests/nodesim -run 'TestRandom$' -seed=123 -v  # replay one seed
 //	ZABKAFKA_SEED=123 go test ./tests/nodesim -run 'TestRandom$'
 //	ZABKAFKA_SOAK=10000 go test ./tests/nodesim -run 'TestRandom$' -timeout 60m
+//	ZABKAFKA_SOAK=10000 ZABKAFKA_SOAK_FROM=10001 go test ./tests/nodesim -run 'TestRandom$' -timeout 60m
 //	go test ./tests/nodesim -run XXX -bench Run -benchtime 100x
 //
 // A failing seed prints its plan, the replay command, the checker's

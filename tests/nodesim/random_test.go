@@ -27,7 +27,8 @@ var (
 // defaultSeeds is how many seeds a plain `go test ./tests/...` runs.
 const defaultSeeds = 300
 
-// seedPlan returns the seeds TestRandom runs.
+// seedPlan returns the seeds TestRandom runs: 1 to n, or from
+// ZABKAFKA_SOAK_FROM on, to soak seeds no earlier run tried.
 func seedPlan(t *testing.T) []int64 {
 	single := *flagSeed
 	if s := os.Getenv("ZABKAFKA_SEED"); s != "" && single == 0 {
@@ -53,9 +54,17 @@ func seedPlan(t *testing.T) []int64 {
 	if testing.Short() && n > 50 {
 		n = 50
 	}
+	first := int64(1)
+	if s := os.Getenv("ZABKAFKA_SOAK_FROM"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v <= 0 {
+			t.Fatalf("ZABKAFKA_SOAK_FROM=%q: want a positive seed", s)
+		}
+		first = v
+	}
 	seeds := make([]int64, n)
 	for i := range seeds {
-		seeds[i] = int64(i + 1)
+		seeds[i] = first + int64(i)
 	}
 	return seeds
 }

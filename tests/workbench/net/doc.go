@@ -17,7 +17,9 @@
 //     one, applies the partition table at that moment (so a message sent
 //     before a partition but taken during it is dropped), sleeps until the
 //     deadline holding up everything behind it, and writes it (M:net.clj
-//     send! and recv!, M:process.clj stdin-thread).
+//     send! and recv!, M:process.clj stdin-thread). The sleep is the
+//     whole milliseconds left, rounded down, as Maelstrom's
+//     (Thread/sleep (long dt)) is: a message arrives up to 1 ms early.
 //  2. Latency is zero for any message with a client at either end, else
 //     constant, uniform integer ms in [0, 2*mean) or exponential truncated
 //     to whole ms (M:net.clj latency-dist). Each sender draws from its own

@@ -115,3 +115,28 @@ func TestLatencyConfigurationErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRecvSleepWholeMillisRoundedDown: Maelstrom's recv! sleeps
+// (long dt) milliseconds, so a message is delivered up to 1 ms early,
+// and one due in under 1 ms at once; never a negative sleep.
+func TestRecvSleepWholeMillisRoundedDown(t *testing.T) {
+	for _, tc := range []struct{ due, want time.Duration }{
+		{10 * time.Millisecond, 10 * time.Millisecond},
+		{9700 * time.Microsecond, 9 * time.Millisecond},
+		{999 * time.Microsecond, 0},
+		{0, 0},
+		{-3 * time.Millisecond, 0},
+	} {
+		if got := recvSleep(tc.due); got != tc.want {
+			t.Errorf("due in %v: sleep %v, want %v", tc.due, got, tc.want)
+		}
+	}
+	m := &mailbox{}
+	m.heap = []*envelope{{deadline: int64(1500 * time.Microsecond)}}
+	if m.headDue(int64(400 * time.Microsecond)) {
+		t.Error("a head 1.1 ms away is due: Maelstrom would sleep 1 ms for it")
+	}
+	if !m.headDue(int64(600 * time.Microsecond)) {
+		t.Error("a head 0.9 ms away is not due: Maelstrom would deliver it at once")
+	}
+}

@@ -3,6 +3,7 @@ package net
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // mailbox is the queue of one network member (node, client or service):
@@ -54,11 +55,12 @@ func (m *mailbox) tryTake() *envelope {
 	return e
 }
 
-// headDue reports whether the head exists and is due at now (ns).
+// headDue reports whether the head exists and would be delivered at now
+// (ns) without a sleep (recvSleep).
 func (m *mailbox) headDue(now int64) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.heap) > 0 && m.heap[0].deadline <= now
+	return len(m.heap) > 0 && recvSleep(time.Duration(m.heap[0].deadline-now)) == 0
 }
 
 // takeStop says why take returned (takeOK: with a message).

@@ -270,11 +270,11 @@ func (n *network) isStopped() bool {
 	}
 }
 
-// waitDeadline sleeps until e's deadline, reusing t (a stopped timer).
-// It returns false if the network shut down or abort (may be nil) closed
-// meanwhile.
+// waitDeadline sleeps until e's deadline, as Maelstrom does
+// (recvSleep), reusing t (a stopped timer). It returns false if the
+// network shut down or abort (may be nil) closed meanwhile.
 func (n *network) waitDeadline(e *envelope, t *time.Timer, abort <-chan struct{}) bool {
-	d := time.Duration(e.deadline - n.now())
+	d := recvSleep(time.Duration(e.deadline - n.now()))
 	if d <= 0 {
 		return true
 	}
@@ -289,6 +289,18 @@ func (n *network) waitDeadline(e *envelope, t *time.Timer, abort <-chan struct{}
 		t.Stop()
 		return false
 	}
+}
+
+// recvSleep is how long Maelstrom's recv! sleeps for a message due in
+// d: (Thread/sleep (long dt)) with dt in milliseconds, a double, so the
+// whole milliseconds of d, rounded down (M:net.clj recv!). A message is
+// delivered up to 1 ms before its deadline, and one due in less than
+// 1 ms at once: a hop of constant latency 10 ms takes 9 to 10 ms.
+func recvSleep(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d.Truncate(time.Millisecond)
 }
 
 // newStoppedTimer returns a timer for waitDeadline.

@@ -195,6 +195,19 @@ func peekEnvelope(l []byte) (src, dest string, ok bool) {
 	return src, dest, true
 }
 
+// leaderAndFollower steps until a leader is elected and returns it and
+// one of its followers.
+func (c *cluster) leaderAndFollower() (lead, f string) {
+	c.t.Helper()
+	c.until("a leader", 1000, func() bool { return c.leader() != "" })
+	lead = c.leader()
+	f = c.names[0]
+	if f == lead {
+		f = c.names[1]
+	}
+	return lead, f
+}
+
 // until steps until cond holds, failing after max steps.
 func (c *cluster) until(what string, max int, cond func() bool) {
 	c.t.Helper()
@@ -515,12 +528,7 @@ func TestNoLeaderHeldThenRefused(t *testing.T) {
 // nothing after it even when a later commit reaches the follower.
 func TestForwardedSendLostIsIndefinite(t *testing.T) {
 	c := newCluster(t, 3, testConfig())
-	c.until("a leader", 1000, func() bool { return c.leader() != "" })
-	lead := c.leader()
-	f := c.names[0]
-	if f == lead {
-		f = c.names[1]
-	}
+	lead, f := c.leaderAndFollower()
 	c.cut[lead][f] = true // f's forwards and acks are lost; f still hears the leader
 	id := c.request("c1", f, map[string]any{"type": "send", "key": "a", "msg": 7})
 	c.until("the deadline answer", int(c.cfg.RequestTimeout/c.cfg.Tick)+5, func() bool { _, ok := c.reply("c1", id); return ok })
@@ -543,12 +551,7 @@ func TestForwardedSendLostIsIndefinite(t *testing.T) {
 // silent.
 func TestLateCommitNeverAnswered(t *testing.T) {
 	c := newCluster(t, 3, testConfig())
-	c.until("a leader", 1000, func() bool { return c.leader() != "" })
-	lead := c.leader()
-	f := c.names[0]
-	if f == lead {
-		f = c.names[1]
-	}
+	lead, f := c.leaderAndFollower()
 	id := c.request("c1", f, map[string]any{"type": "send", "key": "a", "msg": 7})
 	// Let the forward reach the leader, then cut everything into f.
 	c.until("the send forwarded", 10, func() bool {
@@ -593,12 +596,7 @@ func TestStoppedPastDeadlineSilent(t *testing.T) {
 		cfg := testConfig()
 		cfg.StatsInterval = 0 // the stats line would reset the count read below
 		c := newCluster(t, 3, cfg)
-		c.until("a leader", 1000, func() bool { return c.leader() != "" })
-		lead := c.leader()
-		f := c.names[0]
-		if f == lead {
-			f = c.names[1]
-		}
+		_, f := c.leaderAndFollower()
 		for _, o := range c.names {
 			c.cut[f][o] = true // its forward never arrives: the send waits
 		}

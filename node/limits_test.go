@@ -170,12 +170,7 @@ func TestForwardedOpTooBigDropped(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxBatchBytes = MinBatchBytes
 	c := newCluster(t, 3, cfg)
-	c.until("a leader", 1000, func() bool { return c.leader() != "" })
-	lead := c.leader()
-	f := c.names[0]
-	if f == lead {
-		f = c.names[1]
-	}
+	lead, f := c.leaderAndFollower()
 	big := sendOp(strings.Repeat("b", MinBatchBytes), 1, f, 1)
 	small := sendOp("s", 2, f, 2)
 	c.inbox[lead] = append(c.inbox[lead], line(f, lead, map[string]any{"type": "zab", "fw": encodeOps(t, big, small)}))

@@ -37,8 +37,16 @@ type FaultWindow struct {
 	// Majority is the group of nodes that could still serve: the component
 	// holding a strict majority of the nodes, or the nodes neither killed
 	// nor paused when they are a strict majority; nil when there is none
-	// (then Sends to Stalled are zero).
+	// (then Sends to Stalled are zero). Faults of other kinds that last
+	// the whole window count too (overlaps): a partition's majority side
+	// with most of its nodes paused throughout cannot serve either.
 	Majority []string `json:"majority"`
+	// Shadowed is true when the window had a majority on its own but
+	// none once the faults of other kinds lasting all of it are counted.
+	Shadowed bool `json:"shadowed,omitempty"`
+	// own is the majority on this window's fault alone: the nodes a
+	// partition did not cut off, whom Rejoin does not wait for.
+	own []string
 	// Sends and OK count majority-side sends invoked in the window and
 	// how many of them completed ok.
 	Sends int `json:"sends"`
@@ -90,7 +98,8 @@ type KindSummary struct {
 // FaultReport summarises availability per fault window: partitions,
 // kills and pauses. It is ours (Maelstrom has no such section) and never
 // changes the verdict. Windows of different kinds may overlap (with
-// --nemesis partition,kill); each is measured on its own.
+// --nemesis partition,kill); each is measured with the faults of other
+// kinds that last all of it (overlaps).
 type FaultReport struct {
 	Windows []FaultWindow `json:"windows"`
 	// Kinds sums up the windows per kind present.
@@ -180,7 +189,7 @@ func measureWindow(w *FaultWindow, sends []sendRecord, nodes []string) {
 	if w.Kind == WindowPartition {
 		affected = nil
 		for _, n := range nodes {
-			if !slices.Contains(w.Majority, n) {
+			if !slices.Contains(w.own, n) {
 				affected = append(affected, n)
 			}
 		}
@@ -334,6 +343,12 @@ func faultWindows(h history.History, nodes []string) []FaultWindow {
 				kind = WindowPause
 			}
 			closeAt(kind, op.Time, false)
+			if i, ok := open[WindowPause]; ok && kind == WindowKill && err == nil && subset(out[i].Nodes, affected) {
+				// A killed process is no longer stopped, and its restart
+				// runs: the kill ends the pause (not a repair: the nodes
+				// are down).
+				closeAt(WindowPause, op.Time, false)
+			}
 			w := FaultWindow{Kind: kind, Start: op.Time, Nodes: affected}
 			if err != nil {
 				w.Error = err.Error()
@@ -357,6 +372,76 @@ func faultWindows(h history.History, nodes []string) []FaultWindow {
 	}
 	for kind := range open {
 		closeAt(kind, end, false)
+	}
+	overlaps(out, nodes)
+	return out
+}
+
+// overlaps narrows each window's majority by the faults of other kinds
+// that last the whole of it: the nodes they kill or pause are removed,
+// and a partition keeps only its majority side. A window left without a
+// strict majority is Shadowed: its majority could not have served, so it
+// is no more a stall than a window that never had one. Faults that cover
+// only part of a window are left out: the majority could serve in the
+// rest, and its recovery figure says how soon it did.
+func overlaps(ws []FaultWindow, nodes []string) {
+	for i := range ws {
+		ws[i].own = ws[i].Majority
+	}
+	narrowed := make([][]string, len(ws))
+	for i, w := range ws {
+		m := w.Majority
+		for j, o := range ws {
+			if m == nil || j == i || o.Kind == w.Kind || o.Error != "" || o.Start > w.Start || o.End < w.End {
+				continue
+			}
+			if o.Kind == WindowPartition {
+				m = intersect(m, o.Majority)
+			} else {
+				m = without(m, o.Nodes)
+			}
+		}
+		narrowed[i] = m
+	}
+	for i := range ws {
+		switch m := narrowed[i]; {
+		case ws[i].Majority == nil:
+		case 2*len(m) > len(nodes):
+			ws[i].Majority = m
+		default:
+			ws[i].Majority, ws[i].Shadowed = nil, true
+		}
+	}
+}
+
+// subset reports whether every element of a is in b.
+func subset(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// intersect returns the elements of a that are in b, in a's order.
+func intersect(a, b []string) []string {
+	out := []string{}
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// without returns the elements of a that are not in b, in a's order.
+func without(a, b []string) []string {
+	out := []string{}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
 	}
 	return out
 }

@@ -193,6 +193,9 @@ func windowLine(n int, w FaultWindow) string {
 	}
 	if w.Majority == nil {
 		b.WriteString(": no majority")
+		if w.Shadowed {
+			b.WriteString(" (with the other faults lasting all of it)")
+		}
 	} else {
 		fmt.Fprintf(&b, ": %d sent, %d ok", w.Sends, w.OK)
 		if w.Stalled {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"zabkafka/tests/workbench/history"
 )
@@ -378,12 +379,12 @@ func faultWindows(h history.History, nodes []string) []FaultWindow {
 }
 
 // overlaps narrows each window's majority by the faults of other kinds
-// that last the whole of it: the nodes they kill or pause are removed,
-// and a partition keeps only its majority side. A window left without a
-// strict majority is Shadowed: its majority could not have served, so it
-// is no more a stall than a window that never had one. Faults that cover
-// only part of a window are left out: the majority could serve in the
-// rest, and its recovery figure says how soon it did.
+// that last the whole of it (lasts): the nodes they kill or pause are
+// removed, and a partition keeps only its majority side. A window left
+// without a strict majority is Shadowed: its majority could not have
+// served, so it is no more a stall than a window that never had one.
+// Faults that cover only part of a window are left out: the majority
+// could serve in the rest, and its recovery figure says how soon it did.
 func overlaps(ws []FaultWindow, nodes []string) {
 	for i := range ws {
 		ws[i].own = ws[i].Majority
@@ -392,7 +393,7 @@ func overlaps(ws []FaultWindow, nodes []string) {
 	for i, w := range ws {
 		m := w.Majority
 		for j, o := range ws {
-			if m == nil || j == i || o.Kind == w.Kind || o.Error != "" || o.Start > w.Start || o.End < w.End {
+			if m == nil || j == i || o.Kind == w.Kind || o.Error != "" || !lasts(o, w) {
 				continue
 			}
 			if o.Kind == WindowPartition {
@@ -412,6 +413,19 @@ func overlaps(ws []FaultWindow, nodes []string) {
 			ws[i].Majority, ws[i].Shadowed = nil, true
 		}
 	}
+}
+
+// overlapSlack is the most of a window another fault may leave
+// uncovered and still count as lasting all of it: the nemesis applies
+// faults one after the other (a pause a millisecond after a partition),
+// and nothing commits in 100 ms that a leader election has to precede.
+const overlapSlack = 100 * time.Millisecond
+
+// lasts reports whether fault o covers window w, but for at most
+// overlapSlack and at most 1% of w at its ends.
+func lasts(o, w FaultWindow) bool {
+	uncovered := max(0, o.Start-w.Start) + max(0, w.End-o.End)
+	return uncovered <= min((w.End-w.Start)/100, int64(overlapSlack))
 }
 
 // subset reports whether every element of a is in b.

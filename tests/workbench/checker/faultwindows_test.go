@@ -386,3 +386,28 @@ func TestOverlapsNarrowTheMajority(t *testing.T) {
 		t.Errorf("no window stalled:\n%s", sum)
 	}
 }
+
+// A fault lasts a window if it leaves at most 100 ms and 1% of it
+// uncovered: the nemesis applies faults in turn, a millisecond apart.
+func TestLastsAllowsTheNemesisSlack(t *testing.T) {
+	const ms, s = int64(1e6), int64(1e9)
+	win := func(start, end int64) FaultWindow { return FaultWindow{Start: start, End: end} }
+	for _, tc := range []struct {
+		o, w FaultWindow
+		want bool
+	}{
+		{win(0, 10*s), win(0, 10*s), true},
+		{win(ms, 20*s), win(0, 10*s), true},           // a pause 1 ms after the partition
+		{win(ms, 20*s), win(0, 50*ms), false},         // 1 ms is over 1% of 50 ms
+		{win(200*ms, 200*s), win(0, 100*s), false},    // 200 ms is over the slack
+		{win(0, 5*s), win(0, 10*s), false},            // half of it
+		{win(20*s, 30*s), win(0, 10*s), false},        // after it
+		{win(-s, 10*s-50*ms), win(0, 10*s), true},     // ends 50 ms early
+		{win(-s, 10*s-50*ms+ms), win(ms, 10*s), true}, // both ends, 50 ms in all
+		{win(60*ms, 10*s-50*ms), win(0, 10*s), false}, // both ends, 110 ms in all
+	} {
+		if got := lasts(tc.o, tc.w); got != tc.want {
+			t.Errorf("fault %d-%d over window %d-%d: lasts %v, want %v", tc.o.Start, tc.o.End, tc.w.Start, tc.w.End, got, tc.want)
+		}
+	}
+}

@@ -153,8 +153,8 @@ func (s *Sim) restart(h *host) {
 
 // settle ends the faults: every stopped process resumes, the network
 // heals and stops losing, duplicating and delaying lines late, every
-// late copy arrives one last time, and every crashed node restarts. Under Faults.NoHeal every node
-// is cut off from every other instead.
+// late copy arrives one last time, and every crashed node restarts.
+// Under Faults.NoHeal every node is cut off from every other instead.
 func (s *Sim) settle() {
 	s.phase("heal")
 	for _, h := range s.hosts {

@@ -88,9 +88,10 @@ func (h *host) kill(why string) {
 
 // pause stops the process for d, as SIGSTOP does: it keeps its state
 // and everything sent to it, but reads, writes and decides nothing
-// until it resumes. A kill meanwhile ends the pause with the process.
+// until it resumes. A kill meanwhile ends the pause with the process;
+// pausing a stopped process does nothing.
 func (h *host) pause(d time.Duration) {
-	if !h.up {
+	if !h.up || h.paused {
 		return
 	}
 	s := h.s
@@ -125,10 +126,9 @@ func (h *host) resume(gen uint64) {
 		if json.Unmarshal(l, &req) != nil || req.Body.MsgID == nil {
 			continue
 		}
-		if k := (askKey{req.Src, *req.Body.MsgID}); s.isClient(req.Src) {
-			if _, ok := s.asked[k]; ok {
-				s.asked[k] = s.now
-			}
+		k := askKey{req.Src, *req.Body.MsgID}
+		if _, ok := s.asked[k]; ok { // only clients' requests are in asked
+			s.asked[k] = s.now
 		}
 	}
 	h.wake(s.now)

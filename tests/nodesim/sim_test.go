@@ -1,6 +1,7 @@
 package nodesim
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"zabkafka/tests/workbench/history"
 	"zabkafka/tests/workbench/kafka"
+	"zabkafka/zab"
 )
 
 // quietPlan is a three-node plan without faults.
@@ -252,5 +254,71 @@ func TestPauseHoldsLinesUntilResume(t *testing.T) {
 	}
 	if s.failed != nil {
 		t.Fatalf("the run failed: %v", s.failed)
+	}
+}
+
+// TestPausedLeaderSilentPastDeadline: with LeaderReplies, the leader
+// takes over a follower's send, proposes it, and is stopped just as the
+// proposal reaches the follower; the other follower is down, so no one
+// else can lead. The leader resumes 6 s later, reads the follower's ACK
+// and commits the send in its own epoch, after the client gave up: it
+// must stay silent (the deadline the follower sent with the send), or
+// the late-reply check fails the run.
+func TestPausedLeaderSilentPastDeadline(t *testing.T) {
+	p := quietPlan()
+	p.LeaderReplies, p.BatchInterval = true, 0
+	s := started(t, p)
+	defer s.stopWorkers()
+	s.runUntil(s.now+time.Second, nil)
+	s.dispatch(s.threads[0], kafka.Request{F: history.FSend, Key: "k", Msg: 1}, false)
+	s.waitUntil(s.now + 6*time.Second)
+	lead := s.leading
+	if lead == nil {
+		t.Fatal("no leader seen on the wire")
+	}
+	var f, g *host
+	for _, h := range s.hosts {
+		switch {
+		case h == lead:
+		case f == nil:
+			f = h
+		default:
+			g = h
+		}
+	}
+	g.kill("test: no one else can lead")
+	var th *thread
+	for _, x := range s.threads {
+		if x.node == f.name {
+			th = x
+		}
+	}
+	t0 := s.now
+	s.dispatch(th, kafka.Request{F: history.FSend, Key: "k", Msg: 2}, false)
+	proposal := []byte(`"t":` + itoa(int(zab.MsgProposal)))
+	if !s.runUntil(t0+time.Second, func() bool {
+		for _, e := range s.trace.Events() {
+			if e.At > t0 && e.Kind == KindDeliver && e.From == lead.name && e.To == f.name && bytes.Contains(e.Line, proposal) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the send was never proposed")
+	}
+	lead.pause(6 * time.Second)
+	s.runUntil(t0+8*time.Second, nil)
+	if op := s.hist[len(s.hist)-1]; op.Type != history.Info {
+		t.Fatalf("the send completed as %+v, want info at the client's timeout", op)
+	}
+	if s.failed != nil {
+		t.Fatalf("the run failed: %v", s.failed)
+	}
+	ranAgain := false
+	for _, e := range s.trace.Events() {
+		ranAgain = ranAgain || e.At > t0+6*time.Second && e.Kind == KindDeliver && e.From == lead.name && e.To == f.name
+	}
+	if !ranAgain || lead.paused {
+		t.Fatalf("the leader did not run again after the pause (paused %v, sent %v)", lead.paused, ranAgain)
 	}
 }

@@ -389,28 +389,25 @@ func overlaps(ws []FaultWindow, nodes []string) {
 	for i := range ws {
 		ws[i].own = ws[i].Majority
 	}
-	narrowed := make([][]string, len(ws))
-	for i, w := range ws {
-		m := w.Majority
+	for i := range ws {
+		w := &ws[i]
+		m := w.own
 		for j, o := range ws {
-			if m == nil || j == i || o.Kind == w.Kind || o.Error != "" || !lasts(o, w) {
+			if m == nil || j == i || o.Kind == w.Kind || o.Error != "" || !lasts(o, *w) {
 				continue
 			}
 			if o.Kind == WindowPartition {
-				m = intersect(m, o.Majority)
+				m = intersect(m, o.own)
 			} else {
 				m = without(m, o.Nodes)
 			}
 		}
-		narrowed[i] = m
-	}
-	for i := range ws {
-		switch m := narrowed[i]; {
-		case ws[i].Majority == nil:
+		switch {
+		case m == nil:
 		case 2*len(m) > len(nodes):
-			ws[i].Majority = m
+			w.Majority = m
 		default:
-			ws[i].Majority, ws[i].Shadowed = nil, true
+			w.Majority, w.Shadowed = nil, true
 		}
 	}
 }
@@ -489,12 +486,7 @@ func parseNodeList(v any) (nodes []string, isCompletion bool, err error) {
 // survivors returns the nodes not in affected, if they are a strict
 // majority of nodes, else nil.
 func survivors(nodes, affected []string) []string {
-	var out []string
-	for _, n := range nodes {
-		if !slices.Contains(affected, n) {
-			out = append(out, n)
-		}
-	}
+	out := without(nodes, affected)
 	if 2*len(out) > len(nodes) {
 		return out
 	}

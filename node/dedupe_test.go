@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"zabkafka/log/kafka"
 )
 
 // TestDuplicatedMessagesApplyOnce runs three nodes over a network that
@@ -183,4 +185,92 @@ func TestIncarnationWithoutDataDir(t *testing.T) {
 	if err != nil || b <= a {
 		t.Fatalf("second start %d after %d: %v", b, a, err)
 	}
+}
+
+// TestStaleCopyOfOwnSendIsIndefinite: a follower's send commits while
+// the follower hears nothing from its leader, and so do DedupeWindow more
+// of its own sends. It loses the leader, finds it again and catches up
+// by snapshot, which applies all of them without telling it their
+// results. Its clients still wait, so it forwards them again (requeueSent).
+// The copy of the first is now too old for the state machine to tell
+// whether it was applied, and is refused as stale. It was applied: the
+// follower must not tell its client otherwise (a definite error), only
+// that it does not know. The later sends' copies are duplicates within
+// the window and get their first offsets.
+func TestStaleCopyOfOwnSendIsIndefinite(t *testing.T) {
+	cfg := testConfig()
+	cfg.SnapshotEvery = 100
+	// One transaction per operation: more than the leader keeps in memory
+	// (zab maxTailEntries), so what it compacted can only go as a SNAP.
+	cfg.MaxBatch = 1
+	c := newCluster(t, 3, cfg)
+	lead, f := c.leaderAndFollower()
+
+	first := c.request("c1", f, map[string]any{"type": "send", "key": "a", "msg": 7})
+	c.until("the first send forwarded", 10, func() bool {
+		r := c.srv[f].reqs.get(c.srv[f].reqs.lastSeq)
+		return r != nil && r.sent
+	})
+	c.cut[f][lead] = true // f still talks to the leader, but hears nothing back
+	ids := make(map[string]int, kafka.DedupeWindow)
+	for i := 0; i < kafka.DedupeWindow; i++ {
+		client := fmt.Sprintf("c%d", 100+i)
+		ids[client] = c.request(client, f, map[string]any{"type": "send", "key": "b", "msg": i})
+	}
+	c.until("the leader applied them all", 30, func() bool {
+		return c.srv[lead].kafka.NextOffset("b") == kafka.DedupeWindow
+	})
+	if len(c.replies["c1"]) != 0 {
+		t.Fatalf("f answered before it heard the commit: %s", c.replies["c1"][0].msg.Line)
+	}
+	// More writes elsewhere, in rounds, so that the leader snapshots and
+	// compacts its log past everything f has.
+	var acks []ack
+	for round := int64(0); round < 3; round++ {
+		msgs := make([]int64, cfg.SnapshotEvery)
+		for i := range msgs {
+			msgs[i] = round*int64(cfg.SnapshotEvery) + int64(i)
+		}
+		more, errs := c.sendAll([]string{lead}, []string{"c"}, msgs)
+		if len(errs) != 0 {
+			t.Fatalf("the leader refused sends: %v", errs)
+		}
+		acks = append(acks, more...)
+	}
+	if first, last := c.srv[lead].store.FirstZxid(), c.srv[f].store.LastZxid(); first <= last {
+		t.Fatalf("the leader kept its log from %#x, f is at %#x: no SNAP needed", first, last)
+	}
+	c.until("f gave up on its leader", 100, func() bool { return c.srv[f].status.Leader == 0 })
+	c.heal()
+	c.until("the first send answered", 300, func() bool { _, ok := c.reply("c1", first); return ok })
+	if s, ok := c.srv[f].store.Snapshot(); !ok || s.Zxid == 0 {
+		t.Fatal("f holds no snapshot: it did not catch up by SNAP, so the case was not reached")
+	}
+	if msgs := c.srv[lead].kafka.Poll("a", 0, 10); len(msgs) != 1 || msgs[0].Msg != 7 {
+		t.Fatalf("the first send is not in the log: %v", msgs)
+	}
+	m, _ := c.reply("c1", first)
+	if code, _ := m.intField("code"); m.typ() != "error" || code != codeUnknown {
+		t.Fatalf("the send was applied, but its client got %s: want the indefinite error 0", m.Line)
+	}
+	c.until("the others answered", 100, func() bool {
+		for client, id := range ids {
+			if _, ok := c.reply(client, id); !ok {
+				return false
+			}
+		}
+		return true
+	})
+	for client, id := range ids {
+		m, _ := c.reply(client, id)
+		if m.typ() != "send_ok" {
+			t.Fatalf("%s: a duplicate within the window must get its first offset, got %s", client, m.Line)
+		}
+		msg, _ := strconv.Atoi(client[1:])
+		off, _ := m.intField("offset")
+		acks = append(acks, ack{"b", int64(msg - 100), off})
+	}
+	c.until("replicas converged", 200, c.converged)
+	c.checkAcks(acks, []string{"a", "b", "c"})
+	c.checkDeadlines()
 }

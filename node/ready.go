@@ -138,9 +138,8 @@ func (s *Server) handedOver(op kafka.Op) {
 // applies first answers, with the right offset. An operation the state
 // machine refused had no effect and never will, so its client may get a
 // definite error: 12, 20 or 22 for a commit_offsets no correct client
-// sends (kafka.ErrCommit*); 11 for a send too old to apply (kafka.ErrStale).
-// A stale commit_offsets gets the indefinite 0 instead, as a commit a
-// correct client may send must (handleCommitOffsets).
+// sends (kafka.ErrCommit*). One refused as too old to tell whether it was
+// applied (kafka.ErrStale) gets the indefinite 0 (refusalCode).
 func (s *Server) answer(op kafka.Op, res kafka.Result, now time.Time) {
 	r := s.reqs.get(op.Seq) // ours (apply checked): this run's request
 	if r == nil {
@@ -152,7 +151,7 @@ func (s *Server) answer(op kafka.Op, res kafka.Result, now time.Time) {
 	}
 	switch {
 	case res.Refused != nil:
-		s.replyPendingError(r, refusalCode(r.kind, res.Refused), res.Refused.Error())
+		s.replyPendingError(r, refusalCode(res.Refused), res.Refused.Error())
 	case r.kind == reqSend:
 		s.stats.acked++
 		if s.cfg.StatsInterval > 0 {
@@ -168,8 +167,15 @@ func (s *Server) answer(op kafka.Op, res kafka.Result, now time.Time) {
 }
 
 // refusalCode is the error code for an operation the state machine
-// refused (answer).
-func refusalCode(kind requestKind, err error) int {
+// refused (answer). A commit_offsets refused for what it asks gets the
+// definite code that says why (no correct client sends one). Anything
+// refused as stale (kafka.ErrStale) gets the indefinite 0: the state
+// machine refuses a request as stale because it can no longer tell
+// whether an earlier copy was applied, and it may have been. This node
+// would have answered from that copy had it applied it, but it may have
+// caught up by a snapshot that holds it
+// (TestStaleCopyOfOwnSendIsIndefinite).
+func refusalCode(err error) int {
 	switch {
 	case errors.Is(err, kafka.ErrCommitNegative):
 		return maelstrom.MalformedRequest
@@ -177,8 +183,6 @@ func refusalCode(kind requestKind, err error) int {
 		return maelstrom.KeyDoesNotExist
 	case errors.Is(err, kafka.ErrCommitBeyond):
 		return maelstrom.PreconditionFailed
-	case kind == reqSend:
-		return codeNotDone
 	}
 	return codeUnknown
 }

@@ -83,9 +83,10 @@ type keyLog struct {
 // while the origin still waits for the answer, 3.5 s at most (the node's
 // request deadline): at the heaviest load the node was tuned for (10 000
 // operations a second over 16 nodes, node.DefaultConfig) an origin makes
-// about 625 requests a second, so 8192 of them span some 13 s. A request
-// refused as stale is one no client waits for any more, or, if one still
-// does, one that certainly never takes effect: a definite answer is true.
+// about 625 requests a second, so 8192 of them span some 13 s. The copy
+// refused as stale never takes effect, but an earlier copy of the same
+// request may have, so a client still waiting for it may only be told
+// that its outcome is unknown (node: refusalCode).
 //
 // Memory and snapshot size: at most DedupeWindow entries per origin (a
 // few bytes each in the snapshot); origins are the cluster's nodes.

@@ -39,7 +39,8 @@ type Config struct {
 	// after it answered clients, waiting for each of them to send its
 	// next write, which then rides to the leader with the ACK instead of
 	// in a message of its own (pacer.go, "The hold"). There is no hold
-	// while rounds are pipelined. It is cut to BatchInterval when that
+	// while rounds are pipelined, nor while fewer than half the clients
+	// answered lately were back within it. It is cut to BatchInterval when that
 	// is shorter and positive: a longer hold would stall the follower's
 	// stream instead of shaping it. Zero sends at once.
 	AckHold time.Duration
@@ -129,7 +130,8 @@ type Config struct {
 //   - AckHold, 5 ms at most: a follower that answered clients sends its
 //     ACK once they are back with their next writes, which ride along
 //     and make the next round (pacer.go, "The hold"); the bound only
-//     matters for a client that does not come back.
+//     matters for a client that does not come back, and when most do
+//     not (a light load) there is no hold.
 //   - MaxStaleness, 250 ms, under SyncLimit: a node cut off from the
 //     leader stops serving reads before it would give up on the leader,
 //     even if its ticks run late.

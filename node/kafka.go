@@ -51,7 +51,7 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 	s.reqs.lastSeq++
 	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqSend, op: op, size: size})
 	s.queue.add(op, size, now)
-	s.pace.clientBack(in.src)
+	s.pace.clientBack(in.src, now)
 }
 
 // handleCommitOffsets queues a commit_offsets; commit_offsets_ok follows
@@ -101,7 +101,7 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 	s.reqs.lastSeq++
 	s.reqs.add(&request{id: op.Seq, client: in.src, msgID: in.msgID, arrived: now, kind: reqCommitOffsets, op: op, size: size})
 	s.queue.add(op, size, now)
-	s.pace.clientBack(in.src)
+	s.pace.clientBack(in.src, now)
 }
 
 // handlePoll answers from local committed state, if it is fresh enough

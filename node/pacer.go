@@ -51,6 +51,14 @@ import "time"
 // instead of the one after. The hold is for short round trips only:
 // when rounds are pipelined a forward goes out at once anyway.
 //
+// The hold is also only for clients that come back in time. A client
+// that paces itself (a light load: Maelstrom's generator hands out
+// operations at a fixed rate) is not back within AckHold, and a hold
+// that waits for it only delays the commit, as a timer window would.
+// So the pacer keeps the outcome of the last returnSamples answers
+// (back within AckHold or not, whether a hold was waiting or not), and
+// holds only while at least half were back in time.
+//
 // # The window
 //
 // An optional delay trades latency for fewer messages: the window
@@ -74,7 +82,12 @@ type pacer struct {
 	// awaited are the clients the hold waits for: answered, and not yet
 	// back with their next write.
 	awaited map[string]bool
-	backoff time.Time // no dispatch before this
+	// answeredAt is when each client answered and not yet back was
+	// answered; returns holds whether the last answered clients came
+	// back within the hold (holdPays).
+	answeredAt map[string]time.Time
+	returns    returnRing
+	backoff    time.Time // no dispatch before this
 
 	// inflight lists the rounds in flight, oldest first, each with the
 	// mark its dispatcher gave it (the leader: the last zxid proposed; a
@@ -214,15 +227,78 @@ func (p *pacer) sample(rtt time.Duration, now time.Time) {
 // forward now rides on that ACK.
 func (p *pacer) leaderSpoke() { p.riding = true }
 
+// returnSamples is how many answers holdPays looks back on: a few
+// rounds' worth of a busy follower's clients, so that it follows a load
+// that changes within a second or so.
+const returnSamples = 32
+
+// returnRing is the outcome of the last returnSamples answers: was the
+// client back with its next write within the hold?
+type returnRing struct {
+	back [returnSamples]bool
+	n    int // outcomes recorded, at most returnSamples
+	next int // where the next goes
+	hits int // how many of the last n were back in time
+}
+
+func (r *returnRing) add(back bool) {
+	if r.n == returnSamples {
+		if r.back[r.next] {
+			r.hits--
+		}
+	} else {
+		r.n++
+	}
+	r.back[r.next] = back
+	if back {
+		r.hits++
+	}
+	r.next = (r.next + 1) % returnSamples
+}
+
+// answeredClients notes that this follower answered clients' writes at
+// now, and counts as late every earlier answer whose client has not come
+// back within the hold.
+func (p *pacer) answeredClients(now time.Time, clients []string) {
+	if p.hold <= 0 {
+		return
+	}
+	for c, at := range p.answeredAt {
+		if now.Sub(at) > p.hold {
+			p.returns.add(false)
+			delete(p.answeredAt, c)
+		}
+	}
+	if len(clients) == 0 {
+		return
+	}
+	if p.answeredAt == nil {
+		p.answeredAt = make(map[string]time.Time)
+	}
+	for _, c := range clients {
+		p.answeredAt[c] = now
+	}
+}
+
+// holdPays reports whether a hold is likely to end with the clients
+// back rather than at AckHold: at least half the recent answers were
+// followed by the client's next write within the hold. Until there are
+// a few outcomes to go by, it assumes so.
+func (p *pacer) holdPays() bool {
+	const enough = 8
+	return p.returns.n < enough || 2*p.returns.hits >= p.returns.n
+}
+
 // startHold starts a follower's hold at now, after it answered clients:
 // it lasts until each of them is back with its next write (clientBack),
 // AckHold at most; meanwhile their operations queue up, and then leave
 // with the ACK (a message per destination per flush, outbox.go). At most
 // one hold per flush, so a steady stream of answers cannot keep the ACK
-// from leaving; none while rounds are pipelined. It reports whether a
-// hold started.
+// from leaving; none while rounds are pipelined, or while clients are
+// seldom back in time (holdPays). It reports whether a hold started.
 func (p *pacer) startHold(now time.Time, clients []string) bool {
-	if p.held || p.hold <= 0 || p.alone || p.pipelining() || len(clients) == 0 {
+	p.answeredClients(now, clients)
+	if p.held || p.hold <= 0 || p.alone || p.pipelining() || len(clients) == 0 || !p.holdPays() {
 		return false
 	}
 	p.held = true
@@ -237,9 +313,13 @@ func (p *pacer) startHold(now time.Time, clients []string) bool {
 	return true
 }
 
-// clientBack notes a write from client: once every client the hold
-// waits for is back, the hold ends.
-func (p *pacer) clientBack(client string) {
+// clientBack notes a write from client at now: once every client the
+// hold waits for is back, the hold ends.
+func (p *pacer) clientBack(client string, now time.Time) {
+	if at, ok := p.answeredAt[client]; ok {
+		p.returns.add(now.Sub(at) <= p.hold)
+		delete(p.answeredAt, client)
+	}
 	if len(p.awaited) == 0 || !p.awaited[client] {
 		return
 	}

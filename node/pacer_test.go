@@ -1,6 +1,7 @@
 package node
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -237,17 +238,17 @@ func TestPacerHoldOncePerFlush(t *testing.T) {
 func TestPacerHoldEndsWhenClientsAreBack(t *testing.T) {
 	p := testPacer(0, 3*time.Millisecond, 5*time.Millisecond)
 	p.startHold(ms(10), []string{"c1", "c2"})
-	p.clientBack("c9")
-	p.clientBack("c1")
+	p.clientBack("c9", ms(11))
+	p.clientBack("c1", ms(11))
 	if got := p.flushAt(); !got.Equal(ms(13)) {
 		t.Fatalf("one of two clients back: flushAt %v, want the end of the hold", got.Sub(t0))
 	}
-	p.clientBack("c2")
+	p.clientBack("c2", ms(11))
 	if got := p.flushAt(); !got.IsZero() {
 		t.Fatalf("both clients back: flushAt %v, want at once", got.Sub(t0))
 	}
 	p.flushed(ms(11))
-	p.clientBack("c1") // after the hold: nothing to end
+	p.clientBack("c1", ms(11)) // after the hold: nothing to end
 	if got := p.flushAt(); !got.Equal(ms(11)) {
 		t.Fatalf("flushAt %v after the flush, want 11ms", got.Sub(t0))
 	}
@@ -275,5 +276,57 @@ func TestPacerAlone(t *testing.T) {
 	p.refused(ms(11))
 	if !p.dispatchAt().Equal(ms(21)) {
 		t.Fatalf("alone after a refusal: dispatchAt %v, want 21ms", p.dispatchAt().Sub(t0))
+	}
+}
+
+// TestPacerNoHoldForClientsThatPaceThemselves: the hold is kept while
+// answered clients come back within it, and dropped once most of the
+// recent ones did not (a light load, where it would only delay the
+// commit); it comes back when they return in time again. Answers count
+// whether or not a hold waited for them, and a client that never comes
+// back counts as late.
+func TestPacerNoHoldForClientsThatPaceThemselves(t *testing.T) {
+	p := testPacer(0, 5*time.Millisecond, 5*time.Millisecond)
+	now := ms(10)
+	// round answers two clients, which come back after backAfter, and
+	// reports whether it held for them.
+	round := func(backAfter time.Duration) bool {
+		held := p.startHold(now, []string{"c1", "c2"})
+		p.clientBack("c1", now.Add(backAfter))
+		p.clientBack("c2", now.Add(backAfter))
+		now = now.Add(backAfter + time.Millisecond)
+		p.flushed(now)
+		return held
+	}
+	for i := 0; i < 20; i++ {
+		if !round(time.Millisecond) {
+			t.Fatalf("round %d: no hold, though every client came back within a millisecond", i)
+		}
+	}
+	lastHeld := -1
+	for i := 0; i < 20; i++ {
+		if round(20 * time.Millisecond) {
+			lastHeld = i
+		}
+	}
+	// 32 outcomes are kept: 16 rounds of two clients back late outweigh
+	// the 16 before.
+	if lastHeld < 0 || lastHeld >= 9 {
+		t.Fatalf("last hold at round %d of clients back after 20 ms, want one early on and none after the 9th", lastHeld)
+	}
+	for i := 0; i < 8; i++ {
+		round(time.Millisecond)
+	}
+	if !round(time.Millisecond) {
+		t.Fatal("no hold after rounds of clients back in a millisecond again")
+	}
+
+	q := testPacer(0, 5*time.Millisecond, 5*time.Millisecond)
+	for i := 0; i < 20; i++ {
+		q.startHold(ms(float64(10+10*i)), []string{"c" + strconv.Itoa(i)})
+		q.flushed(ms(float64(11 + 10*i)))
+	}
+	if q.holdPays() {
+		t.Fatal("the hold still pays after clients that never came back")
 	}
 }

@@ -201,7 +201,7 @@ func TestStaleCopyOfOwnSendIsIndefinite(t *testing.T) {
 	cfg := testConfig()
 	cfg.SnapshotEvery = 100
 	// One transaction per operation: more than the leader keeps in memory
-	// (zab maxTailEntries), so what it compacted can only go as a SNAP.
+	// (zab.Config.TailEntries), so what it compacted can only go as a SNAP.
 	cfg.MaxBatch = 1
 	c := newCluster(t, 3, cfg)
 	lead, f := c.leaderAndFollower()

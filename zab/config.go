@@ -67,6 +67,13 @@ type Config struct {
 	// commit. Used only with LazyFanoutTicks.
 	FanoutSpare int
 
+	// TailEntries is how many recent entries the peer keeps in memory
+	// beyond what it has made durable and delivered; older ones are read
+	// back from Storage, and once compacted there a follower that needs
+	// them is synchronised by SNAP. 0 means 4096. Tests set it small so
+	// that SNAP syncs, otherwise rare, happen often.
+	TailEntries int
+
 	// MaxBytesPerMessage bounds the payload bytes (Txn.Data) one PROPOSAL
 	// message carries, besides MaxTxnsPerMessage; a single larger
 	// transaction still travels, alone. 0 means 16 MiB.
@@ -139,6 +146,7 @@ func normalize(cfg *Config) (quorum.Set, error) {
 	def(&cfg.MaxTxnsPerMessage, defaultMaxTxnsPerMessage)
 	def(&cfg.MaxUncommitted, defaultMaxUncommitted)
 	def(&cfg.MaxBytesPerMessage, defaultMaxBytesPerMsg)
+	def(&cfg.TailEntries, defaultTailEntries)
 	def(&cfg.Election.FinalizeTicks, defaultFinalizeTicks)
 	def(&cfg.Election.MinResendTicks, defaultMinResendTicks)
 	def(&cfg.Election.MaxResendTicks, 4*cfg.InitLimit)

@@ -41,17 +41,19 @@ type history struct {
 	maxTail int
 }
 
-// maxTailEntries bounds how many durable, delivered entries the tail
-// keeps before it drops the oldest (they stay readable from storage).
-const maxTailEntries = 4096
+// defaultTailEntries bounds how many durable, delivered entries the tail
+// keeps before it drops the oldest (they stay readable from storage):
+// Config.TailEntries.
+const defaultTailEntries = 4096
 
 // storageReadChunk bounds one Storage.Entries call.
 const storageReadChunk = 1024
 
 // newHistory loads the view of s at start-up: the last zxid and the epoch
-// boundary list (read once from the whole retained log).
-func newHistory(s Storage) (*history, error) {
-	h := &history{storage: s, maxTail: maxTailEntries}
+// boundary list (read once from the whole retained log). The tail keeps
+// maxTail entries once it has grown to twice that (trim).
+func newHistory(s Storage, maxTail int) (*history, error) {
+	h := &history{storage: s, maxTail: maxTail}
 	h.memStart = s.LastZxid()
 	h.stable = h.memStart
 	// Read the log from just before its first kept entry. Entries at or

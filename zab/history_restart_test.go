@@ -16,7 +16,7 @@ func TestNewHistoryAfterPartialCompaction(t *testing.T) {
 	s.compact(s.entries, MakeZxid(3, 2))                         // log now starts at e3:c3, base e3:c2
 	s.snap = &Snapshot{Zxid: MakeZxid(3, 6), Data: []byte("[]")} // newer snapshot, no compaction yet
 
-	h, err := newHistory(s)
+	h, err := newHistory(s, defaultTailEntries)
 	if err != nil {
 		t.Fatalf("newHistory over a partly compacted log: %v", err)
 	}

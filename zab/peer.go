@@ -68,7 +68,7 @@ func NewPeer(cfg Config) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := newHistory(cfg.Storage)
+	h, err := newHistory(cfg.Storage, cfg.TailEntries)
 	if err != nil {
 		return nil, fmt.Errorf("zab: reading storage: %w", err)
 	}

@@ -162,6 +162,9 @@ func (st *store) InstallSnapshot(snap log.Snapshot) error {
 		return err
 	}
 	err := st.mem.InstallSnapshot(snap)
+	if err == nil {
+		st.d.h.s.stats.SnapInstalls++
+	}
 	st.d.observe()
 	return err
 }

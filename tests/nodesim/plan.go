@@ -100,6 +100,12 @@ type Plan struct {
 	RoundWait     time.Duration
 	MaxStaleness  time.Duration
 	LeaderReplies bool
+	// TailEntries is how many recent entries each node's core keeps in
+	// memory (zab.Config.TailEntries; 0: its default of 4096). Small, a
+	// leader soon reads older entries back from its log, and, once it
+	// compacted them behind a snapshot (SnapshotEvery), has to bring a
+	// follower that needs them up to date by SNAP.
+	TailEntries int
 }
 
 // ChaosEvery is how often the fault schedule draws during the main
@@ -157,6 +163,7 @@ func DrawPlan(seed int64) Plan {
 	p.MaxStaleness = dur(0, 250*time.Millisecond, 250*time.Millisecond)
 	p.LeaderReplies = r.IntN(2) == 0
 	p.Pause = pick(0, 0.01, 0.02, 0.05)
+	p.TailEntries = []int{0, 0, 8}[r.IntN(3)]
 	return p
 }
 

@@ -84,6 +84,9 @@ type Stats struct {
 	// crash's prefix), lost, and kept records torn (and so lost).
 	UnsyncedKept, UnsyncedLost, TornRecords int
 	LateReleases                            int // releases of late copies
+	// SnapInstalls counts snapshots installed from a leader (SNAP
+	// syncs): the catch-up that replaces a follower's state wholesale.
+	SnapInstalls int
 	// FinalUnfinished counts client threads whose final polls did not
 	// reach every target before the cut-off (finalPhase).
 	FinalUnfinished int
@@ -109,6 +112,7 @@ func (a *Stats) add(b Stats) {
 	a.UnsyncedLost += b.UnsyncedLost
 	a.TornRecords += b.TornRecords
 	a.LateReleases += b.LateReleases
+	a.SnapInstalls += b.SnapInstalls
 	a.Unjudged += b.Unjudged
 	a.FinalUnfinished += b.FinalUnfinished
 	a.Net.add(b.Net)
@@ -243,6 +247,7 @@ func (s *Sim) nodeConfig(h *host) node.Config {
 	c.AckHold = s.plan.AckHold
 	c.Zab.LazyFanoutTicks = s.plan.LazyFanout
 	c.SnapshotEvery = s.plan.SnapshotEvery
+	c.Zab.TailEntries = s.plan.TailEntries
 	c.RoundWait = s.plan.RoundWait
 	c.MaxStaleness = s.plan.MaxStaleness
 	c.LeaderReplies = s.plan.LeaderReplies

@@ -67,22 +67,28 @@ func (k *State) Snapshot() []byte {
 		b = appendString(b, name)
 		b = binary.AppendUvarint(b, o.incarnation)
 		b = binary.AppendUvarint(b, o.hi)
-		seqs := make([]uint64, 0, len(o.window))
-		for s := range o.window {
-			if o.inWindow(s) {
-				seqs = append(seqs, s)
-			}
-		}
-		slices.Sort(seqs)
+		seqs := o.inWindow()
 		b = binary.AppendUvarint(b, uint64(len(seqs)))
 		prev := o.floor()
 		for _, s := range seqs {
 			b = binary.AppendUvarint(b, s-prev)
-			b = binary.AppendVarint(b, o.window[s])
+			b = binary.AppendVarint(b, o.slot(s).rec)
 			prev = s
 		}
 	}
 	return b
+}
+
+// inWindow lists, ascending, the seqs of the requests remembered in the
+// window (floor, hi].
+func (o *originState) inWindow() []uint64 {
+	var seqs []uint64
+	for s := o.floor() + 1; s <= o.hi; s++ {
+		if o.applied(s) {
+			seqs = append(seqs, s)
+		}
+	}
+	return seqs
 }
 
 // floor is the seq just below the window: every remembered seq is above.
@@ -151,7 +157,6 @@ func (k *State) restoreOrigins(d *decoder) {
 		if d.err == nil && (o.incarnation == 0 || o.hi == 0 || count == 0 || count > DedupeWindow) {
 			d.fail("origin %q: incarnation %d, hi %d, %d requests", name, o.incarnation, o.hi, count)
 		}
-		o.window = make(map[uint64]int64, count)
 		seq := o.floor()
 		for j := 0; j < count && d.err == nil; j++ {
 			gap := d.uvarint()
@@ -160,7 +165,9 @@ func (k *State) restoreOrigins(d *decoder) {
 				d.fail("origin %q: request %d: gap %d after %d (hi %d), result %d", name, j, gap, seq, o.hi, rec)
 			}
 			seq += gap
-			o.window[seq] = rec
+			if d.err == nil {
+				o.remember(seq, rec)
+			}
 		}
 		if d.err == nil && seq != o.hi {
 			d.fail("origin %q: last request %d, hi %d", name, seq, o.hi)

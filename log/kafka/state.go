@@ -94,13 +94,36 @@ const DedupeWindow = 1 << 13
 
 // originState is what State remembers of one origin: its newest
 // incarnation seen, the highest Seq applied in it, and the results of the
-// requests applied with Seq in (hi-DedupeWindow, hi]. Entries below that
-// range are pruned lazily and never consulted.
+// requests applied with Seq in (hi-DedupeWindow, hi].
+//
+// The results sit in a ring whose length is a power of two, request seq
+// in slot seq % len, each slot holding the seq it was written for. No two
+// seqs inside the window ever share a slot: a slot is overwritten only
+// when what it holds has left the window, and the ring doubles before it
+// would have to overwrite one that has not, up to DedupeWindow slots, at
+// which length two seqs sharing a slot are at least the window apart. So
+// a seq inside the window was applied exactly when its slot holds it. An
+// origin numbers its requests in order, so neighbouring requests sit in
+// neighbouring slots. (A map from seq to result did the same job at
+// several times the cost: it had to be pruned, and a hash scatters
+// neighbouring seqs over memory.) The ring grows with the span of seqs
+// remembered, not to its full length at once, so that a short snapshot
+// cannot make Restore allocate much.
 type originState struct {
 	incarnation uint64
 	hi          uint64
-	window      map[uint64]int64 // seq -> recorded result (see record)
+	ring        []remembered
 }
+
+// remembered is one slot of an origin's ring: a request's seq (0: never
+// written, as no request has seq 0) and its recorded result (see record).
+type remembered struct {
+	seq uint64
+	rec int64
+}
+
+// minRing is the length of an origin's first ring.
+const minRing = 16
 
 // A recorded result, as the window and the snapshot keep it: an offset
 // (>= 0) for a send, or one of these.
@@ -202,7 +225,7 @@ func (k *State) Apply(zxid uint64, ops []Op) []Result {
 			res[i] = Result{Offset: -1, Refused: fmt.Errorf("%w: %s request %d", ErrStale, op.Origin, op.Seq)}
 			continue
 		case opDuplicate:
-			res[i] = replay(o.window[op.Seq])
+			res[i] = replay(o.slot(op.Seq).rec)
 			continue
 		}
 		res[i] = k.applyOp(op)
@@ -242,7 +265,7 @@ func (k *State) lookup(op Op) (*originState, verdict) {
 	o := k.origins[op.Origin]
 	switch {
 	case o == nil || op.Incarnation > o.incarnation:
-		o = &originState{incarnation: op.Incarnation, window: make(map[uint64]int64)}
+		o = &originState{incarnation: op.Incarnation}
 		k.origins[op.Origin] = o
 		return o, opNew
 	case op.Incarnation < o.incarnation:
@@ -250,31 +273,54 @@ func (k *State) lookup(op Op) (*originState, verdict) {
 	case o.hi >= DedupeWindow && op.Seq <= o.hi-DedupeWindow:
 		return nil, opStale
 	}
-	if _, seen := o.window[op.Seq]; seen {
+	if o.applied(op.Seq) {
 		return o, opDuplicate
 	}
 	return o, opNew
 }
 
-// remember records the result of a request just applied and prunes what
-// fell out of the window, at most once per DedupeWindow entries.
+// applied reports whether request seq, which is not below the window,
+// was applied: its slot holds it. (A seq above hi finds its slot empty or
+// holding an older seq.)
+func (o *originState) applied(seq uint64) bool {
+	return o.ring != nil && o.slot(seq).seq == seq
+}
+
+// slot is where seq's result is kept in the ring as it is now.
+func (o *originState) slot(seq uint64) *remembered {
+	return &o.ring[seq&uint64(len(o.ring)-1)]
+}
+
+// remember records the result of request seq, just applied (or read from
+// a snapshot), and raises hi to it if it is higher.
 func (o *originState) remember(seq uint64, rec int64) {
-	o.window[seq] = rec
 	if seq > o.hi {
 		o.hi = seq
 	}
-	if len(o.window) > 2*DedupeWindow {
-		for s := range o.window {
-			if !o.inWindow(s) {
-				delete(o.window, s)
-			}
+	if o.ring == nil {
+		o.ring = make([]remembered, minRing)
+	}
+	for {
+		sl := o.slot(seq)
+		if sl.seq == 0 || sl.seq == seq || sl.seq <= o.floor() || len(o.ring) == DedupeWindow {
+			*sl = remembered{seq: seq, rec: rec}
+			return
 		}
+		o.grow()
 	}
 }
 
-// inWindow reports whether seq is one the window must remember.
-func (o *originState) inWindow(seq uint64) bool {
-	return seq <= o.hi && (o.hi < DedupeWindow || seq > o.hi-DedupeWindow)
+// grow doubles the ring, moving what is inside the window and dropping
+// the rest. Two seqs that share a slot in the longer ring shared one in
+// the shorter, so no two moved entries collide.
+func (o *originState) grow() {
+	old := o.ring
+	o.ring = make([]remembered, 2*len(old))
+	for _, r := range old {
+		if r.seq > o.floor() {
+			*o.slot(r.seq) = r
+		}
+	}
 }
 
 // checkCommit says why offsets cannot be committed now, nil if they can.

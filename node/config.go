@@ -85,6 +85,13 @@ type Config struct {
 	// snapshots of the kafka state; the log is compacted behind the
 	// previous snapshot, so memory stays bounded. Zero disables it.
 	SnapshotEvery int
+	// DedupeWindow is how many of each origin's latest requests the
+	// kafka state remembers to apply each once (kafka.NewWindow); 0
+	// means kafka.DedupeWindow. Every node of a cluster must use the
+	// same, as it decides results; there is no flag. Tests make it small
+	// so that requests fall out of it, which at the default takes
+	// thousands of requests from one node while one waits.
+	DedupeWindow int
 
 	// DataDir, when set, keeps each node's log in DataDir/<node id> on
 	// disk (log.FileStore); empty means an in-memory log.
@@ -283,6 +290,9 @@ func (c Config) Validate() error {
 	}
 	if c.SnapshotEvery < 0 {
 		errs = append(errs, fmt.Errorf("snapshot-every must not be negative, got %d", c.SnapshotEvery))
+	}
+	if c.DedupeWindow < 0 || c.DedupeWindow&(c.DedupeWindow-1) != 0 {
+		errs = append(errs, fmt.Errorf("dedupe window must be 0 or a power of two, got %d", c.DedupeWindow))
 	}
 	if c.RequestTimeout <= 0 || c.RequestTimeout >= lastReplyAge {
 		// Maelstrom's client times out at 5 s (Maelstrom's

@@ -54,6 +54,8 @@ func TestConfigValidate(t *testing.T) {
 		{"request-timeout", func(c *Config) { c.RequestTimeout = lastReplyAge }},
 		{"hold", func(c *Config) { c.HoldTimeout = c.RequestTimeout }},
 		{"snapshot-every", func(c *Config) { c.SnapshotEvery = -1 }},
+		{"dedupe window", func(c *Config) { c.DedupeWindow = 24 }},
+		{"dedupe window", func(c *Config) { c.DedupeWindow = -16 }},
 		{"lazy-fanout", func(c *Config) { c.Zab.LazyFanoutTicks = -1 }},
 		{"fanout-spare", func(c *Config) { c.Zab.FanoutSpare = -1 }},
 		{"ack-hold", func(c *Config) { c.AckHold = -time.Millisecond }},

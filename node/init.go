@@ -138,9 +138,9 @@ func (s *Server) start(now time.Time) error {
 		store.Close()
 		return err
 	}
-	state := kafka.New()
+	state := kafka.NewWindow(s.dedupeWindow())
 	if snap, ok := store.Snapshot(); ok {
-		if state, err = kafka.Restore(snap.Data); err != nil {
+		if state, err = kafka.RestoreWindow(snap.Data, s.dedupeWindow()); err != nil {
 			store.Close()
 			return fmt.Errorf("restore kafka state from snapshot %v: %w", zab.Zxid(snap.Zxid), err)
 		}
@@ -169,6 +169,14 @@ func (s *Server) start(now time.Time) error {
 		"last", zab.Zxid(store.LastZxid()), "applied", zab.Zxid(state.AppliedZxid()),
 		"accepted_epoch", accepted, "current_epoch", current)
 	return nil
+}
+
+// dedupeWindow is the kafka state's dedupe window (Config.DedupeWindow).
+func (s *Server) dedupeWindow() int {
+	if s.cfg.DedupeWindow == 0 {
+		return kafka.DedupeWindow
+	}
+	return s.cfg.DedupeWindow
 }
 
 // dataDir is this node's own directory under --data-dir, "" in memory.

@@ -50,7 +50,7 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 	if rd.Snapshot != nil {
 		// SNAP: the leader's state replaces ours (step 1 replaced the
 		// log; this replaces what was applied from it).
-		k, err := kafka.Restore(rd.Snapshot.Data)
+		k, err := kafka.RestoreWindow(rd.Snapshot.Data, s.dedupeWindow())
 		if err != nil {
 			s.fail(err)
 			return false

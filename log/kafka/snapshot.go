@@ -19,7 +19,7 @@ import (
 //	              name (uvarint length + bytes), incarnation (uvarint),
 //	              hi (uvarint), uvarint n, then the n requests remembered
 //	              in the window in ascending seq order, each as the gap
-//	              from the previous seq (the first: from hi-DedupeWindow,
+//	              from the previous seq (the first: from hi-window,
 //	              or 0) (uvarint) and its recorded result (zigzag varint)
 //
 // Offsets are implicit because each key's log is dense from 0. Keys are
@@ -93,22 +93,27 @@ func (o *originState) inWindow() []uint64 {
 
 // floor is the seq just below the window: every remembered seq is above.
 func (o *originState) floor() uint64 {
-	if o.hi < DedupeWindow {
+	if o.hi < o.window {
 		return 0
 	}
-	return o.hi - DedupeWindow
+	return o.hi - o.window
 }
 
 // Restore rebuilds a state machine from Snapshot's output (either
-// version). It never panics on bad input; it rejects, wrapping
-// ErrMalformed, anything Snapshot could not have produced.
-func Restore(b []byte) (*State, error) {
+// version), with the DedupeWindow. It never panics on bad input; it
+// rejects, wrapping ErrMalformed, anything Snapshot could not have
+// produced.
+func Restore(b []byte) (*State, error) { return RestoreWindow(b, DedupeWindow) }
+
+// RestoreWindow is Restore for a state machine made by NewWindow(window):
+// the snapshot does not record the window, which the replicas agree on.
+func RestoreWindow(b []byte, window int) (*State, error) {
 	d := decoder{b: b}
 	v := d.byte()
 	if d.err == nil && v != kafkaSnapshotVersion && v != kafkaSnapshotVersionV1 {
 		return nil, fmt.Errorf("%w: kafka snapshot version %d", ErrMalformed, v)
 	}
-	k := New()
+	k := NewWindow(window)
 	k.applied = d.uvarint()
 	nkeys := d.count(minKeyLogBytes)
 	prev := ""
@@ -152,9 +157,9 @@ func (k *State) restoreOrigins(d *decoder) {
 			d.fail("origins not ascending: %q after %q", name, prev)
 		}
 		prev = name
-		o := &originState{incarnation: d.uvarint(), hi: d.uvarint()}
+		o := &originState{incarnation: d.uvarint(), hi: d.uvarint(), window: k.window}
 		count := d.count(2) // a gap and a result, a byte each at least
-		if d.err == nil && (o.incarnation == 0 || o.hi == 0 || count == 0 || count > DedupeWindow) {
+		if d.err == nil && (o.incarnation == 0 || o.hi == 0 || count == 0 || uint64(count) > k.window) {
 			d.fail("origin %q: incarnation %d, hi %d, %d requests", name, o.incarnation, o.hi, count)
 		}
 		seq := o.floor()

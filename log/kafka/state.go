@@ -58,6 +58,9 @@ type State struct {
 	committed map[string]int64
 	// origins is the dedupe state, per origin node name.
 	origins map[string]*originState
+	// window is how many of each origin's latest requests are remembered:
+	// DedupeWindow unless NewWindow said otherwise.
+	window uint64
 	// applied is the zxid of the last batch applied; 0 before the first.
 	applied uint64
 }
@@ -70,10 +73,11 @@ type keyLog struct {
 }
 
 // DedupeWindow is how many of an origin's most recent requests (by Seq)
-// the state machine remembers. A request is applied once: a second copy
-// within the window gets the first one's result; a request older than the
-// window (Seq <= highest applied - DedupeWindow) is refused with ErrStale
-// whether or not it was applied, because that can no longer be told.
+// the state machine remembers (New; tests choose another with NewWindow).
+// A request is applied once: a second copy within the window gets the
+// first one's result; a request older than the window (Seq <= highest
+// applied - DedupeWindow) is refused with ErrStale whether or not it was
+// applied, because that can no longer be told.
 //
 // Why a window and not a high-water mark: an origin's requests can be
 // applied out of order (a follower forwards batch 1 to a leader that loses
@@ -100,7 +104,7 @@ const DedupeWindow = 1 << 13
 // in slot seq % len, each slot holding the seq it was written for. No two
 // seqs inside the window ever share a slot: a slot is overwritten only
 // when what it holds has left the window, and the ring doubles before it
-// would have to overwrite one that has not, up to DedupeWindow slots, at
+// would have to overwrite one that has not, up to the window's length, at
 // which length two seqs sharing a slot are at least the window apart. So
 // a seq inside the window was applied exactly when its slot holds it. An
 // origin numbers its requests in order, so neighbouring requests sit in
@@ -112,6 +116,7 @@ const DedupeWindow = 1 << 13
 type originState struct {
 	incarnation uint64
 	hi          uint64
+	window      uint64 // the State's window: a power of two
 	ring        []remembered
 }
 
@@ -185,9 +190,20 @@ func newKeyLog() *keyLog {
 	return &keyLog{msgs: btree.NewG(btreeDegree, lessOffset)}
 }
 
-// New returns an empty state machine.
-func New() *State {
-	return &State{logs: make(map[string]*keyLog), committed: make(map[string]int64), origins: make(map[string]*originState)}
+// New returns an empty state machine that remembers DedupeWindow requests
+// per origin.
+func New() *State { return NewWindow(DedupeWindow) }
+
+// NewWindow returns an empty state machine that remembers window requests
+// per origin, window rounded up to a power of two (at least 1). Replicas
+// must agree on it, as on everything else that decides a result: it is
+// for tests, which make it small so that requests fall out of it often.
+func NewWindow(window int) *State {
+	w := uint64(1)
+	for w < uint64(max(window, 1)) {
+		w <<= 1
+	}
+	return &State{logs: make(map[string]*keyLog), committed: make(map[string]int64), origins: make(map[string]*originState), window: w}
 }
 
 // AppliedZxid is the zxid of the last batch applied (or restored), 0 if
@@ -265,12 +281,12 @@ func (k *State) lookup(op Op) (*originState, verdict) {
 	o := k.origins[op.Origin]
 	switch {
 	case o == nil || op.Incarnation > o.incarnation:
-		o = &originState{incarnation: op.Incarnation}
+		o = &originState{incarnation: op.Incarnation, window: k.window}
 		k.origins[op.Origin] = o
 		return o, opNew
 	case op.Incarnation < o.incarnation:
 		return nil, opStale
-	case o.hi >= DedupeWindow && op.Seq <= o.hi-DedupeWindow:
+	case op.Seq <= o.floor():
 		return nil, opStale
 	}
 	if o.applied(op.Seq) {
@@ -298,11 +314,11 @@ func (o *originState) remember(seq uint64, rec int64) {
 		o.hi = seq
 	}
 	if o.ring == nil {
-		o.ring = make([]remembered, minRing)
+		o.ring = make([]remembered, min(minRing, o.window))
 	}
 	for {
 		sl := o.slot(seq)
-		if sl.seq == 0 || sl.seq == seq || sl.seq <= o.floor() || len(o.ring) == DedupeWindow {
+		if sl.seq == 0 || sl.seq == seq || sl.seq <= o.floor() || uint64(len(o.ring)) == o.window {
 			*sl = remembered{seq: seq, rec: rec}
 			return
 		}

@@ -3,6 +3,7 @@ package kafka
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -601,8 +602,8 @@ func FuzzRestoreKafka(f *testing.F) {
 }
 
 // TestKafkaDedupeRingAgainstModel drives one origin's dedupe state with
-// requests far out of order (some held back until thousands of later ones
-// were applied, some repeated from anywhere behind the highest, some from
+// requests far out of order (some held back until many later ones were
+// applied, some repeated from anywhere behind the highest, some from
 // just inside or just outside the window), through snapshots now and
 // then, and checks each verdict against a model that remembers every seq
 // it ever applied. It covers the ring's growth (a held-back request lands
@@ -617,72 +618,79 @@ func TestKafkaDedupeRingAgainstModel(t *testing.T) {
 		}
 		seeds = []uint64{s}
 	}
-	for _, seed := range seeds {
-		t.Run("seed="+strconv.FormatUint(seed, 10), func(t *testing.T) {
-			t.Logf("seed %d (replay with KAFKA_SEED=%d)", seed, seed)
-			rng := rand.New(rand.NewPCG(seed, 1))
-			k := New()
-			applied := map[uint64]int64{} // seq -> offset of its send
-			var hi, next uint64           // highest applied; highest handed out
-			var held []uint64             // seqs handed out, not yet applied
-			grows, stale, dups := 0, 0, 0
-			for z := uint64(1); z <= 60000; z++ {
-				var seq uint64
-				switch r := rng.IntN(100); {
-				case r < 70 || hi == 0: // the next ones, some held back
-					next++
-					seq = next
-					for rng.IntN(8) == 0 {
-						held = append(held, seq)
-						next++
-						seq = next
-					}
-				case r < 80 && len(held) > 0: // a held-back one, however late
-					i := rng.IntN(len(held))
-					seq = held[i]
-					held = slices.Delete(held, i, i+1)
-				case r < 90: // anywhere up to twice the window behind
-					seq = max(1, hi-min(hi-1, rng.Uint64N(2*DedupeWindow)))
-				default: // at the edge of the window
-					seq = max(1, hi-min(hi-1, DedupeWindow-2+rng.Uint64N(4)))
-				}
-				before := len(k.origins["n1"].ringOrNil())
-				res := k.Apply(z, []Op{identified("n1", 1, seq, "a", int64(seq))})[0]
-				if len(k.origins["n1"].ring) > before && before > 0 {
-					grows++
-				}
-				off, seen := applied[seq]
-				switch {
-				case hi >= DedupeWindow && seq <= hi-DedupeWindow:
-					stale++
-					if !errors.Is(res.Refused, ErrStale) {
-						t.Fatalf("seed %d: seq %d with hi %d: %+v, want stale", seed, seq, hi, res)
-					}
-				case seen:
-					dups++
-					if !res.Duplicate || res.Offset != off {
-						t.Fatalf("seed %d: seq %d with hi %d: %+v, want the duplicate of offset %d", seed, seq, hi, res, off)
-					}
-				default:
-					if res.Duplicate || res.Refused != nil {
-						t.Fatalf("seed %d: seq %d with hi %d, never applied: %+v", seed, seq, hi, res)
-					}
-					applied[seq] = res.Offset
-					hi = max(hi, seq)
-				}
-				if z%7919 == 0 {
-					r, err := Restore(k.Snapshot())
-					if err != nil || !r.Equal(k) {
-						t.Fatalf("seed %d: restore at %d: %v", seed, z, err)
-					}
-					k = r
-				}
+	for _, w := range []uint64{DedupeWindow, 64, 1} {
+		for _, seed := range seeds {
+			t.Run(fmt.Sprintf("window=%d/seed=%d", w, seed), func(t *testing.T) {
+				t.Logf("seed %d (replay with KAFKA_SEED=%d)", seed, seed)
+				dedupeRingRun(t, w, seed)
+			})
+		}
+	}
+}
+
+// dedupeRingRun is one run of TestKafkaDedupeRingAgainstModel.
+func dedupeRingRun(t *testing.T, w, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	k := NewWindow(int(w))
+	applied := map[uint64]int64{} // seq -> offset of its send
+	var hi, next uint64           // highest applied; highest handed out
+	var held []uint64             // seqs handed out, not yet applied
+	grows, stale, dups := 0, 0, 0
+	for z := uint64(1); z <= 60000; z++ {
+		var seq uint64
+		switch r := rng.IntN(100); {
+		case r < 70 || hi == 0: // the next ones, some held back
+			next++
+			seq = next
+			for rng.IntN(8) == 0 {
+				held = append(held, seq)
+				next++
+				seq = next
 			}
-			t.Logf("hi %d; %d ring growths, %d stale, %d duplicates", hi, grows, stale, dups)
-			if grows == 0 || stale == 0 || dups == 0 || hi < 4*DedupeWindow {
-				t.Fatalf("seed %d exercised too little", seed)
+		case r < 80 && len(held) > 0: // a held-back one, however late
+			i := rng.IntN(len(held))
+			seq = held[i]
+			held = slices.Delete(held, i, i+1)
+		case r < 90: // anywhere up to twice the window behind
+			seq = max(1, hi-min(hi-1, rng.Uint64N(2*w)))
+		default: // at the edge of the window
+			seq = max(1, hi-min(hi-1, w-2+rng.Uint64N(4)))
+		}
+		before := len(k.origins["n1"].ringOrNil())
+		res := k.Apply(z, []Op{identified("n1", 1, seq, "a", int64(seq))})[0]
+		if len(k.origins["n1"].ring) > before && before > 0 {
+			grows++
+		}
+		off, seen := applied[seq]
+		switch {
+		case hi >= w && seq <= hi-w:
+			stale++
+			if !errors.Is(res.Refused, ErrStale) {
+				t.Fatalf("seed %d: seq %d with hi %d: %+v, want stale", seed, seq, hi, res)
 			}
-		})
+		case seen:
+			dups++
+			if !res.Duplicate || res.Offset != off {
+				t.Fatalf("seed %d: seq %d with hi %d: %+v, want the duplicate of offset %d", seed, seq, hi, res, off)
+			}
+		default:
+			if res.Duplicate || res.Refused != nil {
+				t.Fatalf("seed %d: seq %d with hi %d, never applied: %+v", seed, seq, hi, res)
+			}
+			applied[seq] = res.Offset
+			hi = max(hi, seq)
+		}
+		if z%7919 == 0 {
+			r, err := RestoreWindow(k.Snapshot(), int(w))
+			if err != nil || !r.Equal(k) {
+				t.Fatalf("seed %d: restore at %d: %v", seed, z, err)
+			}
+			k = r
+		}
+	}
+	t.Logf("hi %d; %d ring growths, %d stale, %d duplicates", hi, grows, stale, dups)
+	if (grows == 0 && w > minRing) || stale == 0 || dups == 0 || hi < 4*w {
+		t.Fatalf("seed %d exercised too little", seed)
 	}
 }
 

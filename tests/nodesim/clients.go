@@ -1,6 +1,7 @@
 package nodesim
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	kafkastate "zabkafka/log/kafka"
 	"zabkafka/tests/workbench/history"
 	"zabkafka/tests/workbench/kafka"
 	"zabkafka/tests/workbench/schedule"
@@ -253,6 +255,9 @@ func (c *clients) resume(t *thread, r rpcResult) {
 	c.await(t)
 }
 
+// staleText is how a reply says its request was refused as stale.
+var staleText = []byte(kafkastate.ErrStale.Error())
+
 // clientReceive takes a line a node sent to a client: the reply the
 // client waits for resumes it; anything else (a reply after the
 // deadline, a second copy, a reply to a client that has moved on) is
@@ -273,6 +278,9 @@ func (c *clients) clientReceive(id string, line []byte) {
 		InReplyTo *int64 `json:"in_reply_to"`
 	}
 	_ = json.Unmarshal(env.Body, &hdr)
+	if bytes.Contains(env.Body, staleText) {
+		s.stats.StaleReplies++
+	}
 	if cn == nil || cn.waiting == 0 || hdr.InReplyTo == nil || *hdr.InReplyTo != cn.waiting {
 		return
 	}

@@ -106,6 +106,12 @@ type Plan struct {
 	// compacted them behind a snapshot (SnapshotEvery), has to bring a
 	// follower that needs them up to date by SNAP.
 	TailEntries int
+	// DedupeWindow is how many of each origin's latest requests the
+	// kafka state remembers (node.Config.DedupeWindow; 0: its default of
+	// 8192). Small, a copy of a request that arrives after enough newer
+	// ones from its node is refused as stale, and a client still waiting
+	// for it must be told its outcome is unknown.
+	DedupeWindow int
 }
 
 // ChaosEvery is how often the fault schedule draws during the main
@@ -164,6 +170,7 @@ func DrawPlan(seed int64) Plan {
 	p.LeaderReplies = r.IntN(2) == 0
 	p.Pause = pick(0, 0.01, 0.02, 0.05)
 	p.TailEntries = []int{0, 0, 8}[r.IntN(3)]
+	p.DedupeWindow = []int{0, 0, 4}[r.IntN(3)]
 	return p
 }
 

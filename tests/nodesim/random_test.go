@@ -122,9 +122,9 @@ func TestRandom(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d seeds in %v (%v simulated): %d client operations checked (%d ok, %d info, %d fail); %d client threads did not finish the final phase; %d runs with nothing to judge (no ok send, no polled message)",
 		len(seeds), time.Since(start).Round(time.Millisecond), simTime.Round(time.Second), total.Ops, total.OK, total.Info, total.Fail, total.FinalUnfinished, total.Unjudged)
-	t.Logf("faults: %d partitions, %d one-way cuts, %d kills, %d crashes at a log write (unsynced writes: %d kept, %d lost, %d torn), %d restarts, %d pauses, %d late releases, %d SNAP syncs; "+
+	t.Logf("faults: %d partitions, %d one-way cuts, %d kills, %d crashes at a log write (unsynced writes: %d kept, %d lost, %d torn), %d restarts, %d pauses, %d late releases, %d SNAP syncs, %d stale replies; "+
 		"node-to-node lines: %d sent, %d dropped, %d duplicated, %d late-only, %d late copies replayed; client lines: %d sent, %d dropped, %d late; %d trace events; %d failing",
-		total.Partitions, total.OneWay, total.Crashes, total.WriteCrashes, total.UnsyncedKept, total.UnsyncedLost, total.TornRecords, total.Restarts, total.Pauses, total.LateReleases, total.SnapInstalls,
+		total.Partitions, total.OneWay, total.Crashes, total.WriteCrashes, total.UnsyncedKept, total.UnsyncedLost, total.TornRecords, total.Restarts, total.Pauses, total.LateReleases, total.SnapInstalls, total.StaleReplies,
 		total.Net.Sent, total.Net.Dropped, total.Net.Duplicated, total.Net.Late, total.Net.Replayed,
 		total.Net.ClientSent, total.Net.ClientDropped, total.Net.ClientLate, events, len(failures))
 	if len(failures) == 0 {

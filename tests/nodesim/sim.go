@@ -87,6 +87,9 @@ type Stats struct {
 	// SnapInstalls counts snapshots installed from a leader (SNAP
 	// syncs): the catch-up that replaces a follower's state wholesale.
 	SnapInstalls int
+	// StaleReplies counts replies to clients that say the request was
+	// refused as too old to apply (kafka.ErrStale).
+	StaleReplies int
 	// FinalUnfinished counts client threads whose final polls did not
 	// reach every target before the cut-off (finalPhase).
 	FinalUnfinished int
@@ -113,6 +116,7 @@ func (a *Stats) add(b Stats) {
 	a.TornRecords += b.TornRecords
 	a.LateReleases += b.LateReleases
 	a.SnapInstalls += b.SnapInstalls
+	a.StaleReplies += b.StaleReplies
 	a.Unjudged += b.Unjudged
 	a.FinalUnfinished += b.FinalUnfinished
 	a.Net.add(b.Net)
@@ -248,6 +252,7 @@ func (s *Sim) nodeConfig(h *host) node.Config {
 	c.Zab.LazyFanoutTicks = s.plan.LazyFanout
 	c.SnapshotEvery = s.plan.SnapshotEvery
 	c.Zab.TailEntries = s.plan.TailEntries
+	c.DedupeWindow = s.plan.DedupeWindow
 	c.RoundWait = s.plan.RoundWait
 	c.MaxStaleness = s.plan.MaxStaleness
 	c.LeaderReplies = s.plan.LeaderReplies

@@ -82,3 +82,30 @@ func (c *cluster) countPeerMsgs() int {
 	}
 	return n
 }
+
+// BenchmarkParseLine reads the envelope and reserved keys of a client's
+// send and of a follower's forward, by parseLine (the fast path) and by
+// encoding/json alone, for the ratio docs/tuning.md reports.
+func BenchmarkParseLine(b *testing.B) {
+	lines := map[string][]byte{
+		"send":    []byte(`{"id":12,"src":"c7","dest":"n3","body":{"type":"send","key":"118","msg":1043,"msg_id":57}}`),
+		"forward": []byte(`{"id":13,"src":"n1","dest":"n5","body":{"type":"zab","m":[{"t":5,"f":1,"to":5,"e":1,"s":4294967299,"k":14,"z":4294967311}],"fw":"AgECbjGArb6H7I+aixgNAQABAWEAAQACAWYAAQADAWMAAQAEAWgAAQAFAWUAAQAGAWIAAQAHAWcAAQAIAWQAAQAJAWEAAQAKAWYAAQALAWMAAQAMAWgAAQANAWUA"}}`),
+	}
+	for _, name := range []string{"send", "forward"} {
+		l := lines[name]
+		b.Run(name+"/parseLine", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := parseLine(l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/encoding-json", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := parseLineByJSON(l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -68,19 +68,29 @@ type lineError struct {
 
 func (e *lineError) Error() string { return e.text }
 
-// parseLine reads one input line. A nil error means in is complete. An
+// parseLine reads one input line (its envelope by scanEnvelope where it
+// can, else by encoding/json). A nil error means in is complete. An
 // error with answerable set carries the code to reply with (12 for a body
 // that is not what the protocol says); otherwise the line has no usable
 // source and can only be logged.
 func parseLine(line []byte) (in inbound, err *lineError) {
-	var env maelstrom.Message
-	if e := json.Unmarshal(line, &env); e != nil {
-		return in, &lineError{text: "not a JSON message envelope: " + e.Error()}
+	src, dest, body, fast := scanEnvelope(line)
+	if !fast {
+		var env maelstrom.Message
+		if e := json.Unmarshal(line, &env); e != nil {
+			return in, &lineError{text: "not a JSON message envelope: " + e.Error()}
+		}
+		src, dest, body = env.Src, env.Dest, env.Body
 	}
-	if env.Src == "" {
+	if src == "" {
 		return in, &lineError{text: "message without src"}
 	}
-	in.src, in.dest, in.body = env.Src, env.Dest, env.Body
+	return parseBody(inbound{src: src, dest: dest, body: body})
+}
+
+// parseBody reads the reserved keys of in.body, src and dest already
+// read.
+func parseBody(in inbound) (inbound, *lineError) {
 	malformed := func(format string, args ...any) *lineError {
 		return &lineError{answerable: true, code: maelstrom.MalformedRequest, text: fmt.Sprintf(format, args...)}
 	}
@@ -89,6 +99,12 @@ func parseLine(line []byte) (in inbound, err *lineError) {
 	}
 	var h header
 	if e := json.Unmarshal(in.body, &h); e != nil {
+		var syntax *json.SyntaxError
+		if errors.As(e, &syntax) {
+			// Only a body scanEnvelope delimited can get here: the
+			// line is not JSON, as json.Unmarshal would have said.
+			return inbound{}, &lineError{text: "not a JSON message envelope: " + e.Error()}
+		}
 		return in, malformed("body is not a JSON object: %v", e)
 	}
 	if !isNull(h.MsgID) {

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -20,19 +19,14 @@ import (
 // handleSend queues a send. It is answered with send_ok{offset} only once
 // the operation is committed and applied here (ready.go, answer).
 func (s *Server) handleSend(in inbound, now time.Time) {
-	var req sendRequest
-	if err := json.Unmarshal(in.body, &req); err != nil {
-		s.replyError(in, maelstrom.MalformedRequest, "send: "+err.Error())
-		return
-	}
-	key, err := parseString(req.Key)
+	key, err := parseString(in.f.Key)
 	if err != nil {
 		s.replyError(in, maelstrom.MalformedRequest, "send: key: "+err.Error())
 		return
 	}
 	// The log stores integer messages, which is what the kafka workload
 	// sends; anything else is refused rather than silently converted.
-	msg, err := parseInt(req.Msg)
+	msg, err := parseInt(in.f.Msg)
 	if err != nil {
 		s.replyError(in, maelstrom.MalformedRequest, "send: msg: "+err.Error())
 		return
@@ -66,12 +60,7 @@ func (s *Server) handleSend(in inbound, now time.Time) {
 // A commit too big for a batch (some 150 000 keys at the default
 // MaxBatchBytes, far beyond what the workload sends) is refused too.
 func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
-	var req offsetsRequest
-	if err := json.Unmarshal(in.body, &req); err != nil {
-		s.replyError(in, maelstrom.MalformedRequest, "commit_offsets: "+err.Error())
-		return
-	}
-	offsets, err := parseOffsets(req.Offsets)
+	offsets, err := parseOffsets(in.f.Offsets)
 	if err != nil {
 		s.replyError(in, maelstrom.MalformedRequest, "commit_offsets: offsets: "+err.Error())
 		return
@@ -111,12 +100,7 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 // wrote makes Jepsen's lost-write analysis throw (lost-write-cases in
 // Jepsen's jepsen/src/jepsen/tests/kafka.clj).
 func (s *Server) handlePoll(in inbound, now time.Time) {
-	var req offsetsRequest
-	if err := json.Unmarshal(in.body, &req); err != nil {
-		s.replyError(in, maelstrom.MalformedRequest, "poll: "+err.Error())
-		return
-	}
-	offsets, err := parseOffsets(req.Offsets)
+	offsets, err := parseOffsets(in.f.Offsets)
 	if err != nil {
 		s.replyError(in, maelstrom.MalformedRequest, "poll: offsets: "+err.Error())
 		return
@@ -141,12 +125,7 @@ func (s *Server) handlePoll(in inbound, now time.Time) {
 // handleListCommittedOffsets answers from local committed state, if it is
 // fresh enough (canRead), with only the keys that have a committed offset.
 func (s *Server) handleListCommittedOffsets(in inbound, now time.Time) {
-	var req listRequest
-	if err := json.Unmarshal(in.body, &req); err != nil {
-		s.replyError(in, maelstrom.MalformedRequest, "list_committed_offsets: "+err.Error())
-		return
-	}
-	keys, err := parseKeys(req.Keys)
+	keys, err := parseKeys(in.f.Keys)
 	if err != nil {
 		s.replyError(in, maelstrom.MalformedRequest, "list_committed_offsets: keys: "+err.Error())
 		return

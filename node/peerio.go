@@ -33,18 +33,16 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 		s.logger.Debug("dropped zab message: node stopped", "src", in.src, "err", s.failed)
 		return
 	}
-	var body zabInbound
-	if err := json.Unmarshal(in.body, &body); err != nil {
-		s.logger.Warn("dropped undecodable zab message", "src", in.src, "err", err)
+	msgs, bad, ok := decodeZabMsgs(in.f.Msgs)
+	if !ok {
+		s.logger.Warn("dropped undecodable zab message", "src", in.src)
 		return
 	}
+	if bad > 0 {
+		s.logger.Warn("dropped undecodable zab messages", "src", in.src, "dropped", bad)
+	}
 	stepped := 0
-	for _, raw := range body.Msgs {
-		var m zab.Message
-		if err := json.Unmarshal(raw, &m); err != nil {
-			s.logger.Warn("dropped undecodable zab message", "src", in.src, "err", err)
-			continue
-		}
+	for _, m := range msgs {
 		// The envelope's src is what Maelstrom vouches for; a message
 		// claiming another sender or another receiver is not ours.
 		if m.From != from || m.To != s.members.self {
@@ -65,8 +63,8 @@ func (s *Server) handleZab(in inbound, now time.Time) {
 			s.pace.leaderSpoke()
 		}
 	}
-	if !isNull(body.Fwd) {
-		s.takeForwarded(in.src, body.Fwd, body.Rt, now)
+	if !isNull(in.f.Fwd) {
+		s.takeForwarded(in.src, in.f.Fwd, in.f.Rt, now)
 	}
 }
 

@@ -35,8 +35,8 @@ const (
 var errMissing = errors.New("missing")
 
 // inbound is one input line after the envelope and the body's reserved
-// keys have been read. body is left raw so each handler decodes only the
-// fields it needs, with the types it expects.
+// keys have been read. The body's other fields are left raw (f) so each
+// handler checks only the ones it needs, with the types it expects.
 type inbound struct {
 	src, dest string
 	typ       string
@@ -48,15 +48,28 @@ type inbound struct {
 	// errors back and forth forever.
 	reply bool
 	body  json.RawMessage
+	f     bodyFields
 }
 
-// header is the body's reserved keys, each kept raw so that one ill-typed
-// key does not hide the others (we still want msg_id to answer a body
-// whose type is wrong).
-type header struct {
+// bodyFields is every body field the node reads, for any message type,
+// each kept raw so that one ill-typed field does not hide the others (we
+// still want msg_id to answer a body whose type is wrong). One
+// json.Unmarshal reads them all: a second one per handler cost another
+// pass over every line (docs/tuning.md, "Where the time goes").
+type bodyFields struct {
 	Type      json.RawMessage `json:"type"`
 	MsgID     json.RawMessage `json:"msg_id"`
 	InReplyTo json.RawMessage `json:"in_reply_to"`
+
+	Key     json.RawMessage `json:"key"`     // send
+	Msg     json.RawMessage `json:"msg"`     // send
+	Offsets json.RawMessage `json:"offsets"` // poll, commit_offsets
+	Keys    json.RawMessage `json:"keys"`    // list_committed_offsets
+
+	// zabBody's, on the way in.
+	Msgs json.RawMessage `json:"m"`
+	Fwd  json.RawMessage `json:"fw"`
+	Rt   json.RawMessage `json:"rt"`
 }
 
 // lineError says why a line was rejected and whether it can be answered.
@@ -97,8 +110,8 @@ func parseBody(in inbound) (inbound, *lineError) {
 	if len(bytes.TrimSpace(in.body)) == 0 || bytes.Equal(bytes.TrimSpace(in.body), []byte("null")) {
 		return in, malformed("message without body")
 	}
-	var h header
-	if e := json.Unmarshal(in.body, &h); e != nil {
+	h := &in.f
+	if e := json.Unmarshal(in.body, h); e != nil {
 		var syntax *json.SyntaxError
 		if errors.As(e, &syntax) {
 			// Only a body scanEnvelope delimited can get here: the
@@ -206,20 +219,6 @@ func parseKeys(raw json.RawMessage) ([]string, error) {
 	return keys, nil
 }
 
-// Request bodies, each field kept raw and checked by the handler.
-type (
-	sendRequest struct {
-		Key json.RawMessage `json:"key"`
-		Msg json.RawMessage `json:"msg"`
-	}
-	offsetsRequest struct {
-		Offsets json.RawMessage `json:"offsets"`
-	}
-	listRequest struct {
-		Keys json.RawMessage `json:"keys"`
-	}
-)
-
 // Reply bodies. Maelstrom checks them against closed schemas: exactly
 // these fields plus in_reply_to, nothing else
 // (docs/running.md#replies-have-exactly-the-schemas-fields), so none of
@@ -273,10 +272,29 @@ type zabBody struct {
 	Rt   []replyTo     `json:"rt,omitempty"`
 }
 
-// zabInbound is zabBody on the way in: each message kept raw so one
-// undecodable message costs only itself.
-type zabInbound struct {
-	Msgs []json.RawMessage `json:"m"`
-	Fwd  json.RawMessage   `json:"fw"`
-	Rt   json.RawMessage   `json:"rt"`
+// decodeZabMsgs reads the messages of a zab body (bodyFields.Msgs): all
+// at once where they all decode, else one by one, leaving out those that
+// do not (bad counts them), so that one undecodable message costs only
+// itself. ok is false if raw is not an array.
+func decodeZabMsgs(raw json.RawMessage) (msgs []zab.Message, bad int, ok bool) {
+	if isNull(raw) {
+		return nil, 0, true
+	}
+	if json.Unmarshal(raw, &msgs) == nil {
+		return msgs, 0, true
+	}
+	var each []json.RawMessage
+	if json.Unmarshal(raw, &each) != nil {
+		return nil, 0, false
+	}
+	msgs = make([]zab.Message, 0, len(each))
+	for _, r := range each {
+		var m zab.Message
+		if json.Unmarshal(r, &m) != nil {
+			bad++
+			continue
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, bad, true
 }

@@ -107,7 +107,9 @@ func (c *Client) poll(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	msgs, odd := pollMessages(r)
+	var msgs map[string][]history.Pair
+	var odd error
+	inTurn(len(r["msgs"]), func() { msgs, odd = pollMessages(r) })
 	var bad *malformedError
 	if errors.As(odd, &bad) {
 		return Outcome{}, odd
@@ -183,7 +185,9 @@ func (c *Client) call(ctx context.Context, body map[string]any, want string, fie
 		}
 		return nil, err
 	}
-	return decodeReply(raw, want, fields...)
+	var r reply
+	inTurn(len(raw), func() { r, err = decodeReply(raw, want, fields...) })
+	return r, err
 }
 
 // netError is implemented by the conn's errors about a killed node

@@ -156,18 +156,54 @@ func (cl *Client) rpc(ctx context.Context, dest string, body map[string]any, gat
 
 // repliesTo reports whether a body's in_reply_to is the integer id. Like
 // Clojure's (= id in_reply_to) on what Cheshire parsed: 3.0 or "3" do not
-// match 3. Keys are matched exactly (encoding/json would fold case).
+// match 3. Keys are matched exactly (encoding/json would fold case), and
+// of two in_reply_to members the last counts, as in Cheshire's map.
+//
+// The body is scanned, not decoded: a final-phase poll_ok runs to
+// megabytes, and thirty-two clients decoding theirs at once kept the
+// network's own goroutines off the CPU long enough for nodes to take
+// their leader for dead (docs/tuning.md, "Polls a step at a time").
+// Scanning needs a valid JSON object, which every body the network
+// carries is: parseNodeLine checks a node's line whole with json.Valid,
+// and the workbench's services encode theirs with encoding/json.
 func repliesTo(body []byte, id int64) bool {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return false
-	}
-	v, ok := m["in_reply_to"]
+	v, ok := topLevelMember(body, "in_reply_to")
 	if !ok || !isIntegerLiteral(v) {
 		return false
 	}
 	n, err := strconv.ParseInt(string(v), 10, 64)
 	return err == nil && n == id
+}
+
+// topLevelMember returns the value of the last member named key of the
+// JSON object body (which must be valid JSON), and whether there is one.
+func topLevelMember(body []byte, key string) (val []byte, found bool) {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return nil, false
+	}
+	i++
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] == '}' {
+			return val, found
+		}
+		if body[i] == ',' {
+			i++
+			continue
+		}
+		kEnd := skipString(body, i)
+		k, err := unquote(body[i:kEnd])
+		i = skipSpace(body, skipSpace(body, kEnd)+1) // past ':'
+		if i >= len(body) {
+			return val, found
+		}
+		vEnd := skipValue(body, i)
+		if err == nil && string(k) == key {
+			val, found = body[i:vEnd], true
+		}
+		i = vEnd
+	}
 }
 
 // Close unregisters the client. Messages still queued for it are never

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"testing"
 )
 
@@ -39,6 +40,39 @@ func FuzzParseNodeLine(f *testing.F) {
 		}
 		if !json.Valid(m.body) || m.body[0] != '{' {
 			t.Fatalf("%q: body %q is not a JSON object", line, m.body)
+		}
+	})
+}
+
+// FuzzRepliesTo checks that scanning a valid JSON object for in_reply_to
+// agrees with decoding it: the same member found (the last of
+// duplicates, keys unescaped and matched exactly), the same integer
+// rule.
+func FuzzRepliesTo(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"poll_ok","msgs":{"k":[[0,1]]},"in_reply_to":3}`,
+		`{"in_reply_to":3,"in_reply_to":4}`,
+		`{"in_reply_to":"3"}`, `{"in_reply_to":3.0}`, `{"In_reply_to":3}`,
+		`{"in\u005freply_to":3}`, `{"s":"\"in_reply_to\":3","in_reply_to":1}`,
+		` { "a" : [ {"in_reply_to":3} ] , "in_reply_to" : -1 } `, `{}`, `[]`, `3`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) {
+			return // never in a mailbox
+		}
+		var m map[string]json.RawMessage
+		isObject := json.Unmarshal(body, &m) == nil && m != nil
+		for _, id := range []int64{-1, 0, 1, 3, 4} {
+			want := false
+			if v, ok := m["in_reply_to"]; isObject && ok && isIntegerLiteral(v) {
+				n, err := strconv.ParseInt(string(v), 10, 64)
+				want = err == nil && n == id
+			}
+			if got := repliesTo(body, id); got != want {
+				t.Fatalf("repliesTo(%q, %d) = %v, decoding says %v", body, id, got, want)
+			}
 		}
 	})
 }

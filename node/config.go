@@ -81,6 +81,11 @@ type Config struct {
 	LeaderReplies bool
 	// PollCap is the most messages one poll returns per key.
 	PollCap int
+	// PollStep bounds the work of one step of answering a poll, in keys
+	// read plus messages returned: a poll that needs more is answered
+	// over several iterations of the event loop, which handles other
+	// input between two steps (pollJob).
+	PollStep int
 	// SnapshotEvery is how many applied client operations separate two
 	// snapshots of the kafka state; the log is compacted behind the
 	// previous snapshot, so memory stays bounded. Zero disables it.
@@ -184,6 +189,7 @@ func DefaultConfig() Config {
 		HoldTimeout:    time.Second,
 		RequestTimeout: 3500 * time.Millisecond,
 		PollCap:        100,
+		PollStep:       4096,
 		SnapshotEvery:  50000,
 		LogLevel:       slog.LevelInfo,
 		StatsInterval:  10 * time.Second,
@@ -229,6 +235,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.RequestTimeout, "a client request still pending at this age is answered indefinite and forgotten (under 4.5s)")
 	fs.BoolVar(&c.LeaderReplies, "leader-replies", c.LeaderReplies, "the leader answers the clients of the sends followers forward")
 	fs.IntVar(&c.PollCap, "poll-cap", c.PollCap, "messages returned per key by one poll")
+	fs.IntVar(&c.PollStep, "poll-step", c.PollStep, "keys plus messages one step of a poll reads before the node handles other input")
 	fs.IntVar(&c.SnapshotEvery, "snapshot-every", c.SnapshotEvery, "applied operations between snapshots (0: never)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "keep the log on disk under this directory (one subdirectory per node); empty: in memory")
 	fs.TextVar(&c.LogLevel, "log-level", c.LogLevel, "stderr log level: debug, info, warn, error")
@@ -264,6 +271,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max-queue-bytes must be at least max-batch-bytes (%d), got %d", c.MaxBatchBytes, c.MaxQueueBytes))
 	}
 	positive("poll-cap", c.PollCap)
+	positive("poll-step", c.PollStep)
 	if c.BatchInterval < 0 {
 		errs = append(errs, fmt.Errorf("batch-interval must not be negative, got %v", c.BatchInterval))
 	}

@@ -98,7 +98,8 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 // a contiguous run of at most PollCap messages from the requested offset.
 // Keys with no messages are left out: an empty list for a key nobody
 // wrote makes Jepsen's lost-write analysis throw (lost-write-cases in
-// Jepsen's jepsen/src/jepsen/tests/kafka.clj).
+// Jepsen's jepsen/src/jepsen/tests/kafka.clj). A poll of many keys is
+// answered in steps (pollJob).
 func (s *Server) handlePoll(in inbound, now time.Time) {
 	offsets, err := parseOffsets(in.f.Offsets)
 	if err != nil {
@@ -113,13 +114,7 @@ func (s *Server) handlePoll(in inbound, now time.Time) {
 		keys = append(keys, key)
 	}
 	slices.Sort(keys) // the reply's bytes must not depend on map order
-	s.pollBuf = appendPollOK(s.pollBuf[:0], keys, func(key string) []kafka.Message {
-		return s.kafka.Poll(key, offsets[key], s.cfg.PollCap)
-	}, in.msgID)
-	s.out.sendRaw(s.members.id, in.src, s.pollBuf)
-	if cap(s.pollBuf) > 1<<20 {
-		s.pollBuf = nil // do not pin one final-phase reply's buffer
-	}
+	s.startPoll(in, keys, offsets, now)
 }
 
 // handleListCommittedOffsets answers from local committed state, if it is

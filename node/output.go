@@ -137,34 +137,48 @@ func appendJSONString(buf []byte, s string) []byte {
 // the order given, the messages poll returns, keys with none left out.
 // The bytes are those json.Marshal makes of the pollOK struct when keys
 // are sorted; a final-phase poll of thousands of keys is answered in a
-// fraction of the time reflection takes, which keeps the node's loop,
-// and its heartbeats, moving.
+// fraction of the time reflection takes. A pollJob writes the same body
+// in steps, with the same three parts.
 func appendPollOK(buf []byte, keys []string, poll func(key string) []kafka.Message, inReplyTo int64) []byte {
-	buf = append(buf, `{"type":"poll_ok","msgs":{`...)
-	first := true
+	buf = beginPollOK(buf)
+	wrote := false
 	for _, key := range keys {
-		msgs := poll(key)
-		if len(msgs) == 0 {
-			continue
+		if msgs := poll(key); len(msgs) > 0 {
+			buf = appendPollKey(buf, wrote, key, msgs)
+			wrote = true
 		}
-		if !first {
+	}
+	return endPollOK(buf, inReplyTo)
+}
+
+// beginPollOK appends the start of a poll_ok body, up to its first key.
+func beginPollOK(buf []byte) []byte {
+	return append(buf, `{"type":"poll_ok","msgs":{`...)
+}
+
+// appendPollKey appends one key and its messages (not empty) to a
+// poll_ok body; after is true when a key came before it.
+func appendPollKey(buf []byte, after bool, key string, msgs []kafka.Message) []byte {
+	if after {
+		buf = append(buf, ',')
+	}
+	buf = appendJSONString(buf, key)
+	buf = append(buf, ":["...)
+	for i, m := range msgs {
+		if i > 0 {
 			buf = append(buf, ',')
 		}
-		first = false
-		buf = appendJSONString(buf, key)
-		buf = append(buf, ":["...)
-		for i, m := range msgs {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, '[')
-			buf = strconv.AppendInt(buf, m.Offset, 10)
-			buf = append(buf, ',')
-			buf = strconv.AppendInt(buf, m.Msg, 10)
-			buf = append(buf, ']')
-		}
+		buf = append(buf, '[')
+		buf = strconv.AppendInt(buf, m.Offset, 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, m.Msg, 10)
 		buf = append(buf, ']')
 	}
+	return append(buf, ']')
+}
+
+// endPollOK appends the end of a poll_ok body.
+func endPollOK(buf []byte, inReplyTo int64) []byte {
 	buf = append(buf, `},"in_reply_to":`...)
 	buf = strconv.AppendInt(buf, inReplyTo, 10)
 	return append(buf, '}')

@@ -52,19 +52,21 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer, errw io.W
 		timer.Reset(time.Until(wake))
 
 		eof := false
+		var woke time.Time
 		select {
 		case <-ctx.Done():
 			s.Process(time.Now())
 			return ctx.Err()
 		case line, ok := <-lines:
+			woke = time.Now()
 			if !ok {
 				eof = true
 				break
 			}
-			now := time.Now()
-			s.HandleLine(line, now)
-			eof = drainLines(lines, s, now)
+			s.HandleLine(line, woke)
+			eof = drainLines(lines, s, woke)
 		case <-timer.C:
+			woke = time.Now()
 		}
 
 		now := time.Now()
@@ -79,7 +81,13 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer, errw io.W
 			}
 		}
 		s.Process(now)
+		s.noteBusy(time.Since(woke))
 		if eof {
+			// Answer the polls still being read in steps: nothing
+			// else can come in now.
+			for len(s.polls) > 0 {
+				s.Process(time.Now())
+			}
 			return nil
 		}
 	}

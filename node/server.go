@@ -52,6 +52,10 @@ type Server struct {
 	// one Process: the follower's hold waits for their next writes.
 	answered []string
 	pollBuf  []byte // reused for encoding poll replies
+	// polls are the polls being answered a step at a time, oldest
+	// first; pollWake is when Process takes the next step.
+	polls    []*pollJob
+	pollWake time.Time
 }
 
 // NewServer returns a node that writes its messages to out and its log
@@ -213,15 +217,21 @@ func (s *Server) Process(now time.Time) {
 		s.maybeSnapshot()
 		s.maybeLogStats(now)
 	}
+	s.stepPolls(now)
 	s.out.flushOrReport(s.logger)
 }
 
 // NextWake is when Process next has work that no input or tick will
-// bring (pacer.next): a dispatch or a flush the pacer holds back, or the
-// hold timeout of a queued operation. ok is false when nothing waits. It
-// is never a time Process has already dealt with, so a loop that sleeps
-// until it cannot spin.
+// bring (pacer.next): the next step of a poll answered in steps
+// (pollJob), a dispatch or a flush the pacer holds back, or the hold
+// timeout of a queued operation. ok is false when nothing waits. It is
+// never a time Process has already dealt with, so a loop that sleeps
+// until it cannot spin; while polls are in steps, it is just after the
+// last Process, and the loop goes straight on.
 func (s *Server) NextWake() (at time.Time, ok bool) {
+	if at, ok := s.pollsWaiting(); ok {
+		return at, true // nothing else can be sooner
+	}
 	if s.peer == nil || s.failed != nil {
 		return time.Time{}, false
 	}

@@ -22,6 +22,14 @@ type stats struct {
 	acked       int // writes acknowledged to clients (send_ok, commit_offsets_ok)
 	staleReads  int // reads refused because the node may be stale (fresh.go)
 	errors      int // error replies
+	// steppedPolls counts the polls answered over more than one step
+	// (pollJob), pollSteps the steps Process took for them.
+	steppedPolls int
+	pollSteps    int
+	// busiest is the longest the event loop took over one iteration,
+	// from waking to the end of Process (node.Run): how long the node
+	// answered nobody, its heartbeats included.
+	busiest time.Duration
 	// expiredSilent counts requests forgotten without a reply because the
 	// loop reached their deadline too late to answer (expireRequests).
 	expiredSilent int
@@ -52,9 +60,14 @@ func (s *Server) maybeLogStats(now time.Time) {
 		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "fwd_only_msgs", st.fwdOnly, "fwd_with_zab_msgs", st.fwdWithZab, "requeued", st.requeued,
 		"forwarded_ops", st.forwarded, "answered_for_followers", st.answeredFor,
 		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
-		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "error_replies", st.errors, "expired_silent", st.expiredSilent,
+		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "stepped_polls", st.steppedPolls, "poll_steps", st.pollSteps, "busiest_loop_ms", float64(st.busiest)/float64(time.Millisecond), "error_replies", st.errors, "expired_silent", st.expiredSilent,
 		"pending", s.reqs.len(), "queued", s.queue.len())
 	s.stats = stats{since: now, sendWaits: st.sendWaits[:0]}
+}
+
+// noteBusy records one iteration of the event loop that took d.
+func (s *Server) noteBusy(d time.Duration) {
+	s.stats.busiest = max(s.stats.busiest, d)
 }
 
 // medianMillis is the median of ds in milliseconds (0 for none); it

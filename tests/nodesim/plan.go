@@ -112,6 +112,11 @@ type Plan struct {
 	// ones from its node is refused as stale, and a client still waiting
 	// for it must be told its outcome is unknown.
 	DedupeWindow int
+	// PollStep is how much of a poll a node reads in one step of its
+	// event loop (node.Config.PollStep; 0: its default of 4096). Small,
+	// every poll of more than a key or two is answered over several
+	// steps, while messages, ticks and faults come in between.
+	PollStep int
 }
 
 // ChaosEvery is how often the fault schedule draws during the main
@@ -171,6 +176,7 @@ func DrawPlan(seed int64) Plan {
 	p.Pause = pick(0, 0.01, 0.02, 0.05)
 	p.TailEntries = []int{0, 0, 8}[r.IntN(3)]
 	p.DedupeWindow = []int{0, 0, 4}[r.IntN(3)]
+	p.PollStep = []int{0, 0, 3}[r.IntN(3)]
 	return p
 }
 

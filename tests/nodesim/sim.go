@@ -253,6 +253,9 @@ func (s *Sim) nodeConfig(h *host) node.Config {
 	c.SnapshotEvery = s.plan.SnapshotEvery
 	c.Zab.TailEntries = s.plan.TailEntries
 	c.DedupeWindow = s.plan.DedupeWindow
+	if s.plan.PollStep > 0 {
+		c.PollStep = s.plan.PollStep
+	}
 	c.RoundWait = s.plan.RoundWait
 	c.MaxStaleness = s.plan.MaxStaleness
 	c.LeaderReplies = s.plan.LeaderReplies

@@ -51,6 +51,7 @@ func main() {
 		}
 		defer stopProfile()
 	}
+	growStdoutPipe()
 	if err := node.Run(ctx, cfg, os.Stdin, os.Stdout, os.Stderr); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "zabkafka:", err)
 		os.Exit(1)

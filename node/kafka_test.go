@@ -306,3 +306,62 @@ func TestCommitThroughLaggingNode(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitsKnownAnsweredAtOnce: a commit_offsets that moves no key past
+// what the node's committed state holds is answered in the step it
+// arrives, by a follower too, without forwarding it; one that moves any
+// key, or names a key with no committed offset, goes through a round,
+// and only then is list_committed_offsets higher.
+func TestCommitsKnownAnsweredAtOnce(t *testing.T) {
+	c := newCluster(t, 3, testConfig())
+	c.until("a leader", 1000, func() bool { return c.leader() != "" })
+	lead, f := c.leaderAndFollower()
+	acks, _ := c.sendAll([]string{lead}, []string{"a", "b"}, []int64{1, 2, 3, 4})
+	if len(acks) != 4 {
+		t.Fatalf("setup: %d acks", len(acks))
+	}
+	commit := func(offsets map[string]any) int {
+		return c.request("c1", f, map[string]any{"type": "commit_offsets", "offsets": offsets})
+	}
+	first := commit(map[string]any{"a": 1})
+	c.until("the first commit answered", 1000, func() bool { _, ok := c.reply("c1", first); return ok })
+	c.until("every node applied it", 1000, c.converged)
+
+	st := &c.srv[f].stats
+	for _, tc := range []struct {
+		offsets map[string]any
+		known   bool
+	}{
+		{map[string]any{"a": 1}, true},
+		{map[string]any{"a": 0}, true},
+		{map[string]any{"a": 1, "b": 0}, false}, // b has no committed offset yet
+		{map[string]any{"a": 0, "b": 0}, true},  // now it has
+		{map[string]any{"b": 1}, false},
+	} {
+		known, forwarded := st.commitsKnown, st.forwarded
+		id := commit(tc.offsets)
+		c.step()
+		m, answered := c.reply("c1", id)
+		if answered != tc.known || st.commitsKnown-known != boolInt(tc.known) || st.forwarded-forwarded != boolInt(!tc.known) {
+			t.Fatalf("commit %v: answered in its step %v, known %d, forwarded %d; want known %v",
+				tc.offsets, answered, st.commitsKnown-known, st.forwarded-forwarded, tc.known)
+		}
+		if answered && m.typ() != "commit_offsets_ok" {
+			t.Fatalf("commit %v: %s", tc.offsets, m.Line)
+		}
+		c.until("the commit answered", 1000, func() bool { _, ok := c.reply("c1", id); return ok })
+		c.until("every node applied it", 1000, c.converged)
+	}
+	for _, n := range c.names {
+		if got := c.srv[n].kafka.CommittedOffsets(nil); got["a"] != 1 || got["b"] != 1 {
+			t.Fatalf("%s committed %v, want a=1 b=1", n, got)
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

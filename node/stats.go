@@ -22,6 +22,9 @@ type stats struct {
 	acked       int // writes acknowledged to clients (send_ok, commit_offsets_ok)
 	staleReads  int // reads refused because the node may be stale (fresh.go)
 	errors      int // error replies
+	// commitsKnown counts commit_offsets answered at once, as this
+	// node's committed state already had them (handleCommitOffsets).
+	commitsKnown int
 	// steppedPolls counts the polls answered over more than one step
 	// (pollJob), pollSteps the steps Process took for them.
 	steppedPolls int
@@ -60,7 +63,7 @@ func (s *Server) maybeLogStats(now time.Time) {
 		"peer_msgs", st.peerMsgs, "zab_msgs", st.zabMsgs, "fwd_only_msgs", st.fwdOnly, "fwd_with_zab_msgs", st.fwdWithZab, "requeued", st.requeued,
 		"forwarded_ops", st.forwarded, "answered_for_followers", st.answeredFor,
 		"proposals", st.proposals, "proposed_ops", st.proposedOps, "applied_ops", st.applied,
-		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "stepped_polls", st.steppedPolls, "poll_steps", st.pollSteps, "busiest_loop_ms", float64(st.busiest)/float64(time.Millisecond), "error_replies", st.errors, "expired_silent", st.expiredSilent,
+		"acked_writes", st.acked, "send_wait_p50_ms", medianMillis(st.sendWaits), "stale_reads", st.staleReads, "commits_known", st.commitsKnown, "stepped_polls", st.steppedPolls, "poll_steps", st.pollSteps, "busiest_loop_ms", float64(st.busiest)/float64(time.Millisecond), "error_replies", st.errors, "expired_silent", st.expiredSilent,
 		"pending", s.reqs.len(), "queued", s.queue.len())
 	s.stats = stats{since: now, sendWaits: st.sendWaits[:0]}
 }

@@ -433,6 +433,17 @@ func (k *State) CommittedOffsets(keys []string) map[string]int64 {
 	return out
 }
 
+// CommittedAtLeast reports whether every key of offsets has a committed
+// offset at least the one given: a commit of offsets would move nothing.
+func (k *State) CommittedAtLeast(offsets map[string]int64) bool {
+	for key, off := range offsets {
+		if cur, ok := k.committed[key]; !ok || cur < off {
+			return false
+		}
+	}
+	return true
+}
+
 // Keys returns every key that has a log, sorted.
 func (k *State) Keys() []string {
 	keys := make([]string, 0, len(k.logs))

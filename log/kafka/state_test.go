@@ -16,6 +16,32 @@ func send(key string, msg int64) Op { return Op{Kind: OpSend, Key: key, Msg: msg
 
 func commitOp(offsets map[string]int64) Op { return Op{Kind: OpCommitOffsets, Offsets: offsets} }
 
+// TestKafkaCommittedAtLeast: true only when every key asked for has a
+// committed offset at least as high.
+func TestKafkaCommittedAtLeast(t *testing.T) {
+	k := New()
+	for i := int64(0); i < 6; i++ {
+		k.Apply(uint64(i+1), []Op{send("a", i), send("b", i)})
+	}
+	k.Apply(10, []Op{commitOp(map[string]int64{"a": 5, "b": 2})})
+	for _, tc := range []struct {
+		offsets map[string]int64
+		want    bool
+	}{
+		{map[string]int64{}, true},
+		{map[string]int64{"a": 5}, true},
+		{map[string]int64{"a": 0, "b": 2}, true},
+		{map[string]int64{"a": 6}, false},
+		{map[string]int64{"a": 5, "b": 3}, false},
+		{map[string]int64{"c": 0}, false}, // never committed
+		{map[string]int64{"a": 1, "c": 0}, false},
+	} {
+		if got := k.CommittedAtLeast(tc.offsets); got != tc.want {
+			t.Errorf("CommittedAtLeast(%v) = %v, want %v", tc.offsets, got, tc.want)
+		}
+	}
+}
+
 // msgs builds the expected Poll result for offsets from.. with messages ms.
 func msgs(from int64, ms ...int64) []Message {
 	var out []Message

@@ -82,7 +82,7 @@ func (s *Server) handleCommitOffsets(in inbound, now time.Time) {
 		// every key committed at least this far, and committed offsets
 		// never go back, so the commit is as good as done and a round
 		// would only confirm it. Clients commit what they polled, and
-		// several poll each key: most commits are of this kind
+		// several poll each key, so some commits are of this kind
 		// (docs/tuning.md, "Commits that move nothing").
 		s.stats.commitsKnown++
 		s.reply(in.src, commitOffsetsOK{Type: typeCommitOffsetsOK, InReplyTo: in.msgID})

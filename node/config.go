@@ -86,6 +86,11 @@ type Config struct {
 	// over several iterations of the event loop, which handles other
 	// input between two steps (pollJob).
 	PollStep int
+	// PollStepGap is how long after a step of a poll the next one is
+	// due (0: a microsecond, so node.Run goes straight on). There is no
+	// flag: simulations make it long, so that messages, ticks and
+	// faults come between two steps, as they do on a loaded machine.
+	PollStepGap time.Duration
 	// SnapshotEvery is how many applied client operations separate two
 	// snapshots of the kafka state; the log is compacted behind the
 	// previous snapshot, so memory stays bounded. Zero disables it.
@@ -272,6 +277,9 @@ func (c Config) Validate() error {
 	}
 	positive("poll-cap", c.PollCap)
 	positive("poll-step", c.PollStep)
+	if c.PollStepGap < 0 {
+		errs = append(errs, fmt.Errorf("PollStepGap must not be negative, got %v", c.PollStepGap))
+	}
 	if c.BatchInterval < 0 {
 		errs = append(errs, fmt.Errorf("batch-interval must not be negative, got %v", c.BatchInterval))
 	}

@@ -31,6 +31,7 @@ func BenchmarkFinalPoll(b *testing.B) {
 		now := h.now.Add(time.Duration(i))
 		h.s.HandleLine(l, now)
 		for len(h.s.polls) > 0 {
+			now = now.Add(pollStepGap)
 			h.s.Process(now)
 		}
 		h.out.Reset()

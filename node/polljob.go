@@ -7,10 +7,18 @@ import (
 )
 
 // pollStepGap is how far ahead NextWake puts the next step of a poll
-// still being answered: in node.Run a time already past, so the loop
-// goes straight on; in a simulation, strictly after now, as NextWake
-// must be.
+// still being answered, unless Config.PollStepGap says otherwise: in
+// node.Run a time already past, so the loop goes straight on; in a
+// simulation, strictly after now, as NextWake must be.
 const pollStepGap = time.Microsecond
+
+// stepGap is the gap between two steps of a poll.
+func (s *Server) stepGap() time.Duration {
+	if s.cfg.PollStepGap > 0 {
+		return s.cfg.PollStepGap
+	}
+	return pollStepGap
+}
 
 // pollJob is a poll answered a step at a time (Config.PollStep).
 //
@@ -70,12 +78,15 @@ func (s *Server) startPoll(in inbound, keys []string, offsets map[string]int64, 
 	}
 	s.polls = append(s.polls, j)
 	s.stats.steppedPolls++
-	s.pollWake = now.Add(pollStepGap)
+	s.pollWake = now.Add(s.stepGap())
 }
 
 // stepPolls spends one step's budget on the queued polls, oldest first,
 // answering those it completes. Process calls it once per iteration.
 func (s *Server) stepPolls(now time.Time) {
+	if now.Before(s.pollWake) {
+		return // the next step is not due
+	}
 	budget := s.cfg.PollStep
 	for len(s.polls) > 0 && budget > 0 {
 		j := s.polls[0]
@@ -96,7 +107,7 @@ func (s *Server) stepPolls(now time.Time) {
 		s.polls = nil // let a long queue's array go
 		return
 	}
-	s.pollWake = now.Add(pollStepGap)
+	s.pollWake = now.Add(s.stepGap())
 }
 
 // pollTooOld answers, or drops, a poll still in steps at its request

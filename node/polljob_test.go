@@ -62,9 +62,10 @@ func TestPollInSteps(t *testing.T) {
 	}
 
 	// Each step reads keys until it spent 10: three keys of 4. The
-	// poll's input took two steps (its first, then Process's), the
-	// small poll's input one more: 9 keys. Each input from here on
-	// takes one step, so the other 31 keys take 11.
+	// poll's input took one step, its first; Process takes the next
+	// only once it is due, a step gap later, so the small poll's input
+	// took none. Each input from here on comes a gap later and takes
+	// one step, so the other 37 keys take 13.
 	var big outMsg
 	inputs := 0
 	for {
@@ -72,13 +73,14 @@ func TestPollInSteps(t *testing.T) {
 		if inputs > keys {
 			t.Fatal("the poll is never answered")
 		}
+		h.now = h.now.Add(pollStepGap)
 		if m, ok := pollReply(h.input(), "c1"); ok {
 			big = m
 			break
 		}
 	}
-	if inputs != 11 {
-		t.Fatalf("answered after %d more inputs, want 11", inputs)
+	if inputs != 13 {
+		t.Fatalf("answered after %d more inputs, want 13", inputs)
 	}
 	if _, ok := h.s.NextWake(); ok {
 		t.Fatal("NextWake still set after the last poll was answered")
@@ -177,6 +179,7 @@ func TestPollInStepsDeadline(t *testing.T) {
 		var got []outMsg
 		for i := 0; i < 10 && len(h.s.polls) > 0; i++ {
 			got = append(got, h.input()...)
+			h.now = h.now.Add(pollStepGap)
 		}
 		if len(h.s.polls) > 0 {
 			t.Fatalf("wait %v: the poll is still in steps", tc.wait)

@@ -117,6 +117,10 @@ type Plan struct {
 	// every poll of more than a key or two is answered over several
 	// steps, while messages, ticks and faults come in between.
 	PollStep int
+	// PollStepGap is the time between two steps of a poll
+	// (node.Config.PollStepGap; 0: a microsecond). Long, messages,
+	// ticks and faults come between the steps of a poll.
+	PollStepGap time.Duration
 }
 
 // ChaosEvery is how often the fault schedule draws during the main
@@ -177,6 +181,7 @@ func DrawPlan(seed int64) Plan {
 	p.TailEntries = []int{0, 0, 8}[r.IntN(3)]
 	p.DedupeWindow = []int{0, 0, 4}[r.IntN(3)]
 	p.PollStep = []int{0, 0, 3}[r.IntN(3)]
+	p.PollStepGap = dur(0, 2*time.Millisecond, 25*time.Millisecond)
 	return p
 }
 

@@ -256,6 +256,7 @@ func (s *Sim) nodeConfig(h *host) node.Config {
 	if s.plan.PollStep > 0 {
 		c.PollStep = s.plan.PollStep
 	}
+	c.PollStepGap = s.plan.PollStepGap
 	c.RoundWait = s.plan.RoundWait
 	c.MaxStaleness = s.plan.MaxStaleness
 	c.LeaderReplies = s.plan.LeaderReplies

@@ -181,7 +181,7 @@ func DrawPlan(seed int64) Plan {
 	p.TailEntries = []int{0, 0, 8}[r.IntN(3)]
 	p.DedupeWindow = []int{0, 0, 4}[r.IntN(3)]
 	p.PollStep = []int{0, 0, 3}[r.IntN(3)]
-	p.PollStepGap = dur(0, 2*time.Millisecond, 25*time.Millisecond)
+	p.PollStepGap = dur(0, 2*time.Millisecond, 5*time.Millisecond)
 	return p
 }
 

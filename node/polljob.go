@@ -137,8 +137,3 @@ func (s *Server) finishPoll(j *pollJob) {
 		s.pollBuf = j.body // reused, unless one final-phase reply made it big
 	}
 }
-
-// pollsWaiting reports when Process next has a poll step to take.
-func (s *Server) pollsWaiting() (at time.Time, ok bool) {
-	return s.pollWake, len(s.polls) > 0
-}

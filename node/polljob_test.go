@@ -196,3 +196,28 @@ func TestPollInStepsDeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestNextWakeWithPollsInSteps: NextWake is the sooner of a poll's next
+// step and the other work waiting, here a send held for want of a
+// leader (its hold timeout).
+func TestNextWakeWithPollsInSteps(t *testing.T) {
+	for _, gap := range []time.Duration{100 * time.Millisecond, 2 * time.Second} {
+		cfg := testConfig()
+		cfg.MaxStaleness = 0
+		cfg.PollStep = 1
+		cfg.PollStepGap = gap
+		h := newSingle(t, cfg)
+		// One of three nodes, alone: no leader, so a send waits.
+		h.input(line("c0", "n1", map[string]any{"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": []string{"n1", "n2", "n3"}}))
+		h.input(line("c1", "n1", map[string]any{"type": "send", "msg_id": 2, "key": "k", "msg": 1}))
+		h.input(line("c2", "n1", map[string]any{"type": "poll", "msg_id": 3, "offsets": map[string]any{"a": 0, "b": 0, "c": 0}}))
+		if len(h.s.polls) != 1 || h.s.queue.len() != 1 {
+			t.Fatalf("gap %v: %d polls in steps, %d queued; want 1 and 1", gap, len(h.s.polls), h.s.queue.len())
+		}
+		at, ok := h.s.NextWake()
+		want := min(gap, cfg.HoldTimeout)
+		if !ok || at.Sub(h.now) != want {
+			t.Fatalf("gap %v: NextWake in %v (%v), want %v", gap, at.Sub(h.now), ok, want)
+		}
+	}
+}

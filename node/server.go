@@ -229,18 +229,18 @@ func (s *Server) Process(now time.Time) {
 // until it cannot spin; while polls are in steps, it is just after the
 // last Process, and the loop goes straight on.
 func (s *Server) NextWake() (at time.Time, ok bool) {
-	if at, ok := s.pollsWaiting(); ok {
-		return at, true // nothing else can be sooner
+	if s.peer != nil && s.failed == nil {
+		w := waiting{outbox: !s.outbox.empty()}
+		if s.queue.len() > 0 {
+			_, _, w.routable = s.dispatchTarget()
+			w.queued, w.expireAt = true, s.queue.ops[0].since.Add(s.cfg.HoldTimeout)
+		}
+		at, ok = s.pace.next(w)
 	}
-	if s.peer == nil || s.failed != nil {
-		return time.Time{}, false
+	if len(s.polls) > 0 && (!ok || s.pollWake.Before(at)) {
+		at, ok = s.pollWake, true
 	}
-	w := waiting{outbox: !s.outbox.empty()}
-	if s.queue.len() > 0 {
-		_, _, w.routable = s.dispatchTarget()
-		w.queued, w.expireAt = true, s.queue.ops[0].since.Add(s.cfg.HoldTimeout)
-	}
-	return s.pace.next(w)
+	return at, ok
 }
 
 // Close releases the log.

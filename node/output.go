@@ -133,23 +133,11 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, b...)
 }
 
-// appendPollOK appends the body of a poll_ok to buf: for each of keys, in
-// the order given, the messages poll returns, keys with none left out.
-// The bytes are those json.Marshal makes of the pollOK struct when keys
-// are sorted; a final-phase poll of thousands of keys is answered in a
-// fraction of the time reflection takes. A pollJob writes the same body
-// in steps, with the same three parts.
-func appendPollOK(buf []byte, keys []string, poll func(key string) []kafka.Message, inReplyTo int64) []byte {
-	buf = beginPollOK(buf)
-	wrote := false
-	for _, key := range keys {
-		if msgs := poll(key); len(msgs) > 0 {
-			buf = appendPollKey(buf, wrote, key, msgs)
-			wrote = true
-		}
-	}
-	return endPollOK(buf, inReplyTo)
-}
+// A poll_ok body is written in three parts, so that a pollJob can write
+// it a step at a time: beginPollOK, then appendPollKey for each key with
+// messages, in sorted order, then endPollOK. The bytes are those
+// json.Marshal makes of the pollOK struct (TestAppendPollOKMatchesMarshal),
+// in a fraction of the time reflection takes.
 
 // beginPollOK appends the start of a poll_ok body, up to its first key.
 func beginPollOK(buf []byte) []byte {

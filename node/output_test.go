@@ -151,3 +151,18 @@ func TestOutboxDropsVouchersAboveACut(t *testing.T) {
 		t.Fatalf("after the cut the outbox sent %v, want %v", got, want)
 	}
 }
+
+// appendPollOK appends the body of a poll_ok to buf in one go, as a
+// pollJob does in steps: for each of keys, in the order given, the
+// messages poll returns, keys with none left out.
+func appendPollOK(buf []byte, keys []string, poll func(key string) []kafka.Message, inReplyTo int64) []byte {
+	buf = beginPollOK(buf)
+	wrote := false
+	for _, key := range keys {
+		if msgs := poll(key); len(msgs) > 0 {
+			buf = appendPollKey(buf, wrote, key, msgs)
+			wrote = true
+		}
+	}
+	return endPollOK(buf, inReplyTo)
+}

@@ -233,8 +233,9 @@ type (
 		Offset    int64  `json:"offset"`
 		InReplyTo int64  `json:"in_reply_to"`
 	}
-	// pollOK is encoded by appendPollOK, which writes the same bytes
-	// json.Marshal would, faster; tests compare the two.
+	// pollOK is encoded by beginPollOK, appendPollKey and endPollOK
+	// (output.go), which write the same bytes json.Marshal would,
+	// faster; tests compare the two.
 	pollOK struct {
 		Type      string                `json:"type"`
 		Msgs      map[string][][2]int64 `json:"msgs"`

@@ -84,8 +84,8 @@ func (s *Server) startPoll(in inbound, keys []string, offsets map[string]int64, 
 // stepPolls spends one step's budget on the queued polls, oldest first,
 // answering those it completes. Process calls it once per iteration.
 func (s *Server) stepPolls(now time.Time) {
-	if now.Before(s.pollWake) {
-		return // the next step is not due
+	if len(s.polls) == 0 || now.Before(s.pollWake) {
+		return // nothing in steps, or the next step is not due
 	}
 	budget := s.cfg.PollStep
 	for len(s.polls) > 0 && budget > 0 {

@@ -15,7 +15,8 @@
 //   - MemStore models a disk in memory: what was synced survives Crash,
 //     what was not is forgotten. The recovery simulation uses it.
 //   - FileStore is a directory: log segments of CRC-framed records, and
-//     the epochs, snapshot and manifest files, replaced atomically.
+//     the epochs, snapshot and manifest files, replaced atomically, and
+//     the synced file, which says how far Syncs made the log durable.
 //
 // Durability (the rules are docs/rules.md#durability):
 //
@@ -53,6 +54,10 @@
 //   - Sync writes a sync mark (record.go) after the entries it makes
 //     durable, in the same fsync. Every acknowledged entry therefore has
 //     an intact record after it.
+//   - After that fsync, Sync writes the synced point (the log's last
+//     zxid) to the synced file and fsyncs it (synced.go). The point
+//     never runs ahead of the log on disk, and the log never ends below
+//     it but by damage, or by a cut the store lowered it for first.
 //   - A crash during a write leaves its bytes on disk or not, in pieces:
 //     the file may end early, inside a record, or hold zeros (or nothing
 //     recognisable) where blocks were not written. Written in order, such
@@ -68,27 +73,37 @@
 //
 // Hence the rule: a record that fails its checks may be cut only if it is
 // in the last segment and no intact record follows it anywhere in the
-// file; the cut takes it and what follows. Everything else is damage: a
+// file, and the log left still reaches the synced point; the cut takes it
+// and what follows. Everything else is damage: a
 // bad record with an intact one after it (a byte flipped in any
 // acknowledged entry, the last one included: the sync mark after it is
-// the intact record), a bad record in any other segment, a record that
+// the intact record), a log that ends below the synced point (the end of
+// the last segment cut off or overwritten from inside an acknowledged
+// write on, its sync mark with it), a bad record in any other segment, a record that
 // breaks the zxid chain (each record names the one before it, so even a
 // whole record cut out is seen), a segment missing from the manifest's
 // range or out of place in it, a missing or damaged epochs, snapshot or
-// manifest file, and a log starting after a zxid no snapshot covers. A
+// manifest file, a missing synced file or one with no valid slot, and a
+// log starting after a zxid no snapshot covers. A
 // deleted segment is always seen, also when the log it held was empty:
 // the manifest names the segments a log must have, and a store keeps at
 // least one from the moment it is created. An empty log is legal (an
 // epoch established before anything was written, a SNAP just installed)
 // and is not taken for a deleted one.
 //
-// Two limits follow from the same facts. Damage that destroys the end of
-// the last segment from inside the last acknowledged write through the
-// sync mark after it (the file cut there, or everything from there on
-// overwritten) leaves exactly what a crash during that write leaves; the
-// store cuts it like a torn write. And a file system that persists the
-// blocks of one write out of order can, in a crash, leave a torn record
-// followed by an intact one; the store then refuses to open: a false
-// alarm, never a silent loss. Stale data exposed after a crash (ext4's
-// data=writeback mode) can do the same.
+// What the synced file costs is a second fsync in every Sync that makes
+// new entries durable: the segment's first, then the synced file's, so
+// the point can never name entries a crash could still take. On this
+// project's test machine that made a Sync of one entry about 1.8 times as
+// slow (docs/running.md, "A node whose log is damaged", has the figures).
+//
+// Limits. Damage to both the end of the last segment and the newest
+// slot of the synced file (which a torn write of that slot also spoils)
+// leaves what a crash during that Sync leaves, and is cut like one; so
+// does damage that takes the whole store back to an earlier state
+// consistently. And a file system that persists the blocks of one write
+// out of order can, in a crash, leave a torn record followed by an intact
+// one; the store then refuses to open: a false alarm, never a silent
+// loss. Stale data exposed after a crash (ext4's data=writeback mode) can
+// do the same.
 package log

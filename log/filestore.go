@@ -14,6 +14,7 @@ import (
 //	epochs         acceptedEpoch, currentEpoch and the follow attempt, replaced atomically
 //	snapshot       the log generation and the latest snapshot, replaced atomically
 //	manifest       the log generation and the first and last segment, replaced atomically
+//	synced         how far Syncs have made the log durable, two slots written in turn (synced.go)
 //
 // Appends go to the last segment with one write per call; Sync writes a
 // sync mark after them and fsyncs the segments written since the last
@@ -36,10 +37,11 @@ type FileStore struct {
 	// is 0 or covered by snap; the manifest names segs[0] and the last.
 	segs     []*segment
 	epochs   epochsState
-	torn     *tornTail // found at open, cut by repair
-	dirDirty bool      // segments created or deleted since the last directory fsync
-	wbuf     []byte    // reused encoding buffer for Append
-	failed   error     // sticky: the first I/O error of a write
+	synced   *syncedPoint // the synced file (synced.go)
+	torn     *tornTail    // found at open, cut by repair
+	dirDirty bool         // segments created or deleted since the last directory fsync
+	wbuf     []byte       // reused encoding buffer for Append
+	failed   error        // sticky: the first I/O error of a write
 	closed   bool
 }
 
@@ -188,7 +190,8 @@ func (s *FileStore) Sync() error {
 // syncAll writes a sync mark after the last entry if none follows it, so
 // that every entry this Sync makes durable has an intact record after it
 // (record.go), then fsyncs every dirty segment, and the directory if
-// needed.
+// needed, and last moves the synced point (synced.go) up to the end of
+// the log, now durable.
 func (s *FileStore) syncAll() error {
 	if act := s.active(); !act.marked {
 		if err := act.writeMark(); err != nil {
@@ -210,7 +213,42 @@ func (s *FileStore) syncAll() error {
 		}
 		s.dirDirty = false
 	}
+	if last := lastZxid(s.lastEntry(), s.snap); last > s.synced.zxid {
+		if err := s.synced.set(last); err != nil {
+			return s.fail(err)
+		}
+	}
 	return nil
+}
+
+// lowerSynced moves the synced point down to zxid, durably, before an
+// operation cuts the log back to end there: a crash after the cut must
+// not find a point the log no longer reaches.
+func (s *FileStore) lowerSynced(zxid uint64) error {
+	if zxid >= s.synced.zxid {
+		return nil
+	}
+	if err := s.synced.set(zxid); err != nil {
+		return s.fail(err)
+	}
+	return nil
+}
+
+// lastAtOrBefore is where the log will end once cut after zxid: the last
+// entry at or before zxid, or the snapshot's zxid if the snapshot stays
+// (it lies at or before zxid) and is later.
+func (s *FileStore) lastAtOrBefore(zxid uint64) uint64 {
+	var entry uint64
+	for i := len(s.segs) - 1; i >= 0; i-- {
+		if j := s.segs[i].firstAfter(zxid); j > 0 {
+			entry = s.segs[i].idx[j-1].zxid
+			break
+		}
+	}
+	if s.snap != nil && s.snap.Zxid <= zxid {
+		return lastZxid(entry, s.snap)
+	}
+	return entry
 }
 
 // TruncateAfter implements Store: it cuts the segment holding the first
@@ -230,10 +268,13 @@ func (s *FileStore) TruncateAfter(zxid uint64) error {
 	if zxid < base {
 		return fmt.Errorf("%w: truncate after %#x, log starts after %#x", ErrCompacted, zxid, base)
 	}
+	if s.snap != nil && s.snap.Zxid > zxid && base != 0 {
+		return fmt.Errorf("%w: truncate after %#x drops snapshot %#x, the log before it is trimmed", ErrCompacted, zxid, s.snap.Zxid)
+	}
+	if err := s.lowerSynced(s.lastAtOrBefore(zxid)); err != nil {
+		return err
+	}
 	if s.snap != nil && s.snap.Zxid > zxid {
-		if base != 0 {
-			return fmt.Errorf("%w: truncate after %#x drops snapshot %#x, the log before it is trimmed", ErrCompacted, zxid, s.snap.Zxid)
-		}
 		// ZOOKEEPER-1549: a snapshot beyond the cut would resurrect the
 		// cut entries at the next open. Drop it first, durably.
 		if err := writeFileAtomic(s.dir, snapshotFile, encodeSnapshotFile(snapshotState{gen: s.gen})); err != nil {
@@ -421,6 +462,9 @@ func (s *FileStore) InstallSnapshot(snap Snapshot) error {
 		return err
 	}
 	snap.Data = slices.Clone(snap.Data)
+	if err := s.lowerSynced(snap.Zxid); err != nil {
+		return err
+	}
 	gen := s.gen + 1
 	if err := writeFileAtomic(s.dir, snapshotFile, encodeSnapshotFile(snapshotState{gen: gen, snap: &snap})); err != nil {
 		return s.fail(err)
@@ -512,9 +556,10 @@ func (s *FileStore) Close() error {
 	return s.closeFiles()
 }
 
-// closeFiles closes every segment file, reporting the first error.
+// closeFiles closes every segment file and the synced file, reporting
+// the first error.
 func (s *FileStore) closeFiles() error {
-	var first error
+	first := s.synced.close()
 	for _, seg := range s.segs {
 		if err := seg.close(); err != nil && first == nil {
 			first = err

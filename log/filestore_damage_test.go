@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -185,6 +186,51 @@ func TestDamageLastAcknowledgedRecordIsRefused(t *testing.T) {
 	wantAt(t, refuse(t, dir, 0, seg), lo, hi)
 }
 
+func TestDamageCutThroughLastAcknowledgedWriteIsRefused(t *testing.T) {
+	// The end of the log gone from inside the last acknowledged record
+	// on, its sync mark with it: the segment alone looks like a write torn
+	// by a crash, and only the synced file shows that record 10 was
+	// acknowledged. Cut short, or overwritten with zeros to the end.
+	for _, how := range []string{"cut", "zeroed"} {
+		t.Run(how, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openT(t, dir, 0)
+			ackEach(t, s, 1, 10)
+			_ = s.Close()
+			seg := segmentHolding(t, dir, 10)
+			at := offsetOf(t, seg, 10) + 3
+			b, err := os.ReadFile(seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if how == "cut" {
+				b = b[:at]
+			} else {
+				clear(b[at:])
+			}
+			writeFile(t, seg, b)
+			ce := refuse(t, dir, 0, seg)
+			if !strings.Contains(ce.Problem, syncedFile) {
+				t.Fatalf("the refusal does not say the synced file told: %v", ce)
+			}
+		})
+	}
+}
+
+func TestDamageSyncedFileIsRefused(t *testing.T) {
+	// Both slots spoiled: nothing says how far the log was synced. One
+	// slot spoiled is what a torn write of it leaves
+	// (TestFileStoreTornSyncedSlot).
+	dir := t.TempDir()
+	s := openT(t, dir, 0)
+	ackEach(t, s, 1, 5)
+	_ = s.Close()
+	path := filepath.Join(dir, syncedFile)
+	flipByte(t, path, 6)
+	flipByte(t, path, syncedBlockSize+6)
+	refuse(t, dir, 0, path)
+}
+
 func TestDamageInNonLastSegmentIsRefused(t *testing.T) {
 	// Every segment but the last was fsynced whole before the next was
 	// created, so nothing in it can be torn: a bad record there is
@@ -342,7 +388,7 @@ func TestDamageRemovedRecordIsRefused(t *testing.T) {
 }
 
 func TestDamageMetaFileMissingIsRefused(t *testing.T) {
-	for _, name := range []string{epochsFile, snapshotFile, manifestFile} {
+	for _, name := range []string{epochsFile, snapshotFile, manifestFile, syncedFile} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			s := openT(t, dir, 0)

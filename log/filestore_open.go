@@ -68,19 +68,20 @@ func OpenFileStore(dir string, opts FileOptions) (*FileStore, error) {
 	return s, nil
 }
 
-// metaFiles is what the three small files of a store hold, and which of
+// metaFiles is what the four small files of a store hold, and which of
 // them exist.
 type metaFiles struct {
-	epochs                             epochsState
-	snap                               snapshotState
-	manifest                           manifestState
-	haveEpochs, haveSnap, haveManifest bool
+	epochs                                         epochsState
+	snap                                           snapshotState
+	manifest                                       manifestState
+	syncedNum, syncedZxid                          uint64 // the synced point (synced.go)
+	haveEpochs, haveSnap, haveManifest, haveSynced bool
 }
 
 // path is the path of name in the store's directory.
 func (s *FileStore) path(name string) string { return filepath.Join(s.dir, name) }
 
-// readMeta reads the epochs, snapshot and manifest files.
+// readMeta reads the epochs, snapshot, manifest and synced files.
 func (s *FileStore) readMeta() (m metaFiles, err error) {
 	var b []byte
 	var problem string
@@ -108,6 +109,14 @@ func (s *FileStore) readMeta() (m metaFiles, err error) {
 			return m, corruptAt(s.path(manifestFile), 0, "%s", problem)
 		}
 	}
+	if b, m.haveSynced, err = readMetaFile(s.dir, syncedFile, syncedFileSize); err != nil {
+		return m, err
+	}
+	if m.haveSynced {
+		if m.syncedNum, m.syncedZxid, problem = decodeSyncedFile(b); problem != "" {
+			return m, corruptAt(s.path(syncedFile), 0, "%s", problem)
+		}
+	}
 	return m, nil
 }
 
@@ -131,9 +140,20 @@ func (s *FileStore) recover() error {
 	if !m.haveSnap {
 		return corruptFile(s.path(snapshotFile), "missing, though the manifest shows the store was created with one")
 	}
+	if !m.haveSynced {
+		return corruptFile(s.path(syncedFile), "missing, though the manifest shows the store was created with one (or the store was written before this file existed)")
+	}
 	s.epochs, s.gen, s.snap = m.epochs, m.snap.gen, m.snap.snap
 	switch man := m.manifest; {
 	case m.snap.gen == man.gen+1 && m.snap.snap != nil:
+		if m.syncedZxid > s.snap.Zxid {
+			// InstallSnapshot lowers the synced point to the
+			// snapshot's zxid before the snapshot file lands.
+			return corruptFile(s.path(syncedFile), "says the log was synced up to %s, past the snapshot %s being installed", zxidString(m.syncedZxid), zxidString(s.snap.Zxid))
+		}
+		if err := s.openSynced(m); err != nil {
+			return err
+		}
 		return s.finishInstall(found)
 	case m.snap.gen != man.gen:
 		return corruptFile(s.path(manifestFile), "names log generation %d, but the snapshot file belongs to generation %d", man.gen, m.snap.gen)
@@ -149,7 +169,26 @@ func (s *FileStore) recover() error {
 		}
 		return corruptFile(s.path(snapshotFile), "the log starts after %s but %s: the entries in between are lost", zxidString(b), have)
 	}
+	if last := lastZxid(s.lastEntry(), s.snap); last < m.syncedZxid {
+		// What a crash can tear is never synced (synced.go): the
+		// entries between are acknowledged ones the segment lost.
+		seg := s.active()
+		return corruptAt(seg.path, seg.size, "the log ends at %s, but a Sync had made it durable up to %s (file %s): acknowledged entries at the end of the log are lost", zxidString(last), zxidString(m.syncedZxid), syncedFile)
+	}
+	if err := s.openSynced(m); err != nil {
+		return err
+	}
 	return s.repair(leftovers)
+}
+
+// openSynced opens the synced file for the point's next writes.
+func (s *FileStore) openSynced(m metaFiles) error {
+	p, err := openSynced(s.dir, m.syncedNum, m.syncedZxid)
+	if err != nil {
+		return err
+	}
+	s.synced = p
+	return nil
 }
 
 // checkSegments opens and scans the segments the manifest names, into
@@ -258,6 +297,9 @@ func (s *FileStore) create(m metaFiles, found []*segment) error {
 	if m.haveSnap && (m.snap.gen != 0 || m.snap.snap != nil) {
 		return corruptFile(s.path(manifestFile), "missing, but the snapshot file holds generation %d and a snapshot: %v", m.snap.gen, m.snap.snap != nil)
 	}
+	if m.haveSynced && m.syncedZxid != 0 {
+		return corruptFile(s.path(manifestFile), "missing, but the synced file says the log was synced up to %s", zxidString(m.syncedZxid))
+	}
 	for _, seg := range found {
 		fi, err := os.Stat(seg.path)
 		if err != nil {
@@ -270,7 +312,7 @@ func (s *FileStore) create(m metaFiles, found []*segment) error {
 	if err := removeTempFiles(s.dir, s.log); err != nil {
 		return err
 	}
-	if len(found) > 0 || m.haveEpochs || m.haveSnap {
+	if len(found) > 0 || m.haveEpochs || m.haveSnap || m.haveSynced {
 		s.log.Warn("finishing the creation of a store interrupted by a crash")
 	}
 	if err := removeAll(found); err != nil {
@@ -284,6 +326,12 @@ func (s *FileStore) create(m metaFiles, found []*segment) error {
 		return err
 	}
 	if err := writeFileAtomic(s.dir, snapshotFile, encodeSnapshotFile(snapshotState{})); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.dir, syncedFile, initialSyncedFile()); err != nil {
+		return err
+	}
+	if err := s.openSynced(metaFiles{syncedNum: 1}); err != nil {
 		return err
 	}
 	return s.writeManifest(s.segs[0].base, s.segs[0].base)

@@ -445,7 +445,9 @@ func TestFileStoreInterruptedRoll(t *testing.T) {
 	dir := t.TempDir()
 	s := openT(t, dir, 100)
 	ackEach(t, s, 1, 5)
-	manifest := saveFiles(t, filepath.Join(dir, manifestFile))
+	// The synced file too: the crash comes before the Sync of the
+	// record that rolled, so its point is at most that of an earlier one.
+	manifest := saveFiles(t, filepath.Join(dir, manifestFile), filepath.Join(dir, syncedFile))
 	n := len(s.segs)
 	for z := uint64(6); len(s.segs) == n; z++ {
 		appendSync(t, s, named(z, z))
@@ -762,4 +764,77 @@ func flipped(b []byte, i int) []byte {
 	b = slices.Clone(b)
 	b[i] ^= 0xff
 	return b
+}
+
+func TestFileStoreTornSyncedSlot(t *testing.T) {
+	// A crash while Sync writes the synced file spoils the slot being
+	// written; the other names an earlier point, which the log reaches.
+	// The next Sync writes the spoiled slot again.
+	dir := t.TempDir()
+	s := openT(t, dir, 0)
+	ackEach(t, s, 1, 5)
+	newest := int64(s.synced.num%2) * syncedBlockSize
+	_ = s.Close()
+	path := filepath.Join(dir, syncedFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(b[newest+10 : newest+syncedBlockSize])
+	writeFile(t, path, b)
+
+	s = openT(t, dir, 0)
+	if got, err := s.Entries(0, 0); err != nil || !slices.Equal(zxidsOf(got), upto(5)) {
+		t.Fatalf("log after a torn synced slot: %v, %v", zxidsOf(got), err)
+	}
+	appendSync(t, s, named(6, 6))
+	_ = s.Close()
+	b, err = os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 2 {
+		slot := b[k*syncedBlockSize : k*syncedBlockSize+syncedSlotSize]
+		if p := checkMetaFile(slot, syncedMagic, syncedSlotSize); p != "" {
+			t.Fatalf("slot %d still spoiled after a Sync: %s", k, p)
+		}
+	}
+	if _, zxid, p := decodeSyncedFile(b); p != "" || zxid != 6 {
+		t.Fatalf("synced point %d (%s), want 6", zxid, p)
+	}
+}
+
+func TestFileStoreCutsLowerTheSyncedPoint(t *testing.T) {
+	// TruncateAfter and InstallSnapshot shorten the log on purpose; each
+	// lowers the synced point to where the log will end first, so the
+	// next open, whether or not a crash interrupted them, finds no lost
+	// entries. The cut after zxid 5 ends the log at 3: 5 is no entry.
+	epoch2 := uint64(1) << 32
+	entries := append(named(1, 3), named(epoch2|1, epoch2|3)...)
+	cases := []struct {
+		name string
+		cut  func(*FileStore) error
+		want uint64
+	}{
+		{"truncate", func(s *FileStore) error { return s.TruncateAfter(5) }, 3},
+		{"install", func(s *FileStore) error { return s.InstallSnapshot(Snapshot{Zxid: 2, Data: []byte("at 2")}) }, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openT(t, dir, 0)
+			appendSync(t, s, entries)
+			if err := tc.cut(s); err != nil {
+				t.Fatal(err)
+			}
+			if s.synced.zxid != tc.want {
+				t.Fatalf("synced point %#x after the cut, want %#x", s.synced.zxid, tc.want)
+			}
+			_ = s.Close()
+			s = openT(t, dir, 0)
+			if got := s.LastZxid(); got != tc.want {
+				t.Fatalf("reopened log ends at %#x, want %#x", got, tc.want)
+			}
+		})
+	}
 }

@@ -54,8 +54,8 @@
 //   - Sync writes a sync mark (record.go) after the entries it makes
 //     durable, in the same fsync. Every acknowledged entry therefore has
 //     an intact record after it.
-//   - After that fsync, Sync writes the synced point (the log's last
-//     zxid) to the synced file and fsyncs it (synced.go). The point
+//   - After that fsync, Sync writes the synced point (the zxid the
+//     segments reach) to the synced file and fsyncs it (synced.go). The point
 //     never runs ahead of the log on disk, and the log never ends below
 //     it but by damage, or by a cut the store lowered it for first.
 //   - A crash during a write leaves its bytes on disk or not, in pieces:

@@ -92,6 +92,15 @@ func (s *FileStore) lastEntry() uint64 {
 	return 0
 }
 
+// logEnd is the zxid the segments reach: the last entry, or with none
+// the first segment's base (the zxid of the snapshot the log was
+// installed from, or of the last entry before a compaction that removed
+// them all). A snapshot does not count: one saved at the last entry
+// must not hide a log cut short below it (synced.go).
+func (s *FileStore) logEnd() uint64 {
+	return max(s.lastEntry(), s.segs[0].base)
+}
+
 // Append implements Store: one write per segment touched, no fsync.
 func (s *FileStore) Append(entries ...Entry) error {
 	if err := s.lock(); err != nil {
@@ -213,8 +222,8 @@ func (s *FileStore) syncAll() error {
 		}
 		s.dirDirty = false
 	}
-	if last := lastZxid(s.lastEntry(), s.snap); last > s.synced.zxid {
-		if err := s.synced.set(last); err != nil {
+	if end := s.logEnd(); end > s.synced.zxid {
+		if err := s.synced.set(end); err != nil {
 			return s.fail(err)
 		}
 	}
@@ -234,21 +243,16 @@ func (s *FileStore) lowerSynced(zxid uint64) error {
 	return nil
 }
 
-// lastAtOrBefore is where the log will end once cut after zxid: the last
-// entry at or before zxid, or the snapshot's zxid if the snapshot stays
-// (it lies at or before zxid) and is later.
-func (s *FileStore) lastAtOrBefore(zxid uint64) uint64 {
-	var entry uint64
+// endAfterCut is the logEnd the log will have once cut after zxid (at
+// or above its first segment's base): the last entry at or before zxid,
+// or the base if there is none.
+func (s *FileStore) endAfterCut(zxid uint64) uint64 {
 	for i := len(s.segs) - 1; i >= 0; i-- {
 		if j := s.segs[i].firstAfter(zxid); j > 0 {
-			entry = s.segs[i].idx[j-1].zxid
-			break
+			return max(s.segs[i].idx[j-1].zxid, s.segs[0].base)
 		}
 	}
-	if s.snap != nil && s.snap.Zxid <= zxid {
-		return lastZxid(entry, s.snap)
-	}
-	return entry
+	return s.segs[0].base
 }
 
 // TruncateAfter implements Store: it cuts the segment holding the first
@@ -271,7 +275,7 @@ func (s *FileStore) TruncateAfter(zxid uint64) error {
 	if s.snap != nil && s.snap.Zxid > zxid && base != 0 {
 		return fmt.Errorf("%w: truncate after %#x drops snapshot %#x, the log before it is trimmed", ErrCompacted, zxid, s.snap.Zxid)
 	}
-	if err := s.lowerSynced(s.lastAtOrBefore(zxid)); err != nil {
+	if err := s.lowerSynced(s.endAfterCut(zxid)); err != nil {
 		return err
 	}
 	if s.snap != nil && s.snap.Zxid > zxid {

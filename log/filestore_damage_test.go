@@ -189,31 +189,71 @@ func TestDamageLastAcknowledgedRecordIsRefused(t *testing.T) {
 func TestDamageCutThroughLastAcknowledgedWriteIsRefused(t *testing.T) {
 	// The end of the log gone from inside the last acknowledged record
 	// on, its sync mark with it: the segment alone looks like a write torn
-	// by a crash, and only the synced file shows that record 10 was
-	// acknowledged. Cut short, or overwritten with zeros to the end.
-	for _, how := range []string{"cut", "zeroed"} {
-		t.Run(how, func(t *testing.T) {
+	// by a crash (or, cut between records, like a log that never had
+	// record 10), and only the synced file shows that record 10 was
+	// acknowledged. Cut short, overwritten with zeros to the end, or cut
+	// where record 10 starts; and, with a snapshot saved at record 10 (an
+	// idle node's usual state), cut inside record 8: the snapshot must
+	// not count as the end of the log.
+	cases := []struct {
+		name string
+		snap bool
+		cut  func(t *testing.T, seg string, b []byte) []byte
+	}{
+		{"cut", false, func(t *testing.T, seg string, b []byte) []byte { return b[:offsetOf(t, seg, 10)+3] }},
+		{"zeroed", false, func(t *testing.T, seg string, b []byte) []byte {
+			clear(b[offsetOf(t, seg, 10)+3:])
+			return b
+		}},
+		{"between records", false, func(t *testing.T, seg string, b []byte) []byte {
+			lo, _ := recordBounds(t, seg, 10)
+			return b[:lo] // record 9 whole, the mark after it gone
+		}},
+		{"below a snapshot", true, func(t *testing.T, seg string, b []byte) []byte { return b[:offsetOf(t, seg, 8)+3] }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			s := openT(t, dir, 0)
 			ackEach(t, s, 1, 10)
+			if tc.snap {
+				if err := s.SaveSnapshot(Snapshot{Zxid: 10, Data: []byte("state at 10")}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			_ = s.Close()
 			seg := segmentHolding(t, dir, 10)
-			at := offsetOf(t, seg, 10) + 3
 			b, err := os.ReadFile(seg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if how == "cut" {
-				b = b[:at]
-			} else {
-				clear(b[at:])
-			}
-			writeFile(t, seg, b)
+			writeFile(t, seg, tc.cut(t, seg, b))
 			ce := refuse(t, dir, 0, seg)
-			if !strings.Contains(ce.Problem, syncedFile) {
+			if !strings.Contains(ce.Problem, "a Sync had made it durable up to "+zxidString(10)) {
 				t.Fatalf("the refusal does not say the synced file told: %v", ce)
 			}
 		})
+	}
+}
+
+func TestDamageNewerSyncedSlotAfterACutNamesTheSyncedFile(t *testing.T) {
+	// TruncateAfter lowered the point (newer slot) below what the older
+	// slot says; damage to the newer slot leaves the older one, which the
+	// log no longer reaches. Refused, and the synced file named: the
+	// segment is intact.
+	dir := t.TempDir()
+	s := openT(t, dir, 0)
+	ackEach(t, s, 1, 10)
+	if err := s.TruncateAfter(5); err != nil {
+		t.Fatal(err)
+	}
+	newer := int64(s.synced.num%2) * syncedBlockSize
+	_ = s.Close()
+	path := filepath.Join(dir, syncedFile)
+	flipByte(t, path, newer+6)
+	ce := refuse(t, dir, 0, path)
+	if !strings.Contains(ce.Problem, "newer slot is damaged") {
+		t.Fatalf("the refusal does not say the newer slot is damaged: %v", ce)
 	}
 }
 

@@ -69,6 +69,7 @@ func FuzzFileLogRecovery(f *testing.F) {
 		{30, 30, 2, true, damageDelete, 255, 0, 0, nil},               // the last segment
 		{30, 30, 2, true, damageDelete, 2, 0, 0, nil},                 // a middle segment
 		{12, 12, 1, false, damageTruncate, 255, 250, 0, nil},          // cut inside the last acknowledged record
+		{12, 12, 0x80, false, damageTruncate, 255, 200, 0, nil},       // the same, below a snapshot at the last one
 		{12, 8, 2, false, damageZero, 255, 200, 0, make([]byte, 400)}, // zeros over the last acknowledged records and their mark
 		{30, 30, 2, true, damageDelete, 251, 0, 0, nil},               // the synced file
 		{30, 30, 2, true, damageFlipBits, 251, 3, 0x02, nil},          // the synced file's first slot
@@ -93,7 +94,10 @@ func FuzzFileLogRecovery(f *testing.F) {
 			opts.SegmentSize = 200
 		}
 		dir := t.TempDir()
-		writeFuzzLog(t, dir, opts, n, a, 1+int(batch%4))
+		// batch: the low two bits are the Sync batch size less one; bit
+		// 7 asks for a snapshot at the last acknowledged record, which
+		// must not stand in for entries lost below it.
+		writeFuzzLog(t, dir, opts, n, a, 1+int(batch%4), batch&0x80 != 0)
 
 		target := fuzzTarget(t, dir, file)
 		path := filepath.Join(dir, target)
@@ -215,15 +219,18 @@ var fuzzLogs sync.Map // fuzzShape -> map[string][]byte
 type fuzzShape struct {
 	segSize         int64
 	n, acked, batch int
+	snap            bool
 }
 
 // writeFuzzLog puts in dir the store that results from writing n entries
 // to a new store, the first acked of them synced in batches, the rest
-// appended without a Sync, and closing it without syncing: a crash whose
+// appended without a Sync (with snap, a snapshot saved at the last
+// synced one in between), and closing it without syncing: a crash whose
 // page cache survived.
-func writeFuzzLog(t *testing.T, dir string, opts FileOptions, n, acked, batch int) {
+func writeFuzzLog(t *testing.T, dir string, opts FileOptions, n, acked, batch int, snap bool) {
 	t.Helper()
-	shape := fuzzShape{opts.SegmentSize, n, acked, batch}
+	snap = snap && acked > 0
+	shape := fuzzShape{opts.SegmentSize, n, acked, batch, snap}
 	if files, ok := fuzzLogs.Load(shape); ok {
 		for name, b := range files.(map[string][]byte) {
 			writeFile(t, filepath.Join(dir, name), b)
@@ -243,6 +250,11 @@ func writeFuzzLog(t *testing.T, dir string, opts FileOptions, n, acked, batch in
 			t.Fatal(err)
 		}
 		if err := s.Sync(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if snap {
+		if err := s.SaveSnapshot(Snapshot{Zxid: es[acked-1].Zxid, Data: []byte("state")}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -75,6 +75,7 @@ type metaFiles struct {
 	snap                                           snapshotState
 	manifest                                       manifestState
 	syncedNum, syncedZxid                          uint64 // the synced point (synced.go)
+	syncedSpoiled                                  string // what is wrong with the other slot, if anything
 	haveEpochs, haveSnap, haveManifest, haveSynced bool
 }
 
@@ -113,7 +114,7 @@ func (s *FileStore) readMeta() (m metaFiles, err error) {
 		return m, err
 	}
 	if m.haveSynced {
-		if m.syncedNum, m.syncedZxid, problem = decodeSyncedFile(b); problem != "" {
+		if m.syncedNum, m.syncedZxid, m.syncedSpoiled, problem = decodeSyncedFile(b); problem != "" {
 			return m, corruptAt(s.path(syncedFile), 0, "%s", problem)
 		}
 	}
@@ -169,11 +170,17 @@ func (s *FileStore) recover() error {
 		}
 		return corruptFile(s.path(snapshotFile), "the log starts after %s but %s: the entries in between are lost", zxidString(b), have)
 	}
-	if last := lastZxid(s.lastEntry(), s.snap); last < m.syncedZxid {
+	if end := s.logEnd(); end < m.syncedZxid {
 		// What a crash can tear is never synced (synced.go): the
 		// entries between are acknowledged ones the segment lost.
+		// Unless the synced file's newer slot is spoiled: then the
+		// older one may predate a cut (TruncateAfter lowers the point
+		// first), and a crash alone cannot leave both.
+		if m.syncedSpoiled != "" {
+			return corruptFile(s.path(syncedFile), "its newer slot is damaged (%s) and its older one says the log was synced up to %s, but the log ends at %s: either that slot predates a cut, or acknowledged entries at the end of the log are lost", m.syncedSpoiled, zxidString(m.syncedZxid), zxidString(end))
+		}
 		seg := s.active()
-		return corruptAt(seg.path, seg.size, "the log ends at %s, but a Sync had made it durable up to %s (file %s): acknowledged entries at the end of the log are lost", zxidString(last), zxidString(m.syncedZxid), syncedFile)
+		return corruptAt(seg.path, seg.size, "the log ends at %s, but a Sync had made it durable up to %s (file %s): acknowledged entries at the end of the log are lost", zxidString(end), zxidString(m.syncedZxid), syncedFile)
 	}
 	if err := s.openSynced(m); err != nil {
 		return err

@@ -782,6 +782,9 @@ func TestFileStoreTornSyncedSlot(t *testing.T) {
 	}
 	clear(b[newest+10 : newest+syncedBlockSize])
 	writeFile(t, path, b)
+	if _, zxid, spoiled, p := decodeSyncedFile(b); p != "" || zxid != 4 || spoiled == "" {
+		t.Fatalf("torn newer slot: point %d, spoiled %q, problem %q; want the older slot's 4", zxid, spoiled, p)
+	}
 
 	s = openT(t, dir, 0)
 	if got, err := s.Entries(0, 0); err != nil || !slices.Equal(zxidsOf(got), upto(5)) {
@@ -799,8 +802,21 @@ func TestFileStoreTornSyncedSlot(t *testing.T) {
 			t.Fatalf("slot %d still spoiled after a Sync: %s", k, p)
 		}
 	}
-	if _, zxid, p := decodeSyncedFile(b); p != "" || zxid != 6 {
+	if _, zxid, _, p := decodeSyncedFile(b); p != "" || zxid != 6 {
 		t.Fatalf("synced point %d (%s), want 6", zxid, p)
+	}
+}
+
+func TestSyncedSlotsMustSitInTheirPlaces(t *testing.T) {
+	// Slot n%2 holds number n. Swapped blocks (a copy gone wrong) are
+	// two valid checksums in the wrong places: neither is believed.
+	b := initialSyncedFile()
+	if _, _, spoiled, p := decodeSyncedFile(b); p != "" || spoiled != "" {
+		t.Fatalf("initial file: spoiled %q, problem %q", spoiled, p)
+	}
+	swapped := append(bytes.Clone(b[syncedBlockSize:]), b[:syncedBlockSize]...)
+	if _, _, _, p := decodeSyncedFile(swapped); !strings.Contains(p, "in place") {
+		t.Fatalf("swapped slots: problem %q, want both out of place", p)
 	}
 }
 
@@ -834,6 +850,37 @@ func TestFileStoreCutsLowerTheSyncedPoint(t *testing.T) {
 			s = openT(t, dir, 0)
 			if got := s.LastZxid(); got != tc.want {
 				t.Fatalf("reopened log ends at %#x, want %#x", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFileStoreCutsLowerTheSyncedPointFirst(t *testing.T) {
+	// The point goes down before the cut, so a failure (or a crash)
+	// between the two leaves the log whole and the point low, which
+	// opens; the other order would leave the log cut and the point high,
+	// which is refused as lost entries. A closed synced file makes the
+	// lowering fail.
+	cases := []struct {
+		name string
+		cut  func(*FileStore) error
+	}{
+		{"truncate", func(s *FileStore) error { return s.TruncateAfter(5) }},
+		{"install", func(s *FileStore) error { return s.InstallSnapshot(Snapshot{Zxid: 2, Data: []byte("at 2")}) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openT(t, dir, 0)
+			ackEach(t, s, 1, 10)
+			_ = s.synced.f.Close()
+			if err := tc.cut(s); err == nil {
+				t.Fatal("the cut succeeded though the synced point could not be lowered")
+			}
+			_ = s.Close()
+			s = openT(t, dir, 0)
+			if got, err := s.Entries(0, 0); err != nil || !slices.Equal(zxidsOf(got), upto(10)) {
+				t.Fatalf("log after a failed lowering: %v, %v; want it whole", zxidsOf(got), err)
 			}
 		})
 	}

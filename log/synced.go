@@ -15,9 +15,11 @@ import (
 // write onward (the file cut there, or overwritten from there on) leaves
 // exactly what a crash during that write leaves, and the segment alone
 // cannot tell the two apart. So the store also keeps, in a file of its
-// own, the synced point: the last zxid of the log (lastZxid) when a Sync
-// last finished. A log that opens shorter than that has lost entries the
-// store acknowledged, and open refuses it.
+// own, the synced point: the zxid the segments reached (logEnd) when a
+// Sync last finished. A snapshot does not count: one saved at the last
+// entry must not hide a log cut short below it. A log that opens shorter
+// than the point has lost entries the store acknowledged, and open
+// refuses it.
 //
 // Sync writes the file in place after the segments' fsync, and fsyncs
 // it, before it returns: a crash leaves the file at most one Sync behind
@@ -57,11 +59,13 @@ func encodeSyncedSlot(num, zxid uint64) []byte {
 
 // decodeSyncedFile picks the synced point out of the file's content: the
 // valid slot with the higher number (a slot is valid if its checksum
-// holds and its number fits its place). problem says what is wrong if
-// neither slot is valid or the size is wrong.
-func decodeSyncedFile(b []byte) (num, zxid uint64, problem string) {
+// holds and its number fits its place). spoiled says what is wrong with
+// the other slot if it is not valid: a torn write of it, or damage.
+// problem says what is wrong if neither slot is valid or the size is
+// wrong.
+func decodeSyncedFile(b []byte) (num, zxid uint64, spoiled, problem string) {
 	if len(b) != syncedFileSize {
-		return 0, 0, fmt.Sprintf("%d bytes, want %d", len(b), syncedFileSize)
+		return 0, 0, "", fmt.Sprintf("%d bytes, want %d", len(b), syncedFileSize)
 	}
 	found := false
 	var problems [2]string
@@ -81,9 +85,9 @@ func decodeSyncedFile(b []byte) (num, zxid uint64, problem string) {
 		}
 	}
 	if !found {
-		return 0, 0, fmt.Sprintf("no valid slot (first: %s; second: %s)", problems[0], problems[1])
+		return 0, 0, "", fmt.Sprintf("no valid slot (first: %s; second: %s)", problems[0], problems[1])
 	}
-	return num, zxid, ""
+	return num, zxid, problems[0] + problems[1], ""
 }
 
 // initialSyncedFile is the synced file of a new store: the point 0 in

@@ -22,6 +22,7 @@ func writeFileAtomic(dir, name string, data []byte) (err error) {
 		return err
 	}
 	tmp := f.Name()
+	noteDisk(diskCreated, tmp)
 	defer func() {
 		if err != nil {
 			_ = os.Remove(tmp) // best effort: a leftover is removed at open
@@ -31,16 +32,19 @@ func writeFileAtomic(dir, name string, data []byte) (err error) {
 		_ = f.Close()
 		return err
 	}
+	noteDisk(diskWrote, tmp)
 	if err = f.Sync(); err != nil {
 		_ = f.Close()
 		return err
 	}
+	noteDisk(diskFsynced, tmp)
 	if err = f.Close(); err != nil {
 		return err
 	}
 	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
 		return err
 	}
+	noteDisk(diskRenamed, filepath.Join(dir, name))
 	return syncDir(dir)
 }
 
@@ -56,6 +60,7 @@ func syncDir(dir string) error {
 	if serr != nil {
 		return serr
 	}
+	noteDisk(diskDirSynced, dir)
 	return cerr
 }
 
@@ -71,6 +76,7 @@ func removeTempFiles(dir string, logger *slog.Logger) error {
 			if err := os.Remove(filepath.Join(dir, de.Name())); err != nil {
 				return err
 			}
+			noteDisk(diskRemoved, filepath.Join(dir, de.Name()))
 		}
 	}
 	return nil

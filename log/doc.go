@@ -91,6 +91,15 @@
 // epoch established before anything was written, a SNAP just installed)
 // and is not taken for a deleted one.
 //
+// Two tests hold the store to these rules. FuzzFileLogRecovery damages
+// one file of a written store in every way it can think of and expects
+// a refusal or every acknowledged entry. TestFileStoreCrashPoints runs
+// random operations and, after every change the store makes to its
+// directory, opens each state a crash there could leave (a killed
+// process, a power loss, mixes of both per file, torn tails and slots, a
+// second crash in the repairs) and expects every acknowledged entry and
+// no refusal.
+//
 // What the synced file costs is a second fsync in every Sync that makes
 // new entries durable: the segment's first, then the synced file's, so
 // the point can never name entries a crash could still take. On this

@@ -144,6 +144,7 @@ func (s *FileStore) write(seg *segment, buf []byte, pending []recordPos) error {
 	if _, err := seg.f.WriteAt(buf, seg.size); err != nil {
 		return s.fail(err)
 	}
+	noteDisk(diskWrote, seg.path)
 	seg.idx = append(seg.idx, pending...)
 	seg.size += int64(len(buf))
 	seg.dirty, seg.marked = true, false
@@ -161,6 +162,7 @@ func (s *FileStore) roll() error {
 	if err := act.f.Sync(); err != nil {
 		return s.fail(err)
 	}
+	noteDisk(diskFsynced, act.path)
 	act.dirty = false
 	seg, err := createSegment(s.dir, s.gen, act.last())
 	if err != nil {
@@ -214,6 +216,7 @@ func (s *FileStore) syncAll() error {
 		if err := seg.f.Sync(); err != nil {
 			return s.fail(err)
 		}
+		noteDisk(diskFsynced, seg.path)
 		seg.dirty = false
 	}
 	if s.dirDirty {

@@ -1,7 +1,9 @@
 package log
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,9 +23,10 @@ type FileOptions struct {
 // DefaultSegmentSize is the segment size used when FileOptions leaves it 0.
 const DefaultSegmentSize = 16 << 20
 
-// OpenFileStore opens the store in dir, creating dir and an empty store if
-// needed. It repairs what a crash can leave behind, and refuses what only
-// damage can explain (doc.go, "Torn writes and damage").
+// OpenFileStore opens the store in dir, creating dir (durably:
+// mkdirDurable) and an empty store if needed. It repairs what a crash can
+// leave behind, and refuses what only damage can explain (doc.go, "Torn
+// writes and damage").
 //
 // Repairs, each logged as a warning and durable before OpenFileStore
 // returns:
@@ -57,7 +60,7 @@ func OpenFileStore(dir string, opts FileOptions) (*FileStore, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(dir); err != nil {
 		return nil, err
 	}
 	s := &FileStore{dir: dir, opts: opts, log: opts.Logger.With("dir", dir)}
@@ -66,6 +69,43 @@ func OpenFileStore(dir string, opts FileOptions) (*FileStore, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// mkdirDurable creates dir and any missing parents, and fsyncs the
+// directory above dir and above each directory it created. Without that,
+// a power loss could take the store's directory away, name and all,
+// after writes in it were acknowledged; the next open would then create
+// an empty store without a word. The directory above dir is fsynced at
+// every open, not only when dir is new: an earlier open that created it
+// may have crashed before its fsync.
+func mkdirDurable(dir string) error {
+	dir = filepath.Clean(dir)
+	var created []string
+	for d := dir; ; d = filepath.Dir(d) {
+		_, err := os.Stat(d)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if len(created) == 0 || created[0] != dir {
+		created = append([]string{dir}, created...)
+	}
+	for _, d := range created {
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return fmt.Errorf("log: making %s durable in %s: %w", filepath.Base(d), filepath.Dir(d), err)
+		}
+	}
+	return nil
 }
 
 // metaFiles is what the four small files of a store hold, and which of

@@ -885,3 +885,32 @@ func TestFileStoreCutsLowerTheSyncedPointFirst(t *testing.T) {
 		})
 	}
 }
+
+func TestOpenFileStoreMakesItsDirectoryDurable(t *testing.T) {
+	// A new store two levels down: the directory above each new one is
+	// fsynced, so a power loss cannot take the store's directory away
+	// after it acknowledged writes. Again at the next open, for the
+	// directory above the store's.
+	root := t.TempDir()
+	dir := filepath.Join(root, "data", "n0")
+	var synced []string
+	diskEvent = func(kind diskEventKind, path string) {
+		if kind == diskDirSynced {
+			synced = append(synced, path)
+		}
+	}
+	t.Cleanup(func() { diskEvent = nil })
+	s := openT(t, dir, 0)
+	_ = s.Close()
+	for _, want := range []string{root, filepath.Join(root, "data")} {
+		if !slices.Contains(synced, want) {
+			t.Errorf("creating %s fsynced %v, not %s", dir, synced, want)
+		}
+	}
+	synced = nil
+	s = openT(t, dir, 0)
+	_ = s.Close()
+	if !slices.Contains(synced, filepath.Join(root, "data")) {
+		t.Errorf("reopening %s fsynced %v, not the directory above it", dir, synced)
+	}
+}

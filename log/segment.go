@@ -84,6 +84,7 @@ func createSegment(dir string, gen, base uint64) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
+	noteDisk(diskCreated, path)
 	return &segment{gen: gen, base: base, path: path, f: f, marked: true}, nil
 }
 
@@ -176,9 +177,11 @@ func (s *segment) cut(i int, at int64) error {
 	if err := s.f.Truncate(at); err != nil {
 		return err
 	}
+	noteDisk(diskTruncated, s.path)
 	if err := s.f.Sync(); err != nil {
 		return err
 	}
+	noteDisk(diskFsynced, s.path)
 	s.idx, s.size, s.dirty = s.idx[:i], at, false
 	return nil
 }
@@ -189,6 +192,7 @@ func (s *segment) writeMark() error {
 	if _, err := s.f.WriteAt(appendMark(make([]byte, 0, markSize), s.last()), s.size); err != nil {
 		return err
 	}
+	noteDisk(diskWrote, s.path)
 	s.size += markSize
 	s.dirty, s.marked = true, true
 	return nil
@@ -201,7 +205,11 @@ func (s *segment) remove() error {
 		_ = s.f.Close() // the file is going away; a close error changes nothing
 		s.f = nil
 	}
-	return os.Remove(s.path)
+	if err := os.Remove(s.path); err != nil {
+		return err
+	}
+	noteDisk(diskRemoved, s.path)
+	return nil
 }
 
 // close closes the segment's file if it is open.

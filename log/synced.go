@@ -119,9 +119,11 @@ func (p *syncedPoint) set(zxid uint64) error {
 	if _, err := p.f.WriteAt(encodeSyncedSlot(num, zxid), at); err != nil {
 		return err
 	}
+	noteDisk(diskWrote, p.f.Name())
 	if err := p.f.Sync(); err != nil {
 		return err
 	}
+	noteDisk(diskFsynced, p.f.Name())
 	p.num, p.zxid = num, zxid
 	return nil
 }

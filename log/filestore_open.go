@@ -80,7 +80,7 @@ func OpenFileStore(dir string, opts FileOptions) (*FileStore, error) {
 // may have crashed before its fsync.
 func mkdirDurable(dir string) error {
 	dir = filepath.Clean(dir)
-	var created []string
+	var created []string // what MkdirAll will create, deepest first
 	for d := dir; ; d = filepath.Dir(d) {
 		_, err := os.Stat(d)
 		if err == nil {
@@ -97,8 +97,8 @@ func mkdirDurable(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if len(created) == 0 || created[0] != dir {
-		created = append([]string{dir}, created...)
+	if len(created) == 0 {
+		created = []string{dir} // only for the fsync of the one above
 	}
 	for _, d := range created {
 		if err := syncDir(filepath.Dir(d)); err != nil {

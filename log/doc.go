@@ -55,9 +55,9 @@
 //     durable, in the same fsync. Every acknowledged entry therefore has
 //     an intact record after it.
 //   - After that fsync, Sync writes the synced point (the zxid the
-//     segments reach) to the synced file and fsyncs it (synced.go). The point
-//     never runs ahead of the log on disk, and the log never ends below
-//     it but by damage, or by a cut the store lowered it for first.
+//     segments reach) to the synced file and fsyncs it (synced.go). The
+//     point never runs ahead of the log on disk, and the log never ends
+//     below it but by damage, or by a cut the store lowered it for first.
 //   - A crash during a write leaves its bytes on disk or not, in pieces:
 //     the file may end early, inside a record, or hold zeros (or nothing
 //     recognisable) where blocks were not written. Written in order, such
@@ -74,26 +74,25 @@
 // Hence the rule: a record that fails its checks may be cut only if it is
 // in the last segment and no intact record follows it anywhere in the
 // file, and the log left still reaches the synced point; the cut takes it
-// and what follows. Everything else is damage: a
-// bad record with an intact one after it (a byte flipped in any
-// acknowledged entry, the last one included: the sync mark after it is
-// the intact record), a log that ends below the synced point (the end of
-// the last segment cut off or overwritten from inside an acknowledged
-// write on, its sync mark with it), a bad record in any other segment, a record that
-// breaks the zxid chain (each record names the one before it, so even a
-// whole record cut out is seen), a segment missing from the manifest's
-// range or out of place in it, a missing or damaged epochs, snapshot or
-// manifest file, a missing synced file or one with no valid slot, and a
-// log starting after a zxid no snapshot covers. A
-// deleted segment is always seen, also when the log it held was empty:
-// the manifest names the segments a log must have, and a store keeps at
-// least one from the moment it is created. An empty log is legal (an
-// epoch established before anything was written, a SNAP just installed)
-// and is not taken for a deleted one.
+// and what follows. Everything else is damage: a bad record with an
+// intact one after it (a byte flipped in any acknowledged entry, the last
+// one included: the sync mark after it is the intact record), a log that
+// ends below the synced point (the end of the last segment cut off or
+// overwritten from inside an acknowledged write on, its sync mark with
+// it), a bad record in any other segment, a record that breaks the zxid
+// chain (each record names the one before it, so even a whole record cut
+// out is seen), a segment missing from the manifest's range or out of
+// place in it, a missing or damaged epochs, snapshot or manifest file, a
+// missing synced file or one with no valid slot, and a log starting after
+// a zxid no snapshot covers. A deleted segment is always seen, also when
+// the log it held was empty: the manifest names the segments a log must
+// have, and a store keeps at least one from the moment it is created. An
+// empty log is legal (an epoch established before anything was written,
+// a SNAP just installed) and is not taken for a deleted one.
 //
 // Two tests hold the store to these rules. FuzzFileLogRecovery damages
-// one file of a written store in every way it can think of and expects
-// a refusal or every acknowledged entry. TestFileStoreCrashPoints runs
+// one file of a written store (cuts, flipped bits, zeros, garbage,
+// deletion, tears) and expects a refusal or every acknowledged entry. TestFileStoreCrashPoints runs
 // random operations and, after every change the store makes to its
 // directory, opens each state a crash there could leave (a killed
 // process, a power loss, mixes of both per file, torn tails and slots, a

@@ -30,10 +30,21 @@ func (s *Server) drainReady(now time.Time) {
 // handleReady carries out the Ready contract (zab ready.go): steps 1-5
 // through zabstore.Persist, then the messages (into the outbox: they leave
 // at the next flush, after the writes they vouch for), then the
-// committed transactions. It reports false after a storage failure.
+// committed transactions. A leader's proposals that may go first
+// (Ready.SendFirst) are written out before Persist, if the pacer lets
+// the outbox flush now, so that followers log them while the leader
+// syncs its own copy. It reports false after a storage failure.
 func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 	if rd.SoftState != nil {
 		s.noteStatus(*rd.SoftState, now)
+	}
+	if rd.SendFirst {
+		s.queueMessages(rd.Messages)
+		if s.pace.flushDue(now) {
+			s.flushOutbox()
+			s.pace.flushed(now)
+			s.out.flushOrReport(s.logger)
+		}
 	}
 	if err := zabstore.Persist(s.store, rd); err != nil {
 		s.fail(err)
@@ -59,17 +70,24 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 		s.snaps.last, s.snaps.sinceLast = uint64(rd.Snapshot.Zxid), 0
 		s.logger.Info("installed snapshot", "zxid", rd.Snapshot.Zxid, "bytes", len(rd.Snapshot.Data))
 	}
-	for _, m := range rd.Messages {
+	if !rd.SendFirst {
+		s.queueMessages(rd.Messages)
+	}
+	for _, t := range rd.Committed {
+		s.apply(t, now)
+	}
+	return true
+}
+
+// queueMessages puts a Ready's messages in the outbox.
+func (s *Server) queueMessages(msgs []zab.Message) {
+	for _, m := range msgs {
 		if !s.members.has(m.To) {
 			s.logger.Warn("dropped zab message to an unknown peer", "to", m.To, "type", m.Type)
 			continue
 		}
 		s.outbox.addMessage(m)
 	}
-	for _, t := range rd.Committed {
-		s.apply(t, now)
-	}
-	return true
 }
 
 // apply applies one committed transaction to the kafka state and answers

@@ -51,6 +51,8 @@ type cluster struct {
 	// checkReady, when set, checks that HasReady is exact and pure at
 	// every call (checkHasReady).
 	checkReady bool
+	// onReady, when set, sees every Ready before it is handled.
+	onReady func(id PeerID, rd Ready)
 }
 
 // newCluster starts n peers with ids 1..n over empty storage.
@@ -121,6 +123,9 @@ func (c *cluster) process() bool {
 			rd := p.Ready()
 			if rd.IsEmpty() {
 				c.t.Fatalf("peer %d: HasReady was true, the Ready is empty", id)
+			}
+			if c.onReady != nil {
+				c.onReady(id, rd)
 			}
 			c.stores[id].persist(rd)
 			c.queue = append(c.queue, rd.Messages...)

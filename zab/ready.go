@@ -17,6 +17,8 @@ import "slices"
 //     non-zero, write it durably too.
 //  6. Only now send Messages: every ACK, ACKEPOCH and NEWLEADER ack among
 //     them vouches for state made durable in steps 1-5 (docs/safety.md).
+//     Unless SendFirst is set: then the Messages vouch for none of the
+//     Ready's writes, and may leave before step 1.
 //     A caller that holds messages back to send them later (batching)
 //     must drop, when a later Ready's step 1 or 2 cuts the log back to
 //     z (the snapshot's zxid, or TruncateAfter), every ACK, ACKEPOCH and
@@ -41,6 +43,17 @@ type Ready struct {
 	FollowAttempt uint64
 
 	Messages []Message
+	// SendFirst says the Messages may be sent before the writes, as soon
+	// as the caller has them: they are an established leader's
+	// PROPOSALs, COMMITs and PINGs, and the Ready writes no snapshot,
+	// truncation, epochs or follow attempt. Nothing in them vouches for
+	// the leader's own disk: a follower logs a proposal on its own, the
+	// leader counts its own ack only once the Ready is Advanced
+	// (leaderStable), and a commit point was reached by durable acks
+	// alone. ZooKeeper's leader, too, sends a proposal before its own
+	// log sync completes (Leader.propose, then its SyncRequestProcessor).
+	// Sending first takes the leader's fsync off the round trip.
+	SendFirst bool
 
 	// Committed are transactions known committed and durable here, in
 	// zxid order, never delivered before (within this incarnation).
@@ -234,6 +247,7 @@ func (p *Peer) Ready() Ready {
 		FollowAttempt: p.draft.followAttempt,
 		Messages:      p.draft.msgs,
 	}
+	rd.SendFirst = p.sendFirst(&rd)
 	rd.Committed = p.takeDeliverable()
 	if p.softChanged() {
 		s := p.Status()
@@ -250,6 +264,26 @@ func (p *Peer) Ready() Ready {
 	p.fetched = append(p.fetched, rec)
 	p.draft = readyDraft{}
 	return rd
+}
+
+// sendFirst reports whether rd's messages may leave before its writes
+// (Ready.SendFirst): this peer leads an established epoch, rd writes
+// nothing but entries, and every message is a PROPOSAL, COMMIT or PING.
+// Anything else, a sync to a joining follower included, keeps the order
+// of steps 1-6.
+func (p *Peer) sendFirst(rd *Ready) bool {
+	if p.lead == nil || !p.lead.established || len(rd.Messages) == 0 ||
+		rd.Snapshot != nil || rd.Truncate || rd.Epochs != nil || rd.FollowAttempt != 0 {
+		return false
+	}
+	for _, m := range rd.Messages {
+		switch m.Type {
+		case MsgProposal, MsgCommit, MsgPing:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Advance tells the peer the caller has handled the oldest Ready it has

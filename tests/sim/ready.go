@@ -7,15 +7,26 @@ import (
 	"zabkafka/zab"
 )
 
-// handleReady carries out one Ready in the order zab/ready.go fixes,
-// offering the crash hook a chance to crash the peer between any two
-// steps. The durable steps go through zabstore.Persist one step at a
+// handleReady carries out one Ready in the order zab/ready.go fixes
+// (its messages first when it says SendFirst), offering the crash hook a
+// chance to crash the peer between any two steps. The durable steps go through zabstore.Persist one step at a
 // time, so a crash can fall between them; the node uses the same
 // function for all five at once.
 func (w *World) handleReady(n *node, rd zab.Ready) {
 	w.observeSoftState(n, rd.SoftState)
 	if w.crashAt(n, CrashBeforePersist, &rd) {
 		return
+	}
+	sent := false
+	if rd.SendFirst {
+		// A leader's proposals leave before its own writes (zab
+		// Ready.SendFirst); a crash right after them loses its copy,
+		// never a vouched-for one.
+		w.recordBroadcasts(n, rd.Append)
+		if !w.sendAll(n, &rd) || w.crashAt(n, CrashAfterSend, &rd) {
+			return
+		}
+		sent = true
 	}
 	if w.cfg.Faults.EpochsBeforeHistory && rd.Epochs != nil {
 		if !w.writeEpochs(n, rd.Epochs) {
@@ -33,13 +44,14 @@ func (w *World) handleReady(n *node, rd zab.Ready) {
 		}
 	}
 	if len(rd.Append) > 0 {
-		w.recordBroadcasts(n, rd.Append)
+		if !sent {
+			w.recordBroadcasts(n, rd.Append)
+		}
 		if !w.persist(n, &zab.Ready{Append: rd.Append}) || w.crashAt(n, CrashAfterAppend, &rd) {
 			return
 		}
 	}
-	sent := false
-	if w.cfg.Faults.SendBeforeSync {
+	if w.cfg.Faults.SendBeforeSync && !sent {
 		// The faulty order: the messages, ACKs included, leave before the
 		// sync, and a crash right after them loses what they vouch for.
 		if !w.sendAll(n, &rd) || w.crashAt(n, CrashAfterSend, &rd) {

@@ -16,7 +16,7 @@ import (
 var handledReadyFields = map[string]bool{
 	"SoftState": true, "Snapshot": true, "Truncate": true, "TruncateAfter": true,
 	"Append": true, "MustSync": true, "Epochs": true, "FollowAttempt": true,
-	"Messages": true, "Committed": true,
+	"Messages": true, "Committed": true, "SendFirst": true,
 }
 
 func TestHandleReadyCoversEveryField(t *testing.T) {

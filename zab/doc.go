@@ -21,9 +21,12 @@
 //		}
 //		for p.HasReady() {
 //			rd := p.Ready()
+//			if rd.SendFirst {
+//				sendAll(rd.Messages) // a leader's proposals: they vouch for nothing
+//			}
 //			persist(&rd) // steps 1-5: snapshot, truncate, append, fsync, epochs
-//			for _, m := range rd.Messages {
-//				send(m) // step 6: only after persist has returned
+//			if !rd.SendFirst {
+//				sendAll(rd.Messages) // step 6: only after persist has returned
 //			}
 //			for _, t := range rd.Committed {
 //				apply(t) // step 7: in order

@@ -68,7 +68,8 @@ func (v view) Snapshot() (zab.Snapshot, bool) {
 // the follow attempt. Only
 // after it returns nil may the caller send rd.Messages: each ACK,
 // ACKEPOCH and NEWLEADER ack among them vouches for what was written here
-// (docs/safety.md). An error is a storage failure; the
+// (docs/safety.md). The one exception is a Ready that says SendFirst: a
+// leader's proposals, which vouch for nothing and may go before. An error is a storage failure; the
 // caller must stop (fail-stop) rather than send
 // (docs/rules.md#a-failed-write-stops-the-peer).
 func Persist(s log.Store, rd *zab.Ready) error {

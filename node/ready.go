@@ -40,9 +40,7 @@ func (s *Server) handleReady(rd *zab.Ready, now time.Time) bool {
 	}
 	if rd.SendFirst {
 		s.queueMessages(rd.Messages)
-		if s.pace.flushDue(now) {
-			s.flushOutbox()
-			s.pace.flushed(now)
+		if s.flushPeersIfDue(now) {
 			s.out.flushOrReport(s.logger)
 		}
 	}

@@ -204,10 +204,7 @@ func (s *Server) Process(now time.Time) {
 		if s.status.Role == zab.RoleFollowing {
 			s.pace.startHold(now, s.answered)
 		}
-		if !s.outbox.empty() && s.failed == nil && s.pace.flushDue(now) {
-			s.flushOutbox()
-			s.pace.flushed(now)
-		}
+		s.flushPeersIfDue(now)
 		if s.queue.len() > 0 {
 			// Operations that waited HoldTimeout are refused, whatever
 			// kept them: no leader, the back-off, the pacer.
@@ -219,6 +216,18 @@ func (s *Server) Process(now time.Time) {
 	}
 	s.stepPolls(now)
 	s.out.flushOrReport(s.logger)
+}
+
+// flushPeersIfDue sends the coalesced outbox if the pacer lets a flush
+// happen now: at the end of Process, and before a leader's own sync for
+// the proposals it sends first (handleReady). It reports whether it did.
+func (s *Server) flushPeersIfDue(now time.Time) bool {
+	if s.outbox.empty() || s.failed != nil || !s.pace.flushDue(now) {
+		return false
+	}
+	s.flushOutbox()
+	s.pace.flushed(now)
+	return true
 }
 
 // NextWake is when Process next has work that no input or tick will
